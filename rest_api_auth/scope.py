@@ -1,0 +1,47 @@
+"""What a key may do: per-model operations and method allow-lists (pure data)."""
+
+from dataclasses import dataclass, field
+
+OPERATIONS = ("read", "create", "write", "unlink", "execute")
+
+
+@dataclass(frozen=True)
+class ModelAccess:
+    read: bool = False
+    create: bool = False
+    write: bool = False
+    unlink: bool = False
+    execute: bool = False
+    # execute_kw method names allowed for this model; empty means any public method
+    methods: frozenset = field(default_factory=frozenset)
+
+    def allows(self, operation, method=None):
+        if operation not in OPERATIONS or not getattr(self, operation):
+            return False
+        if operation == "execute" and method and self.methods:
+            return method in self.methods
+        return True
+
+
+@dataclass(frozen=True)
+class KeyScope:
+    """``mode == "all"``: the user's own rights, no narrowing.
+    ``mode == "specific"``: only the models in ``access``, only their flagged operations."""
+
+    mode: str = "all"
+    access: dict = field(default_factory=dict)  # model name -> ModelAccess
+
+    def allows(self, model, operation, method=None):
+        if self.mode == "all":
+            return True
+        model_access = self.access.get(model)
+        return bool(model_access and model_access.allows(operation, method))
+
+    def allowed_models(self):
+        """Model names this scope may touch, or None when it does not narrow models."""
+        if self.mode == "all":
+            return None
+        return sorted(model for model, access in self.access.items() if any(getattr(access, op) for op in OPERATIONS))
+
+
+FULL_SCOPE = KeyScope()

@@ -1,0 +1,14 @@
+{
+    "name": "REST API",
+    "summary": "REST endpoints over HTTP+JSON for any Odoo model: search, read, "
+    "count, schema, create, update, delete and method calls",
+    "version": "18.0.1.0.0",
+    "category": "Extra Tools",
+    "author": "odoo-rest-api contributors",
+    "website": "https://github.com/odoo-rest-api/odoo-rest-api",
+    "license": "LGPL-3",
+    "depends": ["rest_api_auth"],
+    "data": [],
+    "installable": True,
+    "application": True,
+}

@@ -1,0 +1,13 @@
+{
+    "name": "REST API: Documentation",
+    "summary": "Live OpenAPI 3.1 spec, Swagger UI at /api/docs and a Postman collection for the REST API",
+    "version": "18.0.1.0.0",
+    "category": "Extra Tools",
+    "author": "odoo-rest-api contributors",
+    "website": "https://github.com/odoo-rest-api/odoo-rest-api",
+    "license": "LGPL-3",
+    "depends": ["rest_api_core"],
+    "data": [],
+    "installable": True,
+    "application": False,
+}
