@@ -1,6 +1,7 @@
 from odoo import http, release
 from odoo.http import request
 
+from ..dispatch import api_endpoint
 from ..responses import json_response
 
 REST_API_MODULES = ("rest_api_auth", "rest_api_core", "rest_api_docs")
@@ -8,6 +9,7 @@ REST_API_MODULES = ("rest_api_auth", "rest_api_core", "rest_api_docs")
 
 class HealthController(http.Controller):
     @http.route("/api/health", type="http", auth="none", methods=["GET"], csrf=False, save_session=False, readonly=True)
+    @api_endpoint
     def health(self):
         """Liveness for load balancers: the database answers and the addons are installed."""
         request.env.cr.execute(
