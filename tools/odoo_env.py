@@ -124,8 +124,18 @@ class OdooWorkspace:
         lines = ["[options]"] + [f"{key} = {value}" for key, value in options.items()]
         self.config_file.write_text("\n".join(lines) + "\n")
 
-    def odoo_command(self, *args):
-        return [sys.executable, "-m", "odoo", "-c", str(self.config_file), *args]
+    def odoo_command(self, *args, subcommand=None):
+        """``odoo [subcommand] -c <config> args...`` through a launcher script, as ``odoo-bin`` runs.
+
+        Not ``python -m odoo``: with ``--workers`` the prefork server starts its
+        gevent process by re-running ``sys.argv[0]``, and ``odoo/__main__.py``
+        run as a script fails (relative import), so the server respawns it in a loop.
+        """
+        launcher = self.directory / "odoo-launcher.py"
+        if not launcher.exists():
+            launcher.write_text("import odoo\n\nodoo.cli.main()\n")
+        subcommands = [subcommand] if subcommand else []
+        return [sys.executable, str(launcher), *subcommands, "-c", str(self.config_file), *args]
 
     def database_exists(self, name):
         connection = pg_connect()
