@@ -313,10 +313,9 @@ def prepare_database(workspace, database, reuse, partners, products):
     if reuse and workspace.database_exists(database):
         print(f"[bench] reusing {database}; updating the addons", flush=True)
         workspace.databases.append(database)
-        subprocess.run(
-            workspace.odoo_command("-d", database, "-u", ",".join(MODULES), "--stop-after-init", "--no-http"),
-            check=True,
-        )
+        update = workspace.odoo_command("-d", database, "-u", ",".join(MODULES), "--stop-after-init", "--no-http")
+        if subprocess.run(update, check=False).returncode != 0:
+            raise SetupError(f"Updating the addons in {database} failed.")
     else:
         print(f"[bench] creating {database} with {', '.join(MODULES)}", flush=True)
         workspace.create_database(database, modules=MODULES)
