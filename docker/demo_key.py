@@ -29,14 +29,14 @@ print(
     f"""
 ================================================================================
  odoo-rest-api demo: Odoo starts next on {public_url}
-   API key:   {key}
-              (user '{admin.login}', every model, default rate limit)
-   API docs:  {public_url}/api/docs  (Swagger UI; OpenAPI at /api/openapi.json)
-   Web client: {public_url}/web  (login admin, password admin)
+   API key:     {key}
+                (user '{admin.login}', every model, default rate limit;
+                 it replaces the key printed by any earlier `up`)
+   API docs:    {public_url}/api/docs   (OpenAPI: {public_url}/api/openapi.json)
+   Web client:  {public_url}/web   (login admin, password admin)
    Try it:
-       curl -g -H 'api-key: {key}' \\
-           '{public_url}/api/res.partner/search?fields=["name","email"]&limit=5'
- This key replaces the one printed by any earlier `up`.
+     curl -g -H 'api-key: {key}' \\
+       '{public_url}/api/res.partner/search?fields=["name","email"]&limit=5'
 ================================================================================
 """,
     flush=True,
