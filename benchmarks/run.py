@@ -58,6 +58,10 @@ SERVER_ARGS = ["--workers=2", "--max-cron-threads=0", "--limit-request=100000000
 REUSED_WORKSPACE = Path.home() / ".cache" / "odoo-rest-api-bench"
 REUSED_DATABASE = "rest_api_bench"
 MIX_PARTS = ("read", "search", "name_search")  # the read-only mix of the memory runs
+NATIVE_KEY_NOTE = (
+    "The REST rows used the admin's native API key (the REST API accepts personal keys): "
+    "the provisioning API (rest.api.key) was not installed."
+)
 
 
 @dataclass
@@ -139,6 +143,8 @@ def build_scenarios(setup, database):
     ids, offsets = setup["read_ids"], [page * PAGE_SIZE for page in range(PAGES)]
     creations = [{"name": f"Bench create {n}", "email": f"create{n}@bench.example", "city": "Ghent"} for n in range(50)]
     rpc = jsonrpc_caller(setup, database, "res.partner")
+    # Without the provisioning API, the REST API still accepts a user's own native key.
+    rest_key = setup["rest_key"] or setup["native_key"]
 
     def rest(key, method, path, body=None):
         headers = {"api-key": key or ""}
@@ -155,19 +161,22 @@ def build_scenarios(setup, database):
             expect(200, is_record),
         )
 
+    throttled = rest_read("read.rest_throttled", setup["rest_key_throttled"], ", rate-limited key")
+    if not setup["rest_key_throttled"]:
+        throttled.unavailable = "no rate-limited REST key: the provisioning API (rest.api.key) is not installed"
     scenarios = [
         Scenario("health.odoo", "Odoo's own `GET /web/health` (the floor)", [Request("GET", "/web/health")],
                  expect(200, lambda body: isinstance(body, dict))),
-        rest_read("read.rest", setup["rest_key"]),
+        rest_read("read.rest", rest_key),
         Scenario("read.jsonrpc", "Read 1 partner, 5 fields: native `/jsonrpc` `execute_kw` `read`",
                  [rpc("read", [[i]], {"fields": FIELDS}) for i in ids],
                  expect_jsonrpc(lambda result: isinstance(result, list) and len(result) == 1)),
         Scenario("read.bare", "Read 1 partner, 5 fields: bare controller (no checks)",
                  [Request("GET", f"/bench/bare/res.partner/{i}?{query(fields=FIELDS)}") for i in ids],
                  expect(200, is_record)),
-        rest_read("read.rest_throttled", setup["rest_key_throttled"], ", rate-limited key"),
+        throttled,
         Scenario("search.rest", "Page of 80 partners, 5 fields: REST `GET /api/res.partner/search`",
-                 [rest(setup["rest_key"], "GET", f"/api/res.partner/search?{page_query(o)}") for o in offsets],
+                 [rest(rest_key, "GET", f"/api/res.partner/search?{page_query(o)}") for o in offsets],
                  expect(200, is_page)),
         Scenario("search.jsonrpc", "Page of 80 partners, 5 fields: native `search_read`",
                  [rpc("search_read", [[]], {"fields": FIELDS, "limit": PAGE_SIZE, "offset": o}) for o in offsets],
@@ -176,13 +185,13 @@ def build_scenarios(setup, database):
                  [Request("GET", f"/bench/bare/res.partner/search?{page_query(o)}") for o in offsets],
                  expect(200, is_page)),
         Scenario("create.rest", "Create a partner: REST `POST /api/res.partner/create`",
-                 [rest(setup["rest_key"], "POST", "/api/res.partner/create", values) for values in creations],
+                 [rest(rest_key, "POST", "/api/res.partner/create", values) for values in creations],
                  expect(201, lambda body: isinstance(body, dict) and isinstance(body.get("id"), int))),
         Scenario("create.jsonrpc", "Create a partner: native `create`",
                  [rpc("create", [values], {}) for values in creations],
                  expect_jsonrpc(lambda result: isinstance(result, int))),
         Scenario("name_search.rest", "`name_search`: REST `POST /api/res.partner/execute_kw`",
-                 [rest(setup["rest_key"], "POST", "/api/res.partner/execute_kw",
+                 [rest(rest_key, "POST", "/api/res.partner/execute_kw",
                        {"method": "name_search", "args": [], "kwargs": {"name": term, "limit": 8}})
                   for term in NAME_SEARCH_TERMS],
                  expect(200, lambda body: isinstance(body, list))),
@@ -190,10 +199,6 @@ def build_scenarios(setup, database):
                  [rpc("name_search", [], {"name": term, "limit": 8}) for term in NAME_SEARCH_TERMS],
                  expect_jsonrpc(lambda result: isinstance(result, list))),
     ]  # fmt: skip
-    if not setup["rest_key"]:
-        for scenario in scenarios:
-            if scenario.implementation.startswith("rest"):
-                scenario.unavailable = "no REST API key: the provisioning API (rest.api.key) is not installed"
     return scenarios
 
 
@@ -471,6 +476,7 @@ def main(argv):
             "data": {"partners": setup["partners"], "products": setup["products"]},
             "scenarios": measured,
             "memory": memory,
+            "notes": [] if setup["rest_key"] else [NATIVE_KEY_NOTE],
         }
         write_outputs(results, args.output)
         print(f"[bench] wrote {args.output / 'RESULTS.md'}", flush=True)
