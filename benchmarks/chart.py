@@ -49,7 +49,7 @@ def draw(results, target):
         axis.grid(axis="y", alpha=0.3)
     rps_axis.legend(fontsize=8)
     figure.suptitle(
-        f"odoo-rest-api vs native external API — {results['settings']['server']}, "
+        f"odoo-rest-api vs native external API — Odoo {results['settings']['server']}, "
         f"wrk {results['settings']['connections']} connections — {results['date']}, {results['commit']}",
         fontsize=9,
     )

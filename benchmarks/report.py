@@ -14,6 +14,8 @@ from pathlib import Path
 MIB = 1024 * 1024
 # Growth per worker over the long REST run allowed beyond the native run's (allocator noise).
 MEMORY_TOLERANCE_MIB = 4
+# 1-minute load average above which the run is flagged as made on a busy machine.
+BUSY_LOAD = 0.5
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,18 @@ def evaluate_memory(memory):
     return text, "met" if rest_growth <= native_growth + MEMORY_TOLERANCE_MIB else "MISSED"
 
 
+def busy_machine_warning(load_before):
+    """A warning when other work was running: the figures then say little."""
+    one_minute = float(load_before.split(",")[0])
+    if one_minute <= BUSY_LOAD:
+        return []
+    return [
+        f"**Warning: the machine was busy when this run started (load average {one_minute:.2f}). "
+        "The figures below are not representative; rerun on an idle machine.**",
+        "",
+    ]
+
+
 def _table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
@@ -158,6 +172,7 @@ def render_markdown(results, chart_name=None):
         "",
         f"    {results['command']}",
         "",
+        *busy_machine_warning(machine["load_before"]),
         "## Setup",
         "",
         f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB RAM; "
@@ -166,11 +181,12 @@ def render_markdown(results, chart_name=None):
         f"- Load average when the run started, before its own work: {machine['load_before']} (1, 5, 15 min).",
         f"- Database: {results['data']['partners']:,} partners, {results['data']['products']:,} products, "
         "generated from a fixed seed (`benchmarks/prepare_data.py`).",
-        f"- Odoo: {settings['server']}, on loopback, log level warn.",
+        f"- Odoo: `{settings['server']}`, on loopback, log level warn.",
         f"- Load: wrk, 1 thread, {settings['connections']} connections, {settings['duration']} s per scenario "
         f"after a {settings['warmup']} s warm-up, {settings['rounds']} interleaved rounds; figures are the medians "
-        "of the rounds. Each scenario replays a fixed list of requests round-robin (500 different partners for "
-        'the reads, 20 pages for the searches). "wrk CPU" is the load generator\'s own CPU use.',
+        "of the rounds. Each scenario replays a fixed list of requests round-robin "
+        f"({settings['distinct_reads']} different partners for the reads, {settings['pages']} pages for the searches). "
+        '"wrk CPU" is the load generator\'s own CPU use.',
         "",
         "## Against the targets",
         "",

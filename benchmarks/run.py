@@ -107,6 +107,10 @@ def query(**params):
     return urllib.parse.urlencode({k: json.dumps(v) if isinstance(v, list) else v for k, v in params.items()})
 
 
+def page_offsets(partners):
+    return [page * PAGE_SIZE for page in range(max(1, min(PAGES, partners // PAGE_SIZE)))]
+
+
 def page_query(offset):
     return query(fields=FIELDS, limit=PAGE_SIZE, offset=offset)
 
@@ -140,7 +144,7 @@ def is_page(body):
 
 
 def build_scenarios(setup, database):
-    ids, offsets = setup["read_ids"], [page * PAGE_SIZE for page in range(PAGES)]
+    ids, offsets = setup["read_ids"], page_offsets(setup["partners"])
     creations = [{"name": f"Bench create {n}", "email": f"create{n}@bench.example", "city": "Ghent"} for n in range(50)]
     rpc = jsonrpc_caller(setup, database, "res.partner")
     # Without the provisioning API, the REST API still accepts a user's own native key.
@@ -467,7 +471,9 @@ def main(argv):
             "command": "python3 benchmarks/run.py " + " ".join(argv),
             "machine": machine,
             "settings": {
-                "server": "Odoo " + " ".join(SERVER_ARGS),
+                "server": " ".join(SERVER_ARGS),
+                "distinct_reads": len(setup["read_ids"]),
+                "pages": len(page_offsets(setup["partners"])),
                 "connections": args.connections,
                 "duration": args.duration,
                 "warmup": args.warmup,
