@@ -1,1 +1,1 @@
-from . import test_health
+from . import test_generate_token, test_health
