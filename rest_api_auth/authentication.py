@@ -14,11 +14,10 @@ from odoo import fields
 from . import throttling
 from .credentials import parse_credentials
 from .exceptions import AuthenticationFailed, PermissionDenied
-from .keys import REST_API_KEY_SCOPE, VerifiedKey, ip_allowed
+from .keys import REST_API_KEY_SCOPE, VerifiedKey, ip_allowed, secret_digest
 from .models.rest_api_key import UnknownApiKey
 from .models.rest_api_token import UnknownLoginToken
 from .scope import FULL_SCOPE, KeyScope
-from .tokens import decode_login_token
 
 __all__ = ["REST_API_KEY_SCOPE", "AuthContext", "authenticate", "resolve"]
 
@@ -109,19 +108,12 @@ def _verified_token(env, key, raw_token):
     """The state of the login token ``raw_token``, which must have been issued under ``key``."""
     if not key.api_key_id:
         raise AuthenticationFailed("Login tokens are only accepted with the REST API key that issued them.")
-    tokens = env["rest.api.token"]
-    secret = tokens._jwt_secret()
-    if not secret:
-        raise AuthenticationFailed("The login token is invalid.")
-    claims = decode_login_token(raw_token, secret, tokens._jwt_issuer())
-    if claims.api_key_id != key.api_key_id:
-        raise AuthenticationFailed("The login token was issued under another API key.")
     try:
-        state = tokens._rest_api_token_state(claims.jti)
+        state = env["rest.api.token"]._rest_api_verified_token(secret_digest(raw_token), raw_token)
     except UnknownLoginToken:
         raise AuthenticationFailed("The login token is invalid.") from None
-    if state.api_key_id != key.api_key_id or state.user_id != claims.user_id:
-        raise AuthenticationFailed("The login token is invalid.")
+    if state.api_key_id != key.api_key_id:
+        raise AuthenticationFailed("The login token was issued under another API key.")
     if state.revoked:
         raise AuthenticationFailed("The login token has been revoked.")
     if state.expires_at <= fields.Datetime.now():

@@ -11,6 +11,7 @@ from ..settings import JWT_SECRET
 from ..tokens import (
     MAX_EXPIRATION_DAYS,
     LoginTokenClaims,
+    decode_login_token,
     encode_login_token,
     issuer_for,
     new_jti,
@@ -25,7 +26,7 @@ TOKEN_RETENTION_DAYS = 30
 
 
 class UnknownLoginToken(Exception):
-    """No token row has this jti. Raised (never returned) so the token cache skips it."""
+    """No token row matches the login token. Raised (never returned) so the token cache skips it."""
 
 
 @dataclass(frozen=True)
@@ -166,9 +167,18 @@ class RestApiToken(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    @tools.ormcache("jti")
-    def _rest_api_token_state(self, jti):
-        """The :class:`TokenState` of token ``jti``, cached per worker; raises :class:`UnknownLoginToken`."""
+    @tools.ormcache("digest")
+    def _rest_api_verified_token(self, digest, login_token):
+        """The :class:`TokenState` of a login token, cached per worker under the token's digest.
+
+        A miss verifies the JWT (signature, algorithm, issuer, expiry, claims) and loads
+        its row; any change to a token, a user or the signing secret clears the cache.
+        Raises :class:`AuthenticationFailed` or :class:`UnknownLoginToken`, never cached.
+        """
+        secret = self._jwt_secret()
+        if not secret:
+            raise UnknownLoginToken
+        claims = decode_login_token(login_token, secret, self._jwt_issuer())
         self.flush_model(["user_id", "key_id", "expires_at", "revoked", "jti"])
         self.env["res.users"].flush_model(["active"])
         self.env.cr.execute(
@@ -176,13 +186,16 @@ class RestApiToken(models.Model):
                 """SELECT t.id, t.user_id, t.key_id, t.expires_at, t.revoked, u.active
                      FROM rest_api_token t JOIN res_users u ON u.id = t.user_id
                     WHERE t.jti = %s""",
-                jti,
+                claims.jti,
             )
         )
         row = self.env.cr.fetchone()
         if not row:
             raise UnknownLoginToken
-        return TokenState(*row)
+        state = TokenState(*row)
+        if (state.user_id, state.api_key_id) != (claims.user_id, claims.api_key_id):
+            raise UnknownLoginToken
+        return state
 
     @api.autovacuum
     def _gc_old_tokens(self):
