@@ -11,6 +11,7 @@ import json
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -31,12 +32,10 @@ def rpc(prefork_server, live_database):
     rpc.execute(parameters, "set_param", "rest_api.failed_auth_limit", previous)
 
 
-def post(base_url, path, headers, body=None):
+def call(base_url, method, path, headers, body=None):
+    data = json.dumps(body or {}).encode() if method == "POST" else None
     request = urllib.request.Request(
-        base_url + path,
-        json.dumps(body or {}).encode(),
-        {"Content-Type": "application/json", **headers},
-        method="POST",
+        base_url + path, data, {"Content-Type": "application/json", **headers}, method=method
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -45,11 +44,14 @@ def post(base_url, path, headers, body=None):
         return error.code, error.headers["Content-Type"], json.load(error)
 
 
-def burst(base_url, path, headers):
-    """``BURST`` requests, ``CONCURRENCY`` at a time; returns their (status, content type, detail)."""
+def burst(base_url, path, headers, method="POST"):
+    """``BURST`` requests, ``CONCURRENCY`` at a time; the set of their (status, content type, detail)."""
     with ThreadPoolExecutor(CONCURRENCY) as pool:
-        results = list(pool.map(lambda _i: post(base_url, path, headers), range(BURST)))
-    return {(status, content_type, body.get("detail")) for status, content_type, body in results}
+        results = list(pool.map(lambda _i: call(base_url, method, path, headers), range(BURST)))
+    return {
+        (status, content_type, body.get("detail") if isinstance(body, dict) else None)
+        for status, content_type, body in results
+    }
 
 
 def test_deactivated_key_is_refused_by_every_worker_on_the_next_request(prefork_server, rpc):
@@ -78,3 +80,29 @@ def test_deactivated_key_is_refused_by_every_worker_on_the_next_request(prefork_
     assert burst(prefork_server.base_url, "/api/generate_token", headers) == {
         (401, "application/problem+json", "Invalid API key.")
     }
+
+
+def test_revoked_login_token_is_refused_by_every_worker_on_the_next_request(prefork_server, rpc):
+    if not (Path(__file__).parent.parent / "rest_api_core/controllers/api.py").exists():  # TEMPORARY until core merges
+        pytest.skip("needs the data endpoints of rest_api_core")
+    created = rpc.execute(
+        "rest.api.key",
+        "generate_api_key",
+        {"name": "live revocation", "allow_token_generation": True, "rate_limit": 0},
+    )
+    status, _type, issued = call(prefork_server.base_url, "POST", "/api/generate_token", {"api-key": created["key"]})
+    assert status == 200
+    headers = {"api-key": created["key"], "Login-Token": issued["login_token"]}
+    search = "/api/res.partner/search?limit=1"
+    assert burst(prefork_server.base_url, search, headers, "GET") == {(200, "application/json; charset=utf-8", None)}
+
+    token_ids = rpc.execute("rest.api.token", "search", [("key_id", "=", created["id"])])
+    assert len(token_ids) == 1
+    rpc.execute("rest.api.token", "action_revoke", token_ids)
+    assert burst(prefork_server.base_url, search, headers, "GET") == {
+        (401, "application/problem+json", "The login token has been revoked.")
+    }
+    # the key alone still works
+    assert {
+        status for status, _type, _detail in burst(prefork_server.base_url, search, {"api-key": created["key"]}, "GET")
+    } == {200}

@@ -1,6 +1,8 @@
 """Helpers for tests that need REST API keys (also meant for the other REST API addons' tests)."""
 
-from odoo.tests import new_test_user
+import json
+
+from odoo.tests import HttpCase, new_test_user
 
 from ..settings import FAILED_AUTH_LIMIT
 
@@ -42,3 +44,36 @@ class RestApiUsersMixin:
         )
         cls.admin = cls.env.ref("base.user_admin")
         allow_failed_authentications(cls.env)
+
+
+class RestApiHttpCase(RestApiUsersMixin, HttpCase):
+    """Real HTTP requests to the REST API, with problem+json assertions."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_rest_api_users()
+
+    def request(self, method, path, headers, body=None, raw=None):
+        data = raw if raw is not None else json.dumps(body if body is not None else {})
+        headers = {"Content-Type": "application/json", **headers}
+        return self.opener.request(method, self.base_url() + path, data=data, headers=headers, timeout=30)
+
+    def post(self, path, headers, body=None, raw=None):
+        return self.request("POST", path, headers, body, raw)
+
+    def assertProblem(self, response, status, detail, path=None):
+        """An RFC 9457 body with this status and detail, never a traceback nor HTML."""
+        self.assertEqual(response.status_code, status, response.text)
+        self.assertEqual(response.headers["Content-Type"], PROBLEM_CONTENT_TYPE)
+        body = response.json()
+        self.assertEqual(body["status"], status)
+        self.assertEqual(body["detail"], detail)
+        if path:
+            self.assertEqual(body["instance"], path)
+        self.assertTrue(body["type"].startswith("urn:odoo-rest-api:problem:"))
+        self.assertTrue(body["title"])
+        self.assertNotIn("Traceback", response.text)
+        if status == 401:
+            self.assertTrue(response.headers["WWW-Authenticate"].startswith('Bearer realm="odoo-rest-api"'))
+        return body

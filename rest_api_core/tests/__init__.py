@@ -1,1 +1,1 @@
-from . import test_generate_token, test_health
+from . import test_auth_endpoints, test_generate_token, test_health

@@ -6,11 +6,11 @@ import time
 
 import jwt
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
 from odoo.addons.rest_api_auth.tests.common import (
     PROBLEM_CONTENT_TYPE,
-    RestApiUsersMixin,
+    RestApiHttpCase,
     make_api_key,
     make_personal_key,
 )
@@ -19,35 +19,13 @@ from odoo.addons.rest_api_auth.tokens import DEFAULT_EXPIRATION_DAYS, MAX_EXPIRA
 TOKEN_RESPONSE_MEMBERS = {"login_token", "message", "token_type", "expires_in_days", "expiration_date", "user_info"}
 
 
-class RestApiHttpCase(RestApiUsersMixin, HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.setup_rest_api_users()
-
-    def post(self, path, headers, body=None, raw=None):
-        data = raw if raw is not None else json.dumps(body if body is not None else {})
-        headers = {"Content-Type": "application/json", **headers}
-        return self.opener.post(self.base_url() + path, data=data, headers=headers, timeout=30)
-
+class GenerateTokenCase(RestApiHttpCase):
     def assertProblem(self, response, status, detail, path="/api/generate_token"):
-        """An RFC 9457 body with this status and detail, never a traceback nor HTML."""
-        self.assertEqual(response.status_code, status, response.text)
-        self.assertEqual(response.headers["Content-Type"], PROBLEM_CONTENT_TYPE)
-        body = response.json()
-        self.assertEqual(body["status"], status)
-        self.assertEqual(body["detail"], detail)
-        self.assertEqual(body["instance"], path)
-        self.assertTrue(body["type"].startswith("urn:odoo-rest-api:problem:"))
-        self.assertTrue(body["title"])
-        self.assertNotIn("Traceback", response.text)
-        if status == 401:
-            self.assertTrue(response.headers["WWW-Authenticate"].startswith('Bearer realm="odoo-rest-api"'))
-        return body
+        return super().assertProblem(response, status, detail, path)
 
 
 @tagged("post_install", "-at_install")
-class TestGenerateToken(RestApiHttpCase):
+class TestGenerateToken(GenerateTokenCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -165,7 +143,7 @@ class TestGenerateToken(RestApiHttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestAuthenticationOverHttp(RestApiHttpCase):
+class TestAuthenticationOverHttp(GenerateTokenCase):
     """The credential checks of every /api route, through the one route that exists in every setup."""
 
     @classmethod
