@@ -23,7 +23,7 @@ DEFAULTS = {
     PERSONAL_KEYS_ENABLED: True,  # users' own native API keys are accepted (scope all)
     DEFAULT_RATE_LIMIT: 600,  # requests per period for new and personal keys; 0 = unlimited
     DEFAULT_RATE_PERIOD: 60,  # seconds
-    DEFAULT_RATE_BURST: 60,  # requests admitted at once above the steady rate
+    DEFAULT_RATE_BURST: 60,  # requests that may arrive at once before the steady rate applies
     THROTTLE_FAIL_OPEN: True,  # admit requests when the throttle store cannot answer
     FAILED_AUTH_LIMIT: 20,  # failed authentications per client IP per period; 0 = unlimited
     FAILED_AUTH_PERIOD: 60,  # seconds

@@ -106,7 +106,7 @@ class RestApiKey(models.Model):
     rate_period = fields.Integer(string="Rate Period (s)", default=_default_setting(DEFAULT_RATE_PERIOD))
     rate_burst = fields.Integer(
         default=_default_setting(DEFAULT_RATE_BURST),
-        help="Requests admitted at once above the steady rate.",
+        help="Requests that may arrive at once before the steady rate applies.",
     )
     allowed_ips = fields.Char(
         string="Allowed IPs",
@@ -204,8 +204,10 @@ class RestApiKey(models.Model):
             native = key.native_key_id.sudo()
             if native.scope != REST_API_KEY_SCOPE or native.user_id != key.user_id:
                 raise ValidationError(
-                    _("A REST API key must be backed by a native key of scope '%s' of the same user.")
-                    % REST_API_KEY_SCOPE
+                    _(
+                        "A REST API key must be backed by a native key of scope '%s' of the same user.",
+                        REST_API_KEY_SCOPE,
+                    )
                 )
 
     # ------------------------------------------------------------------
