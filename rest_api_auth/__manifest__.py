@@ -18,6 +18,7 @@
         "views/res_config_settings_views.xml",
         "views/rest_api_menus.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }
