@@ -98,11 +98,10 @@ def api_endpoint(method):
                 response = _call(method, self, args, kwargs)
         if state.auth is not None:
             headers = {**state.auth.response_headers, **headers}
-        for name, value in headers.items():
-            if name == "Vary":
-                response.vary.add(value)
-            else:
-                response.headers[name] = value
+        vary = headers.pop("Vary", None)
+        response.headers.update(headers)
+        if vary:
+            response.headers["Vary"] = ", ".join(filter(None, [response.headers.get("Vary"), vary]))
         return response
 
     return wrapper

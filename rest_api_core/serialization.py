@@ -3,14 +3,17 @@
 Out: records are what Odoo's ``read()`` returns (many2one ``[id, display
 name]`` or ``false``, x2many id lists, ``false`` for empty values), encoded
 with dates and datetimes as ISO 8601 strings (datetimes are naive UTC, as
-Odoo stores them), recordsets as id lists, ``Decimal`` as numbers and sets
-as lists. Anything else is refused with ``TypeError`` rather than guessed.
+Odoo stores them), recordsets as id lists, ``Decimal`` as numbers, sets as
+lists, and bytes as text when ASCII (Odoo's binary values are base64 text)
+or else base64-encoded. Anything else is refused with ``TypeError`` rather
+than guessed.
 
 In: a request body must be a JSON object; the values written to a model are
 checked against the JSON type each field type takes before Odoo sees them,
 and x2many id lists become Odoo's "replace with" command.
 """
 
+import base64
 import datetime
 import json
 from decimal import Decimal
@@ -30,10 +33,8 @@ MAX_ID = 2**31 - 1
 
 
 def _decode_bytes(value):
-    try:
-        return value.decode()  # Odoo's binary values are base64 text
-    except UnicodeDecodeError:
-        raise TypeError("raw bytes that are not text cannot be represented as JSON") from None
+    """Odoo's binary values are base64 text already; other bytes (``ir.attachment.raw``) get base64-encoded."""
+    return value.decode() if value.isascii() else base64.b64encode(value).decode()
 
 
 # type -> JSON form, for the values Odoo hands out that JSON lacks

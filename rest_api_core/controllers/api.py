@@ -43,9 +43,16 @@ def _field_names(model, fields_text):
     return serialization.default_field_names(model._fields, lambda field: field.is_accessible(env))
 
 
+def _checked_id(record_id):
+    """Odoo's ``int`` route converter also matches 0 and negative numbers."""
+    if record_id < 1:
+        raise BadRequest(f"{record_id} is not a record id (a positive integer).")
+    return record_id
+
+
 def _record(model, record_id):
     """The existing record ``record_id``; 404 otherwise (access is checked by the operation)."""
-    record = model.browse(record_id) if record_id <= MAX_ID else model.browse()
+    record = model.browse(record_id) if _checked_id(record_id) <= MAX_ID else model.browse()
     if not record.exists():
         raise NotFound(f"{model._name} record {record_id} does not exist.")
     return record
@@ -107,7 +114,7 @@ class RestApi(http.Controller):
         authenticate_request("read", model=model)
         records = _model(model)
         names = _field_names(records, fields)
-        rows = records.browse(record_id).read(names) if record_id <= MAX_ID else []
+        rows = records.browse(record_id).read(names) if _checked_id(record_id) <= MAX_ID else []
         if not rows:
             raise NotFound(f"{model} record {record_id} does not exist.")
         return json_response(rows[0])

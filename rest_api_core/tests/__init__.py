@@ -1,1 +1,11 @@
-from . import test_health
+from . import (
+    test_access,
+    test_execute_kw,
+    test_health,
+    test_http,
+    test_http_headers,
+    test_query,
+    test_read,
+    test_serialization,
+    test_write,
+)
