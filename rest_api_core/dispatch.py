@@ -122,7 +122,14 @@ def to_rest_error(exc):
     for types, make_error in _ERROR_MAPPING:
         if isinstance(exc, types):
             return make_error(exc)
-    _logger.error("Unexpected error serving %s %s", request.httprequest.method, request.httprequest.path, exc_info=exc)
+    httprequest = request.httprequest
+    _logger.error(
+        "Unexpected error serving %s %s (X-Request-ID %s)",
+        httprequest.method,
+        httprequest.path,
+        _state().request_id,
+        exc_info=exc,
+    )
     return RestApiError("An unexpected error occurred; the server log has the details.")
 
 

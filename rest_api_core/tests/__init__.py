@@ -6,6 +6,8 @@ from . import (
     test_http_headers,
     test_query,
     test_read,
+    test_scoped_keys,
     test_serialization,
+    test_settings,
     test_write,
 )

@@ -118,6 +118,12 @@ class TestBadQueryParameters(RestApiCase):
             with self.subTest(fields=fields):
                 self.assertProblem(self.search(fields=fields), 400, invalid_param="fields")
 
+    def test_body_over_the_upload_limit_is_413(self):
+        self.env["ir.config_parameter"].set_param("web.max_file_upload_size", "100")
+        response = self.api("POST", "/api/res.partner/create", body={"name": "REST big", "comment": "x" * 500})
+        self.assertProblem(response, 413)
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "REST big")]))
+
     def test_out_of_range_values_are_400(self):
         self.assertProblem(self.search(domain=json.dumps([["id", "=", 2**40]])), 400)
 

@@ -46,7 +46,9 @@ class TestScopedKeys(RestApiCase):
         key = self.reader_key
         rows = self.assertJson(self.api("GET", "/api/res.partner/search", key=key, params={"fields": "['name']"}))
         self.assertIn({"id": self.partner.id, "name": "REST Scoped"}, rows)
-        self.assertEqual(self.assertJson(self.api("GET", self.path, key=key, params={"fields": "['name']"}))["name"], "REST Scoped")
+        self.assertEqual(
+            self.assertJson(self.api("GET", self.path, key=key, params={"fields": "['name']"}))["name"], "REST Scoped"
+        )
         self.assertJson(self.api("GET", "/api/res.partner/record_count", key=key))
         self.assertJson(self.api("GET", "/api/res.partner/schema", key=key))
 
@@ -56,9 +58,15 @@ class TestScopedKeys(RestApiCase):
         self.assertProblem(self.api("PUT", self.path, key=key, body={"name": "REST Scoped changed"}), 403)
         self.assertProblem(self.api("PATCH", self.path, key=key, body={"name": "REST Scoped changed"}), 403)
         self.assertProblem(self.api("DELETE", self.path, key=key), 403)
-        for method, args in (("unlink", [self.partner.ids]), ("name_search", ["REST"]), ("write", [self.partner.ids, {"name": "x"}])):
+        for method, args in (
+            ("unlink", [self.partner.ids]),
+            ("name_search", ["REST"]),
+            ("write", [self.partner.ids, {"name": "x"}]),
+        ):
             with self.subTest(method=method):
-                response = self.api("POST", "/api/res.partner/execute_kw", key=key, body={"method": method, "args": args})
+                response = self.api(
+                    "POST", "/api/res.partner/execute_kw", key=key, body={"method": method, "args": args}
+                )
                 self.assertProblem(response, 403)
         self.assertUntouched()
 
@@ -70,11 +78,15 @@ class TestScopedKeys(RestApiCase):
             ("POST", "/api/res.partner.category/create"),
         ):
             with self.subTest(path=path):
-                self.assertProblem(self.api(method, path, key=self.reader_key, body={"name": "x"} if method == "POST" else None), 403)
+                self.assertProblem(
+                    self.api(method, path, key=self.reader_key, body={"name": "x"} if method == "POST" else None), 403
+                )
 
     def test_writer_key_creates_and_updates_but_does_not_delete(self):
         key = self.writer_key
-        created = self.assertJson(self.api("POST", "/api/res.partner/create", key=key, body={"name": "REST Scoped created"}), 201)
+        created = self.assertJson(
+            self.api("POST", "/api/res.partner/create", key=key, body={"name": "REST Scoped created"}), 201
+        )
         self.assertJson(self.api("PATCH", f"/api/res.partner/{created['id']}", key=key, body={"ref": "W1"}))
         self.assertEqual(self.env["res.partner"].browse(created["id"]).ref, "W1")
         self.assertProblem(self.api("DELETE", self.path, key=key), 403)
@@ -85,7 +97,10 @@ class TestScopedKeys(RestApiCase):
     def test_method_allow_list(self):
         key = self.caller_key
         body = {"method": "name_search", "args": ["REST Scoped"]}
-        self.assertEqual(self.assertJson(self.api("POST", "/api/res.partner/execute_kw", key=key, body=body)), [[self.partner.id, "REST Scoped"]])
+        self.assertEqual(
+            self.assertJson(self.api("POST", "/api/res.partner/execute_kw", key=key, body=body)),
+            [[self.partner.id, "REST Scoped"]],
+        )
         for method in ("search_read", "copy", "write"):
             with self.subTest(method=method):
                 body = {"method": method, "args": [self.partner.ids]}
@@ -97,6 +112,8 @@ class TestScopedKeys(RestApiCase):
 
     def test_scope_never_exceeds_the_users_access_rights(self):
         # the key allows creating countries; its user (a contact manager) may not
-        response = self.api("POST", "/api/res.country/create", key=self.country_key, body={"name": "REST land", "code": "RQ"})
+        response = self.api(
+            "POST", "/api/res.country/create", key=self.country_key, body={"name": "REST land", "code": "RQ"}
+        )
         self.assertProblem(response, 403)
         self.assertFalse(self.env["res.country"].search([("code", "=", "RQ")]))
