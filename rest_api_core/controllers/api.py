@@ -18,7 +18,7 @@ from ..dispatch import api_endpoint, authenticate_request
 from ..errors import UnsupportedMediaType
 from ..responses import json_bytes_response, json_response
 
-MAX_ID = 2**31 - 1
+MAX_ID = serialization.MAX_ID  # PostgreSQL integer: larger ids cannot exist
 JSON_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
 
 
@@ -64,10 +64,6 @@ def _json_body():
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Send the body as JSON (Content-Type: application/json), not {mimetype}.")
     return serialization.parse_json_object(request.httprequest.get_data())
-
-
-def _write_values(model, body):
-    return serialization.to_write_values(body, model._fields)
 
 
 class RestApi(http.Controller):
@@ -124,7 +120,7 @@ class RestApi(http.Controller):
     def create(self, model, **_params):
         authenticate_request("create", model=model)
         records = _model(model)
-        record = records.create(_write_values(records, _json_body()))
+        record = records.create(serialization.to_write_values(_json_body(), records._fields))
         request.env.flush_all()  # constraint violations surface here, as problems
         return json_response(
             {"id": record.id, "message": "Record created successfully."},
@@ -138,7 +134,7 @@ class RestApi(http.Controller):
         """Write the fields in the body (PUT and PATCH alike: fields not sent are kept)."""
         authenticate_request("write", model=model)
         records = _model(model)
-        values = _write_values(records, _json_body())
+        values = serialization.to_write_values(_json_body(), records._fields)
         if not values:
             raise BadRequest("The body names no field to update.")
         _record(records, record_id).write(values)
