@@ -1,1 +1,1 @@
-from . import health, token
+from . import api, fallback, health, token
