@@ -329,7 +329,8 @@ def prepare_database(workspace, database, reuse, partners, products):
         print(f"[bench] creating {database} with {', '.join(MODULES)}", flush=True)
         workspace.create_database(database, modules=MODULES)
     print(
-        f"[bench] generating {partners:,} partners and {products:,} products (once per database), issuing keys",
+        f"[bench] filling a new database ({partners:,} partners, {products:,} products; a reused one keeps its data), "
+        "issuing keys",
         flush=True,
     )
     result = subprocess.run(
