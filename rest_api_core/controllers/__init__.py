@@ -1,1 +1,1 @@
-from . import api, fallback, health
+from . import api, fallback, health, token

@@ -1,6 +1,8 @@
 from . import (
     test_access,
+    test_auth_endpoints,
     test_execute_kw,
+    test_generate_token,
     test_health,
     test_http,
     test_http_headers,
