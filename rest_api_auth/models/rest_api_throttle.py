@@ -1,0 +1,44 @@
+from odoo import api, models, tools
+
+from ..throttling import ThrottleSettings, ThrottleStore
+
+
+class RestApiThrottle(models.AbstractModel):
+    """Owner of the throttle store: two UNLOGGED tables written only through
+    ``rest_api_auth.throttling`` (raw SQL on autocommit cursors), never the ORM.
+
+    UNLOGGED: no WAL per request; the tables are emptied after a PostgreSQL
+    crash (not on a clean restart), which resets rate allowances and usage
+    counters, a fair price for not writing WAL on every request.
+    """
+
+    _name = "rest.api.throttle"
+    _description = "REST API throttle store"
+
+    def init(self):
+        # fillfactor leaves room on each page so that the per-request updates stay HOT.
+        self.env.cr.execute("""
+            CREATE UNLOGGED TABLE IF NOT EXISTS rest_api_throttle (
+                bucket varchar PRIMARY KEY,
+                tat bigint NOT NULL
+            ) WITH (fillfactor = 50);
+            COMMENT ON TABLE rest_api_throttle IS
+                'REST API GCRA buckets: theoretical arrival time, microseconds since the epoch (database clock)';
+            CREATE UNLOGGED TABLE IF NOT EXISTS rest_api_key_usage (
+                api_key_id integer PRIMARY KEY,
+                request_count bigint NOT NULL,
+                last_used timestamp without time zone NOT NULL
+            ) WITH (fillfactor = 50);
+            COMMENT ON TABLE rest_api_key_usage IS 'REST API key usage: requests admitted and last one (UTC)';
+        """)
+
+    @api.model
+    @tools.ormcache()
+    def _settings(self):
+        """The throttling settings; Odoo clears this cache whenever a system parameter changes."""
+        return ThrottleSettings.from_params(self.env["ir.config_parameter"].sudo().get_param)
+
+    @api.autovacuum
+    def _gc_idle_buckets(self):
+        """Drop the buckets that are full again (indistinguishable from missing ones)."""
+        ThrottleStore(self.env.cr.dbname).forget_idle_buckets()

@@ -1,0 +1,1 @@
+from . import test_throttling_concurrency, test_throttling_gcra, test_throttling_store
