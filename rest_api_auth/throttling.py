@@ -9,10 +9,10 @@ Why PostgreSQL, and why not the request's cursor:
 * Odoo runs requests at REPEATABLE READ and replays them on serialization
   failures; a counter written through the request cursor would be lost on
   errors, counted again on retries and would itself cause serialization
-  failures. Every read and write here goes through a short autocommit cursor
+  failures. Every read and write here goes through an autocommit connection
   of its own (READ COMMITTED: ``INSERT ... ON CONFLICT DO UPDATE`` is atomic
   per row), on the primary even when the request is served by a replica
-  (UNLOGGED tables do not exist on standbys).
+  (UNLOGGED tables are not replicated).
 * Time is the database clock (``clock_timestamp()``), shared by every host.
 
 The algorithm is GCRA (the "virtual scheduling" form of a token bucket): one
@@ -26,11 +26,13 @@ the pure Python functions below compute exactly the same thing.
 
 import ipaddress
 import logging
+import os
+import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg2
+import psycopg2.errors
 
 from odoo import sql_db
 
@@ -208,119 +210,264 @@ def client_bucket(client_ip):
 
 # --- GCRA, in SQL (one statement each; `now` is read once per statement) ------------------------
 
-SQL_ADMIT = """WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now)
+
+@dataclass(frozen=True)
+class Statement:
+    """A statement of the store, prepared once per connection (planning it costs as much as running it)."""
+
+    name: str
+    sql: str  # with %(param)s placeholders
+    params: tuple = ()  # ((param, PostgreSQL type), ...) in the order of the prepared statement
+
+    def prepare_sql(self):
+        sql = self.sql
+        for index, (param, _type) in enumerate(self.params, 1):
+            sql = sql.replace(f"%({param})s", f"${index}")
+        types = f"({', '.join(kind for _param, kind in self.params)})" if self.params else ""
+        return f"PREPARE {self.name} {types} AS {sql}"
+
+    def execute_sql(self):
+        return (
+            f"EXECUTE {self.name} ({', '.join('%s' for _param in self.params)})"
+            if self.params
+            else f"EXECUTE {self.name}"
+        )
+
+    def values(self, arguments):
+        return tuple(arguments[param] for param, _type in self.params)
+
+
+GCRA_PARAMS = (("bucket", "varchar"), ("emission", "bigint"), ("tolerance", "bigint"))
+
+ADMIT = Statement(
+    "rest_api_throttle_admit",
+    """WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now)
 INSERT INTO rest_api_throttle AS bucket (bucket, tat)
 SELECT %(bucket)s, clock.now + %(emission)s FROM clock
 ON CONFLICT (bucket) DO UPDATE
    SET tat = greatest(bucket.tat, (SELECT now FROM clock)) + %(emission)s
  WHERE greatest(bucket.tat, (SELECT now FROM clock)) - (SELECT now FROM clock) <= %(tolerance)s
-RETURNING bucket.tat, (SELECT now FROM clock)
-"""
+RETURNING bucket.tat, (SELECT now FROM clock)""",
+    GCRA_PARAMS,
+)
 
-SQL_CHARGE = """WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now)
+CHARGE = Statement(
+    "rest_api_throttle_charge",
+    """WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now)
 INSERT INTO rest_api_throttle AS bucket (bucket, tat)
 SELECT %(bucket)s, clock.now + %(emission)s FROM clock
 ON CONFLICT (bucket) DO UPDATE
    SET tat = least(greatest(bucket.tat, (SELECT now FROM clock)) + %(emission)s,
-                   (SELECT now FROM clock) + %(tolerance)s + %(emission)s)
-"""
+                   (SELECT now FROM clock) + %(tolerance)s + %(emission)s)""",
+    GCRA_PARAMS,
+)
 
-SQL_PEEK = """WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now)
-SELECT bucket.tat, clock.now FROM clock LEFT JOIN rest_api_throttle bucket ON bucket.bucket = %(bucket)s
-"""
+PEEK = Statement(
+    "rest_api_throttle_peek",
+    """WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now)
+SELECT bucket.tat, clock.now FROM clock LEFT JOIN rest_api_throttle bucket ON bucket.bucket = %(bucket)s""",
+    (("bucket", "varchar"),),
+)
 
-SQL_COUNT_USAGE = """
-INSERT INTO rest_api_key_usage AS usage (api_key_id, request_count, last_used)
+COUNT_USAGE = Statement(
+    "rest_api_throttle_count_usage",
+    """INSERT INTO rest_api_key_usage AS usage (api_key_id, request_count, last_used)
 VALUES (%(api_key_id)s, 1, clock_timestamp() AT TIME ZONE 'UTC')
 ON CONFLICT (api_key_id) DO UPDATE
-   SET request_count = usage.request_count + 1, last_used = excluded.last_used
-"""
+   SET request_count = usage.request_count + 1, last_used = excluded.last_used""",
+    (("api_key_id", "integer"),),
+)
 
-SQL_USAGE = "SELECT api_key_id, last_used, request_count FROM rest_api_key_usage WHERE api_key_id = ANY(%(ids)s)"
+USAGE = Statement(
+    "rest_api_throttle_usage",
+    "SELECT api_key_id, last_used, request_count FROM rest_api_key_usage WHERE api_key_id = ANY(%(ids)s)",
+    (("ids", "integer[]"),),
+)
 
-SQL_FORGET_IDLE = """DELETE FROM rest_api_throttle
-WHERE tat <= (extract(epoch FROM clock_timestamp()) * 1000000)::bigint"""
+FORGET_IDLE = Statement(
+    "rest_api_throttle_forget_idle",
+    "DELETE FROM rest_api_throttle WHERE tat <= (extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
+)
 
-
-def _execute(cr, query, params=None):
-    if isinstance(cr, sql_db.Cursor):
-        cr.execute(query, params, log_exceptions=False)  # failures are handled (and logged once) by the caller
-    else:
-        cr.execute(query, params)
-
-
-def _gcra_params(bucket, policy):
-    return {"bucket": bucket, "emission": policy.emission_interval, "tolerance": policy.tolerance}
+STATEMENTS = (ADMIT, CHARGE, PEEK, COUNT_USAGE, USAGE, FORGET_IDLE)
 
 
-def sql_admit(cr, bucket, policy):
-    """Decide one request for ``bucket`` in the database; returns ``(admitted, tat, now)`` (µs).
+class StoreConnection:
+    """One autocommit connection of this process to the store, with the statements prepared.
 
-    The decision and the update are one atomic statement; a refused request
-    writes nothing and reads the bucket again only to say when to retry.
+    Behind a pooler that does not keep sessions (PgBouncer in transaction
+    mode), prepared statements vanish; the connection then runs plain SQL.
     """
-    _execute(cr, SQL_ADMIT, _gcra_params(bucket, policy))
-    row = cr.fetchone()
-    if row:
-        return True, row[0], row[1]
-    tat, now = sql_peek(cr, bucket)
-    return False, tat, now
+
+    def __init__(self, dbname):
+        connection_info = sql_db.connection_info_for(dbname)[1]  # Odoo's db_host, db_user, ... (the primary)
+        self.connection = psycopg2.connect(**connection_info)
+        self.connection.autocommit = True
+        self.prepared = True
+        self.last_used = time.monotonic()
+        try:
+            with self.connection.cursor() as cr:
+                for statement in STATEMENTS:
+                    cr.execute(statement.prepare_sql())
+        except psycopg2.Error:
+            self.connection.close()
+            raise
+
+    @property
+    def broken(self):
+        return bool(self.connection.closed)
+
+    def run(self, statement, **arguments):
+        """Execute ``statement``; returns its rows (an empty list when it returns none)."""
+        self.last_used = time.monotonic()
+        with self.connection.cursor() as cr:
+            if self.prepared:
+                try:
+                    cr.execute(statement.execute_sql(), statement.values(arguments))
+                except psycopg2.errors.InvalidSqlStatementName:
+                    self.prepared = False
+                    _logger.info("Throttle store: prepared statements are not kept (pooler?); using plain SQL")
+            if not self.prepared:
+                cr.execute(statement.sql, arguments)
+            rows = cr.fetchall() if cr.description else []
+            return rows, cr.rowcount
+
+    def close(self):
+        if not self.connection.closed:
+            self.connection.close()
 
 
-def sql_charge(cr, bucket, policy):
-    _execute(cr, SQL_CHARGE, _gcra_params(bucket, policy))
+class StorePool:
+    """The idle :class:`StoreConnection` s of this process to one database."""
+
+    MAX_IDLE = 8
+    IDLE_TIMEOUT = 600  # seconds, as Odoo's own pool
+
+    def __init__(self, dbname):
+        self.dbname = dbname
+        self.idle = []
+        self.lock = threading.Lock()
+
+    def borrow(self):
+        """An idle connection (``reused=True``) or a new one."""
+        with self.lock:
+            while self.idle:
+                connection = self.idle.pop()
+                if time.monotonic() - connection.last_used < self.IDLE_TIMEOUT and not connection.broken:
+                    return connection, True
+                connection.close()
+        return StoreConnection(self.dbname), False
+
+    def give_back(self, connection):
+        if connection.broken:
+            return
+        with self.lock:
+            if len(self.idle) < self.MAX_IDLE:
+                self.idle.append(connection)
+                return
+        connection.close()
 
 
-def sql_peek(cr, bucket):
-    """``(tat, now)`` of ``bucket`` (``tat`` None when the bucket is empty)."""
-    _execute(cr, SQL_PEEK, {"bucket": bucket})
-    return cr.fetchone()
+_pools = {}
+_pools_lock = threading.Lock()
+
+
+def _pool_for(dbname):
+    with _pools_lock:
+        pool = _pools.get(dbname)
+        if pool is None:
+            pool = _pools[dbname] = StorePool(dbname)
+        return pool
+
+
+def _forget_connections_after_fork():
+    """In a forked child: drop the parent's connections without ending the parent's sessions.
+
+    Closing a copy would send the server a termination message on the socket
+    the parent still uses; point the copy at /dev/null first.
+    """
+    global _pools_lock  # noqa: PLW0603 - a lock held by another thread at fork time stays held forever
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for pool in _pools.values():
+            for connection in pool.idle:
+                if not connection.broken:
+                    os.dup2(devnull, connection.connection.fileno())
+                    connection.close()
+    finally:
+        os.close(devnull)
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_connections_after_fork)
 
 
 # --- the store and the checks -------------------------------------------------------------------
 
 
 class ThrottleStore:
-    """The throttle tables of database ``dbname``, on short autocommit cursors of Odoo's pool."""
+    """The throttle tables of database ``dbname``, on this process's own autocommit connections.
+
+    Not Odoo's cursor pool: resetting a pooled connection and re-planning the
+    statements would triple the cost of a check.
+    """
 
     def __init__(self, dbname):
         self.dbname = dbname
 
-    @contextmanager
-    def cursor(self):
-        cr = sql_db.db_connect(self.dbname).cursor()  # primary, never the read replica
+    def run(self, statement, **arguments):
+        """``(rows, rowcount)`` of ``statement``; retried once on a fresh connection when a kept one was lost."""
+        pool = _pool_for(self.dbname)
+        connection, reused = pool.borrow()
         try:
-            cr._cnx.autocommit = True
-            yield cr
+            return connection.run(statement, **arguments)
+        except psycopg2.Error:
+            if not (reused and connection.broken):
+                raise
+            # The server closed an idle connection (restart, idle timeout). Worst case the lost
+            # statement had counted: counting twice only makes the limit stricter.
+            connection, reused = StoreConnection(self.dbname), False
+            return connection.run(statement, **arguments)
         finally:
-            cr.close()
+            pool.give_back(connection)
 
     def admit(self, bucket, policy):
-        with self.cursor() as cr:
-            return sql_admit(cr, bucket, policy)
+        """Decide one request for ``bucket``; returns ``(admitted, tat, now)`` (µs, database clock).
+
+        The decision and the update are one atomic statement; a refused request
+        writes nothing and reads the bucket again only to say when to retry.
+        """
+        rows, _count = self.run(ADMIT, **_gcra_arguments(bucket, policy))
+        if rows:
+            tat, now = rows[0]
+            return True, tat, now
+        tat, now = self.peek(bucket)
+        return False, tat, now
 
     def charge(self, bucket, policy):
-        with self.cursor() as cr:
-            sql_charge(cr, bucket, policy)
+        self.run(CHARGE, **_gcra_arguments(bucket, policy))
 
     def peek(self, bucket):
-        with self.cursor() as cr:
-            return sql_peek(cr, bucket)
+        """``(tat, now)`` of ``bucket`` (``tat`` None when the bucket is empty)."""
+        rows, _count = self.run(PEEK, bucket=bucket)
+        return rows[0]
 
     def count_usage(self, api_key_id):
-        with self.cursor() as cr:
-            _execute(cr, SQL_COUNT_USAGE, {"api_key_id": api_key_id})
+        self.run(COUNT_USAGE, api_key_id=api_key_id)
 
     def usage(self, api_key_ids):
-        with self.cursor() as cr:
-            _execute(cr, SQL_USAGE, {"ids": list(api_key_ids)})
-            return {api_key_id: (last_used, count) for api_key_id, last_used, count in cr.fetchall()}
+        rows, _count = self.run(USAGE, ids=list(api_key_ids))
+        return {api_key_id: (last_used, count) for api_key_id, last_used, count in rows}
 
     def forget_idle_buckets(self):
         """Delete buckets whose ``tat`` has passed: such a bucket behaves exactly like a missing one."""
-        with self.cursor() as cr:
-            _execute(cr, SQL_FORGET_IDLE)
-            return cr.rowcount
+        _rows, count = self.run(FORGET_IDLE)
+        return count
+
+
+def _gcra_arguments(bucket, policy):
+    return {"bucket": bucket, "emission": policy.emission_interval, "tolerance": policy.tolerance}
 
 
 _last_store_warning = {"at": 0.0, "suppressed": 0}

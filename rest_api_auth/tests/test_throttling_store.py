@@ -93,6 +93,29 @@ class TestSqlMatchesPureGcra(ThrottleCase):
         self.assertLessEqual(after - now, 60_000_000)
 
 
+class TestStoreConnections(ThrottleCase):
+    def idle_connection(self):
+        self.store.peek("warm-up")
+        return throttling._pool_for(self.store.dbname).idle[-1]
+
+    def test_a_connection_the_server_dropped_is_replaced_transparently(self):
+        connection = self.idle_connection()
+        self.env.cr.execute("SELECT pg_terminate_backend(%s)", [connection.connection.get_backend_pid()])
+        time.sleep(0.1)
+        bucket = unique_bucket()
+        self.assertTrue(self.store.admit(bucket, HOUR_POLICY)[0])
+        self.assertIsNotNone(self.stored_tat(bucket))
+
+    def test_lost_prepared_statements_fall_back_to_plain_sql(self):
+        connection = self.idle_connection()
+        with connection.connection.cursor() as cr:
+            cr.execute("DEALLOCATE ALL")  # what a pooler in transaction mode does to a session's statements
+        bucket = unique_bucket()
+        self.assertTrue(self.store.admit(bucket, HOUR_POLICY)[0])
+        self.assertFalse(connection.prepared)
+        self.assertEqual(self.store.admit(bucket, HOUR_POLICY)[:2], (True, self.stored_tat(bucket)))
+
+
 class TestKeyRate(ThrottleCase):
     def test_admitted_requests_get_a_verdict_with_ratelimit_headers(self):
         bucket = unique_bucket("key")
