@@ -7,8 +7,9 @@ and checks the results), or by hand against running servers::
 
 ``config.json``: ``{"hosts": ["http://127.0.0.1:8069", ...], "model": "res.partner",
 "crud_key": "...", "throttle_keys": [{"name", "key", "limit", "period", "burst"}, ...],
-"results": "results.json"}``. Every request goes to the next host in turn, so one
-key's traffic is spread over all servers (all workers, all "hosts").
+"users_per_key": 3, "results": "results.json"}``. CRUD requests go to the hosts in
+turn; the throttled users of one key are spread over the hosts, so each key's
+traffic reaches every server (all workers, all "hosts") at once.
 
 Both scenarios fail a request that gets a 5xx or any status they do not expect;
 the throttling scenario also fails a 429 without ``Retry-After``, ``RateLimit``
@@ -33,11 +34,20 @@ HOSTS = CONFIG.get("hosts", [])
 MODEL = CONFIG.get("model", "res.partner")
 RATELIMIT_HEADERS = ("RateLimit", "RateLimit-Policy")
 MAX_EXAMPLES = 5
+USERS_PER_KEY = CONFIG.get("users_per_key", 3)  # each sends up to 10 requests/s, well above any key's rate
 
 _next_host = itertools.cycle(HOSTS or [""])
 _lock = threading.Lock()
+# Per key: the statuses, and the window that holds every admission (each 200 was admitted
+# between its request's sending and its response): first 200 sent, last 200 received.
 throttle_counts = {
-    key["name"]: {"ok": 0, "throttled": 0, "first_sent": None, "last_done": None, "statuses": Counter()}
+    key["name"]: {
+        "ok": 0,
+        "throttled": 0,
+        "first_admitted_sent": None,
+        "last_admitted_done": None,
+        "statuses": Counter(),
+    }
     for key in CONFIG.get("throttle_keys", [])
 }
 problems = {"server_errors": 0, "unexpected_status": Counter(), "missing_headers": 0, "examples": []}
@@ -156,22 +166,24 @@ class ThrottledUser(HttpUser):
     """A client sending faster than its key allows: counts what is admitted and what is refused."""
 
     wait_time = constant_throughput(10)  # requests per second per user
-    fixed_count = 2 * len(CONFIG.get("throttle_keys", []))  # two users per key
+    fixed_count = USERS_PER_KEY * len(CONFIG.get("throttle_keys", []))
     _keys = itertools.cycle(CONFIG.get("throttle_keys", []) or [None])
 
+    _hosts = itertools.cycle(HOSTS or [""])
+
     def on_start(self):
+        # Each user stays on one server, and each key's users spread over all servers: a server
+        # that stalls then slows down only its own users, not every request of the key.
         with _lock:
             self.key = next(self._keys)
+            self.base_url = next(self._hosts)
 
     @task
     def count(self):
         counts = throttle_counts[self.key["name"]]
         sent = time.time()
-        with _lock:
-            if counts["first_sent"] is None or sent < counts["first_sent"]:
-                counts["first_sent"] = sent
         with self.client.get(
-            next_url(f"/api/{MODEL}/record_count"),
+            f"{self.base_url}/api/{MODEL}/record_count",
             params={"domain": "[]"},
             headers={"api-key": self.key["key"]},
             name="throttled count",
@@ -180,7 +192,9 @@ class ThrottledUser(HttpUser):
             done = time.time()
             with _lock:
                 counts["statuses"][response.status_code] += 1
-                counts["last_done"] = max(counts["last_done"] or done, done)
+                if response.status_code == 200:
+                    counts["first_admitted_sent"] = min(counts["first_admitted_sent"] or sent, sent)
+                    counts["last_admitted_done"] = max(counts["last_admitted_done"] or done, done)
             if not check_status(response, "throttled count", {200, 429}):
                 return
             required = (*RATELIMIT_HEADERS, "Retry-After") if response.status_code == 429 else RATELIMIT_HEADERS
