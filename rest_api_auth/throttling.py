@@ -37,18 +37,12 @@ import psycopg2.errors
 from odoo import sql_db
 
 from .exceptions import ServiceUnavailable, Throttled
+from .settings import DEFAULTS, FAILED_AUTH_LIMIT, FAILED_AUTH_PERIOD, THROTTLE_FAIL_OPEN, parse_setting
 
 _logger = logging.getLogger(__name__)
 
 MICROSECONDS = 1_000_000
 POLICY_NAME = "default"
-
-PARAM_DEFAULT_RATE_LIMIT = "rest_api.default_rate_limit"
-PARAM_DEFAULT_RATE_PERIOD = "rest_api.default_rate_period"
-PARAM_DEFAULT_RATE_BURST = "rest_api.default_rate_burst"
-PARAM_FAIL_OPEN = "rest_api.throttle_fail_open"
-PARAM_FAILED_AUTH_LIMIT = "rest_api.failed_auth_limit"
-PARAM_FAILED_AUTH_PERIOD = "rest_api.failed_auth_period"
 
 STORE_WARNING_INTERVAL = 60  # seconds between two "store unavailable" warnings of one process
 
@@ -78,11 +72,6 @@ class RatePolicy:
         return (self.capacity - 1) * self.emission_interval
 
 
-DEFAULT_RATE_POLICY = RatePolicy(limit=600, period=60, burst=60)
-DEFAULT_FAILED_AUTH_LIMIT = 20
-DEFAULT_FAILED_AUTH_PERIOD = 60
-
-
 @dataclass(frozen=True)
 class ThrottleVerdict:
     policy: RatePolicy
@@ -99,52 +88,32 @@ class ThrottleVerdict:
         }
 
 
+def failed_auth_rate(limit, period):
+    """A client may fail ``limit`` times at once, then once per ``period / limit`` seconds."""
+    return RatePolicy(limit=limit, period=period, burst=limit)
+
+
+DEFAULT_FAILED_AUTH_RATE = failed_auth_rate(DEFAULTS[FAILED_AUTH_LIMIT], DEFAULTS[FAILED_AUTH_PERIOD])
+
+
 @dataclass(frozen=True)
 class ThrottleSettings:
-    """The database's throttling settings (``ir.config_parameter``)."""
+    """The database's throttling settings (``ir.config_parameter``, see :mod:`.settings`)."""
 
-    default_policy: RatePolicy = DEFAULT_RATE_POLICY
-    failed_auth_policy: RatePolicy = RatePolicy(
-        DEFAULT_FAILED_AUTH_LIMIT, DEFAULT_FAILED_AUTH_PERIOD, DEFAULT_FAILED_AUTH_LIMIT
-    )
-    fail_open: bool = True
+    failed_auth_policy: RatePolicy = DEFAULT_FAILED_AUTH_RATE
+    fail_open: bool = DEFAULTS[THROTTLE_FAIL_OPEN]
 
     @classmethod
     def from_params(cls, get_param):
-        """Read the settings through ``get_param(name) -> str | False``; bad values fall back to the defaults."""
-        failed_auth_limit = _int_param(get_param, PARAM_FAILED_AUTH_LIMIT, DEFAULT_FAILED_AUTH_LIMIT)
+        """Read the settings through ``get_param(name) -> str | False``."""
+
+        def setting(name):
+            return parse_setting(name, get_param(name))
+
         return cls(
-            default_policy=RatePolicy(
-                limit=_int_param(get_param, PARAM_DEFAULT_RATE_LIMIT, DEFAULT_RATE_POLICY.limit),
-                period=_int_param(get_param, PARAM_DEFAULT_RATE_PERIOD, DEFAULT_RATE_POLICY.period),
-                burst=_int_param(get_param, PARAM_DEFAULT_RATE_BURST, DEFAULT_RATE_POLICY.burst),
-            ),
-            # A client may fail ``limit`` times at once, then once per ``period / limit``.
-            failed_auth_policy=RatePolicy(
-                limit=failed_auth_limit,
-                period=_int_param(get_param, PARAM_FAILED_AUTH_PERIOD, DEFAULT_FAILED_AUTH_PERIOD),
-                burst=failed_auth_limit,
-            ),
-            fail_open=_bool_param(get_param, PARAM_FAIL_OPEN, True),
+            failed_auth_policy=failed_auth_rate(setting(FAILED_AUTH_LIMIT), setting(FAILED_AUTH_PERIOD)),
+            fail_open=setting(THROTTLE_FAIL_OPEN),
         )
-
-
-def _int_param(get_param, name, default):
-    value = get_param(name)
-    if value is False or value is None or str(value).strip() == "":
-        return default
-    try:
-        return max(0, int(str(value).strip()))
-    except ValueError:
-        _logger.warning("Ignoring setting %s=%r (not an integer); using %s", name, value, default)
-        return default
-
-
-def _bool_param(get_param, name, default):
-    value = get_param(name)
-    if value is False or value is None:
-        return default
-    return str(value).strip().lower() not in ("0", "false", "no", "off", "")
 
 
 def _whole_seconds(seconds):
@@ -191,6 +160,17 @@ def gcra_verdict(policy, tat, now, admitted=True):
     )
 
 
+def policy_bucket(bucket, policy):
+    """The stored bucket of ``bucket`` under ``policy``.
+
+    A changed policy starts afresh (a full burst) instead of inheriting a
+    backlog measured in another rate: after a key went from 5 to 600 requests
+    per minute, its last requests at the old rate would otherwise keep it
+    waiting for minutes.
+    """
+    return f"{bucket}@{policy.limit}/{policy.period}/{policy.burst}"
+
+
 def client_bucket(client_ip):
     """The failed-authentication bucket of a client address.
 
@@ -218,6 +198,7 @@ class Statement:
     name: str
     sql: str  # with %(param)s placeholders
     params: tuple = ()  # ((param, PostgreSQL type), ...) in the order of the prepared statement
+    prepared: bool = True  # False for the rare ones (daily clean-up)
 
     def prepare_sql(self):
         sql = self.sql
@@ -287,9 +268,17 @@ USAGE = Statement(
 FORGET_IDLE = Statement(
     "rest_api_throttle_forget_idle",
     "DELETE FROM rest_api_throttle WHERE tat <= (extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
+    prepared=False,
 )
 
-STATEMENTS = (ADMIT, CHARGE, PEEK, COUNT_USAGE, USAGE, FORGET_IDLE)
+FORGET_DELETED_KEYS = Statement(
+    "rest_api_throttle_forget_deleted_keys",
+    """DELETE FROM rest_api_key_usage usage
+WHERE NOT EXISTS (SELECT 1 FROM rest_api_key WHERE rest_api_key.id = usage.api_key_id)""",
+    prepared=False,
+)
+
+PREPARED_STATEMENTS = (ADMIT, CHARGE, PEEK, COUNT_USAGE, USAGE)
 
 
 class StoreConnection:
@@ -307,7 +296,7 @@ class StoreConnection:
         self.last_used = time.monotonic()
         try:
             with self.connection.cursor() as cr:
-                for statement in STATEMENTS:
+                for statement in PREPARED_STATEMENTS:
                     cr.execute(statement.prepare_sql())
         except psycopg2.Error:
             self.connection.close()
@@ -321,13 +310,13 @@ class StoreConnection:
         """Execute ``statement``; returns its rows (an empty list when it returns none)."""
         self.last_used = time.monotonic()
         with self.connection.cursor() as cr:
-            if self.prepared:
+            if self.prepared and statement.prepared:
                 try:
                     cr.execute(statement.execute_sql(), statement.values(arguments))
                 except psycopg2.errors.InvalidSqlStatementName:
                     self.prepared = False
                     _logger.info("Throttle store: prepared statements are not kept (pooler?); using plain SQL")
-            if not self.prepared:
+            if not (self.prepared and statement.prepared):
                 cr.execute(statement.sql, arguments)
             rows = cr.fetchall() if cr.description else []
             return rows, cr.rowcount
@@ -465,6 +454,11 @@ class ThrottleStore:
         _rows, count = self.run(FORGET_IDLE)
         return count
 
+    def forget_deleted_keys(self):
+        """Delete the usage counters of keys that no longer exist."""
+        _rows, count = self.run(FORGET_DELETED_KEYS)
+        return count
+
 
 def _gcra_arguments(bucket, policy):
     return {"bucket": bucket, "emission": policy.emission_interval, "tolerance": policy.tolerance}
@@ -509,7 +503,7 @@ class Throttle:
         if policy.unlimited:
             return
         try:
-            tat, now = self.store.peek(client_bucket(client_ip))
+            tat, now = self.store.peek(policy_bucket(client_bucket(client_ip), policy))
         except psycopg2.Error as error:
             self._store_failed("checking failed authentications", error)
             return
@@ -525,7 +519,7 @@ class Throttle:
         if policy.unlimited:
             return
         try:
-            self.store.charge(client_bucket(client_ip), policy)
+            self.store.charge(policy_bucket(client_bucket(client_ip), policy), policy)
         except psycopg2.Error as error:
             _warn_store_unavailable(self.store.dbname, "counting a failed authentication", error, True)
 
@@ -533,7 +527,7 @@ class Throttle:
         if policy.unlimited:
             return None
         try:
-            admitted, tat, now = self.store.admit(bucket, policy)
+            admitted, tat, now = self.store.admit(policy_bucket(bucket, policy), policy)
         except psycopg2.Error as error:
             self._store_failed("checking the request rate", error)
             return None
@@ -562,11 +556,6 @@ class Throttle:
 def throttle_for(env):
     """The :class:`Throttle` of ``env``'s database (settings cached until a parameter changes)."""
     return Throttle(ThrottleStore(env.cr.dbname), env["rest.api.throttle"]._settings())
-
-
-def default_rate_policy(env):
-    """The rate policy of personal keys, and the initial policy of new REST API keys."""
-    return env["rest.api.throttle"]._settings().default_policy
 
 
 def check_client_ip(env, client_ip):

@@ -39,6 +39,13 @@ class RestApiThrottle(models.AbstractModel):
         return ThrottleSettings.from_params(self.env["ir.config_parameter"].sudo().get_param)
 
     @api.autovacuum
-    def _gc_idle_buckets(self):
-        """Drop the buckets that are full again (indistinguishable from missing ones)."""
-        ThrottleStore(self.env.cr.dbname).forget_idle_buckets()
+    def _gc_throttle_store(self):
+        """Drop the buckets that are full again (indistinguishable from missing ones) and the
+        usage counters of deleted keys; on the store's own connection, like every write to it."""
+        store = ThrottleStore(self.env.cr.dbname)
+        store.forget_idle_buckets()
+        store.forget_deleted_keys()
+
+    def _drop_store(self):
+        """At uninstall: Odoo drops the tables of its models, not those of an abstract one."""
+        self.env.cr.execute("DROP TABLE IF EXISTS rest_api_throttle, rest_api_key_usage")

@@ -155,27 +155,17 @@ class TestSettings(BaseCase):
     def test_defaults_when_nothing_is_set(self):
         settings = ThrottleSettings.from_params(lambda name: False)
         self.assertEqual(settings, ThrottleSettings())
-        self.assertEqual(settings.default_policy, RatePolicy(600, 60, 60))
         self.assertEqual(settings.failed_auth_policy, RatePolicy(20, 60, 20))
         self.assertTrue(settings.fail_open)
 
-    def test_values_are_read_and_zero_means_unlimited(self):
+    def test_values_are_read_and_zero_disables_failed_auth_limits(self):
         params = {
-            "rest_api.default_rate_limit": "0",
-            "rest_api.default_rate_period": "60",
-            "rest_api.default_rate_burst": "5",
             "rest_api.failed_auth_limit": "5",
             "rest_api.failed_auth_period": "300",
             "rest_api.throttle_fail_open": "False",
         }
         settings = ThrottleSettings.from_params(lambda name: params.get(name, False))
-        self.assertTrue(settings.default_policy.unlimited)
         self.assertEqual(settings.failed_auth_policy, RatePolicy(5, 300, 5))
         self.assertFalse(settings.fail_open)
-
-    def test_garbage_falls_back_to_the_defaults(self):
-        params = {"rest_api.default_rate_limit": "many", "rest_api.throttle_fail_open": "True"}
-        with self.assertLogs("odoo.addons.rest_api_auth.throttling", "WARNING"):
-            settings = ThrottleSettings.from_params(lambda name: params.get(name, False))
-        self.assertEqual(settings.default_policy.limit, 600)
-        self.assertTrue(settings.fail_open)
+        params["rest_api.failed_auth_limit"] = "0"
+        self.assertTrue(ThrottleSettings.from_params(lambda name: params.get(name, False)).failed_auth_policy.unlimited)

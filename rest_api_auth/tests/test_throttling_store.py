@@ -20,6 +20,7 @@ from ..throttling import (
     check_client_ip,
     check_key_rate,
     gcra_admit,
+    policy_bucket,
     record_auth_failure,
     record_usage,
     throttle_for,
@@ -39,8 +40,8 @@ class ThrottleCase(TransactionCase):
         self.store = ThrottleStore(self.env.cr.dbname)
         throttling._last_store_warning.update(at=0.0, suppressed=0)  # each test sees its first warning
 
-    def stored_tat(self, bucket):
-        return self.store.peek(bucket)[0]
+    def stored_tat(self, bucket, policy=None):
+        return self.store.peek(policy_bucket(bucket, policy) if policy else bucket)[0]
 
 
 class TestSqlMatchesPureGcra(ThrottleCase):
@@ -139,8 +140,17 @@ class TestKeyRate(ThrottleCase):
 
     def test_unlimited_policies_are_not_stored(self):
         bucket = unique_bucket("key")
-        self.assertIsNone(check_key_rate(self.env, bucket, RatePolicy(limit=0, period=60, burst=10)))
-        self.assertIsNone(self.stored_tat(bucket))
+        unlimited = RatePolicy(limit=0, period=60, burst=10)
+        self.assertIsNone(check_key_rate(self.env, bucket, unlimited))
+        self.assertIsNone(self.stored_tat(bucket, unlimited))
+
+    def test_a_changed_policy_starts_with_a_full_burst(self):
+        bucket = unique_bucket("key")
+        slow = RatePolicy(limit=1, period=3600, burst=1)
+        check_key_rate(self.env, bucket, slow)
+        with self.assertRaises(Throttled):
+            check_key_rate(self.env, bucket, slow)
+        self.assertEqual(check_key_rate(self.env, bucket, RatePolicy(limit=600, period=60, burst=60)).remaining, 59)
 
     def test_buckets_are_independent(self):
         first, second = unique_bucket("key"), unique_bucket("key")
@@ -155,14 +165,14 @@ class TestKeyRate(ThrottleCase):
         with contextlib.suppress(RuntimeError), self.env.cr.savepoint():
             check_key_rate(self.env, bucket, HOUR_POLICY)
             raise RuntimeError("the request fails and is rolled back")
-        self.assertIsNotNone(self.stored_tat(bucket), "the admission is committed on its own connection")
+        self.assertIsNotNone(self.stored_tat(bucket, HOUR_POLICY), "the admission is committed on its own connection")
 
     def test_idle_buckets_are_garbage_collected(self):
         idle, busy = unique_bucket(), unique_bucket()
         self.store.admit(idle, RatePolicy(limit=1000, period=1, burst=1))
         self.store.admit(busy, HOUR_POLICY)
         time.sleep(0.01)
-        self.env["rest.api.throttle"]._gc_idle_buckets()
+        self.env["rest.api.throttle"]._gc_throttle_store()
         self.assertIsNone(self.stored_tat(idle))
         self.assertIsNotNone(self.stored_tat(busy))
 
@@ -215,6 +225,13 @@ class TestUsage(ThrottleCase):
         last_used, count = usage[key_id]
         self.assertEqual(count, 3)
         self.assertLess(abs(last_used - fields.Datetime.now()), timedelta(seconds=5))  # naive UTC, as Odoo
+
+    def test_usage_of_deleted_keys_is_garbage_collected(self):
+        key_id = self.env["rest.api.key"].search([], order="id desc", limit=1).id + 1_000_000  # no such key
+        record_usage(self.env, key_id)
+        self.assertIn(key_id, usage_for(self.env, [key_id]))
+        self.env["rest.api.throttle"]._gc_throttle_store()
+        self.assertEqual(usage_for(self.env, [key_id]), {})
 
     def test_no_ids_no_query(self):
         self.assertEqual(usage_for(self.env, []), {})
