@@ -12,6 +12,7 @@ from odoo.tests import TransactionCase
 
 from .. import throttling
 from ..exceptions import ServiceUnavailable, Throttled
+from ..hooks import uninstall_hook
 from ..throttling import (
     RatePolicy,
     Throttle,
@@ -235,6 +236,13 @@ class TestUsage(ThrottleCase):
 
     def test_no_ids_no_query(self):
         self.assertEqual(usage_for(self.env, []), {})
+
+
+class TestUninstall(ThrottleCase):
+    def test_uninstall_drops_the_store_tables(self):
+        uninstall_hook(self.env)  # inside the test transaction, rolled back afterwards
+        self.env.cr.execute("SELECT to_regclass('rest_api_throttle'), to_regclass('rest_api_key_usage')")
+        self.assertEqual(self.env.cr.fetchone(), (None, None))
 
 
 class TestUnreachableStore(ThrottleCase):
