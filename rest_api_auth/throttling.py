@@ -128,7 +128,7 @@ def gcra_admit(policy, tat, now):
     """Decide one request arriving at ``now`` (µs) on a bucket at ``tat`` (µs, None for a new bucket).
 
     Returns ``(admitted, new_tat)``; a refused request leaves the bucket unchanged.
-    ``SQL_ADMIT`` makes the same decision atomically in the database.
+    :data:`ADMIT` makes the same decision atomically in the database.
     """
     start = now if tat is None else max(tat, now)
     if start - now > policy.tolerance:
@@ -140,7 +140,7 @@ def gcra_charge(policy, tat, now):
     """Count one event (a failed authentication) unconditionally; returns the new ``tat``.
 
     Capped so that a client can never lock itself out for longer than it takes
-    to refill a whole bucket. ``SQL_CHARGE`` does the same in the database.
+    to refill a whole bucket. :data:`CHARGE` does the same in the database.
     """
     start = now if tat is None else max(tat, now)
     return min(start + policy.emission_interval, now + policy.tolerance + policy.emission_interval)
@@ -307,7 +307,7 @@ class StoreConnection:
         return bool(self.connection.closed)
 
     def run(self, statement, **arguments):
-        """Execute ``statement``; returns its rows (an empty list when it returns none)."""
+        """Execute ``statement``; returns ``(rows, rowcount)`` (no rows when it returns none)."""
         self.last_used = time.monotonic()
         with self.connection.cursor() as cr:
             if self.prepared and statement.prepared:
@@ -467,13 +467,12 @@ def _gcra_arguments(bucket, policy):
 _last_store_warning = {"at": 0.0, "suppressed": 0}
 
 
-def _warn_store_unavailable(dbname, action, error, fail_open):
+def _warn_store_unavailable(dbname, action, error, outcome):
     """Log the first failure, then at most one warning per ``STORE_WARNING_INTERVAL`` per process."""
     now = time.monotonic()
     if now - _last_store_warning["at"] < STORE_WARNING_INTERVAL:
         _last_store_warning["suppressed"] += 1
         return
-    outcome = "allowing the request (rest_api.throttle_fail_open)" if fail_open else "refusing the request (503)"
     _logger.warning(
         "Throttle store of database %s unavailable while %s, %s; %d similar failures not logged: %s",
         dbname,
@@ -494,8 +493,10 @@ class Throttle:
 
     def _store_failed(self, action, error):
         """Fail open (warn, go on) or closed (503), as the settings say; never a 500."""
-        _warn_store_unavailable(self.store.dbname, action, error, self.settings.fail_open)
-        if not self.settings.fail_open:
+        fail_open = self.settings.fail_open
+        outcome = "admitting the request (rest_api.throttle_fail_open)" if fail_open else "refusing it (503)"
+        _warn_store_unavailable(self.store.dbname, action, error, outcome)
+        if not fail_open:
             raise ServiceUnavailable("Request throttling is temporarily unavailable; retry later.") from error
 
     def check_client_ip(self, client_ip):
@@ -521,7 +522,7 @@ class Throttle:
         try:
             self.store.charge(policy_bucket(client_bucket(client_ip), policy), policy)
         except psycopg2.Error as error:
-            _warn_store_unavailable(self.store.dbname, "counting a failed authentication", error, True)
+            _warn_store_unavailable(self.store.dbname, "counting a failed authentication", error, "not counted")
 
     def check_key_rate(self, bucket, policy):
         if policy.unlimited:
@@ -540,7 +541,7 @@ class Throttle:
         try:
             self.store.count_usage(api_key_id)
         except psycopg2.Error as error:
-            _warn_store_unavailable(self.store.dbname, "counting key usage", error, True)
+            _warn_store_unavailable(self.store.dbname, "counting key usage", error, "not counted")
 
     def usage_for(self, api_key_ids):
         ids = [api_key_id for api_key_id in api_key_ids if api_key_id]
@@ -549,7 +550,7 @@ class Throttle:
         try:
             return self.store.usage(ids)
         except psycopg2.Error as error:
-            _warn_store_unavailable(self.store.dbname, "reading key usage", error, True)
+            _warn_store_unavailable(self.store.dbname, "reading key usage", error, "shown as unused")
             return {}
 
 

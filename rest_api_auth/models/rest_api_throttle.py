@@ -4,8 +4,8 @@ from ..throttling import ThrottleSettings, ThrottleStore
 
 
 class RestApiThrottle(models.AbstractModel):
-    """Owner of the throttle store: two UNLOGGED tables written only through
-    ``rest_api_auth.throttling`` (raw SQL on autocommit cursors), never the ORM.
+    """Owner of the throttle store: two UNLOGGED tables read and written only by
+    ``rest_api_auth.throttling``, on autocommit connections of its own, never the ORM.
 
     UNLOGGED: no WAL per request; the tables are emptied after a PostgreSQL
     crash (not on a clean restart), which resets rate allowances and usage

@@ -260,7 +260,7 @@ class TestUnreachableStore(ThrottleCase):
             throttle.record_usage(1)
             self.assertEqual(throttle.usage_for([1]), {})
         self.assertEqual(len(logs.records), 1, "one warning per interval, not one per request")
-        self.assertIn("allowing the request", logs.output[0])
+        self.assertIn("admitting the request", logs.output[0])
 
     def test_fail_closed_answers_503(self):
         for dbname in (f"rest_api_missing_{uuid.uuid4().hex[:8]}", "postgres"):
