@@ -15,7 +15,7 @@ rate-limited key; then the RSS of each worker before and after a long run
 through each API. Writes RESULTS.md, results.json and results.png into
 ``--output``. Needs Odoo 18 importable by ``python3``, PostgreSQL, and wrk
 (``apt-get install wrk``); the chart needs matplotlib from the tools
-virtualenv (``make tools-venv``).
+virtualenv (``make tools-venv``, or ``$TOOLS_VENV``).
 """
 
 import argparse
@@ -406,7 +406,9 @@ def measure_memory(server, scenarios, args):
 def write_outputs(results, output):
     output.mkdir(parents=True, exist_ok=True)
     (output / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    chart_python = Path(os.environ.get("BENCH_CHART_PYTHON", REPO_ROOT / ".venv-tools" / "bin" / "python"))
+    # The tools virtualenv (matplotlib), located as the load tests locate it.
+    tools_venv = Path(os.environ.get("TOOLS_VENV", ".venv-tools"))
+    chart_python = (tools_venv if tools_venv.is_absolute() else REPO_ROOT / tools_venv) / "bin" / "python"
     chart = subprocess.run(
         [str(chart_python), str(BENCH_DIR / "chart.py"), str(output / "results.json"), str(output / "results.png")],
         capture_output=True,
@@ -418,7 +420,7 @@ def write_outputs(results, output):
     else:
         reason = chart.stderr.strip().splitlines()[-1] if chart is not None else f"{chart_python} not found"
         results.setdefault("notes", []).append(
-            f"Chart not drawn ({reason}); set BENCH_CHART_PYTHON to a Python with matplotlib (make tools-venv)."
+            f"Chart not drawn ({reason}): `make tools-venv`, or set TOOLS_VENV to a virtualenv with matplotlib."
         )
     (output / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (output / "RESULTS.md").write_text(render_markdown(results, results.get("chart")))
