@@ -431,7 +431,7 @@ def parse_args(argv):
     parser.add_argument("--partners", type=int, default=10_000)
     parser.add_argument("--products", type=int, default=1_000)
     parser.add_argument("--duration", type=int, default=20, help="seconds per scenario and round")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per scenario")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per scenario")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--memory-requests", type=int, default=100_000, help="requests per memory run (0: none)")
