@@ -210,10 +210,21 @@ class OdooServer:
     def base_url(self):
         return f"http://127.0.0.1:{self.port}"
 
+    def server_args(self):
+        """Serve ``-d`` only, with no db filter: Odoo then never lists the databases on the
+        PostgreSQL server, which it otherwise does on every request without a session."""
+        return ["-d", self.database, "--db-filter="]
+
+    def ready(self):
+        try:
+            with urllib.request.urlopen(self.base_url + "/api/health", timeout=5) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
     def start(self, timeout=120):
         command = self.workspace.odoo_command(
-            "-d", self.database, f"--db-filter=^{self.database}$",
-            f"--http-port={self.port}", "--gevent-port", str(free_port()),
+            *self.server_args(), f"--http-port={self.port}", "--gevent-port", str(free_port()),
             "--log-level=warn", *self.extra_args,
         )  # fmt: skip
         if str(self.log_file) != "-":
@@ -223,12 +234,9 @@ class OdooServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SetupError(f"Odoo exited with {self.process.returncode}; see {self.log_file}")
-            try:
-                with urllib.request.urlopen(self.base_url + "/api/health", timeout=5) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
+            if self.ready():
+                return self
+            time.sleep(0.3)
         self.stop()
         raise SetupError(f"Odoo did not answer on {self.base_url} within {timeout}s; see {self.log_file}")
 
