@@ -1,0 +1,141 @@
+/*
+ * Swagger UI for the Odoo REST API (/api/docs).
+ *
+ * The document is fetched here rather than by Swagger UI, with the credentials
+ * entered in "Authorize": anonymous visitors get the generic document, and
+ * authorizing (or logging out) reloads it, so a key sees its own models.
+ * `?models=a,b` in the page URL narrows the document to those models.
+ */
+(function () {
+    "use strict";
+
+    const pageQuery = new URLSearchParams(window.location.search);
+    const models = pageQuery.get("models");
+    const documentQuery = models ? "?models=" + encodeURIComponent(models) : "";
+    const SPEC_URL = "/api/openapi.json" + documentQuery;
+    const POSTMAN_URL = "/api/postman_collection.json" + documentQuery;
+    const MANY_TAGS = 20; // above this, tags start collapsed
+
+    // Shown when the document cannot be loaded (e.g. it needs an API key): the
+    // security schemes give Swagger UI its "Authorize" button.
+    const SECURITY_SCHEMES = {
+        ApiKey: { type: "apiKey", in: "header", name: "api-key" },
+        LoginToken: { type: "apiKey", in: "header", name: "Login-Token" },
+        Bearer: { type: "http", scheme: "bearer" },
+    };
+
+    function placeholder(message) {
+        return {
+            openapi: "3.1.0",
+            info: { title: "Odoo REST API", version: "", description: message },
+            paths: {},
+            components: { securitySchemes: SECURITY_SCHEMES },
+        };
+    }
+
+    function credentialHeaders(ui) {
+        const headers = {};
+        const authorized = ui && ui.authSelectors.authorized();
+        if (!authorized) {
+            return headers;
+        }
+        authorized.forEach(function (auth, name) {
+            const value = auth.get("value");
+            if (!value) {
+                return;
+            }
+            if (name === "Bearer") {
+                headers.Authorization = "Bearer " + value;
+            } else {
+                headers[auth.getIn(["schema", "name"])] = value;
+            }
+        });
+        return headers;
+    }
+
+    async function fetchWithCredentials(url, ui) {
+        return fetch(url, {
+            headers: Object.assign({ Accept: "application/json" }, credentialHeaders(ui)),
+            credentials: "omit",
+        });
+    }
+
+    async function fetchDocument(ui) {
+        try {
+            const response = await fetchWithCredentials(SPEC_URL, ui);
+            const body = await response.json();
+            if (response.ok) {
+                return body;
+            }
+            return placeholder(
+                "**" + (body.title || response.status) + "**: " + (body.detail || "") +
+                    "\n\nClick **Authorize** and enter an API key.",
+            );
+        } catch (error) {
+            return placeholder("The API documentation could not be loaded: " + error);
+        }
+    }
+
+    let ui = null;
+    let reloading = null;
+
+    function reloadDocument() {
+        // "Authorize" calls the action once per scheme: reload once for all of them
+        if (!reloading) {
+            reloading = Promise.resolve().then(async function () {
+                reloading = null;
+                ui.specActions.updateSpec(JSON.stringify(await fetchDocument(ui)));
+            });
+        }
+    }
+
+    function ReloadOnAuthorize() {
+        const reloadAfter = function (action) {
+            return function () {
+                const result = action.apply(this, arguments);
+                reloadDocument();
+                return result;
+            };
+        };
+        return {
+            statePlugins: { auth: { wrapActions: { authorize: reloadAfter, logout: reloadAfter } } },
+        };
+    }
+
+    async function downloadPostman() {
+        const response = await fetchWithCredentials(POSTMAN_URL, ui);
+        if (!response.ok) {
+            const problem = await response.json();
+            window.alert(problem.detail || problem.title || response.status);
+            return;
+        }
+        const link = document.createElement("a");
+        link.href = URL.createObjectURL(await response.blob());
+        link.download = "odoo-rest-api.postman_collection.json";
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        URL.revokeObjectURL(link.href);
+    }
+
+    window.addEventListener("load", async function () {
+        document.getElementById("o_rest_api_docs_spec").href = SPEC_URL;
+        document.getElementById("o_rest_api_docs_postman").addEventListener("click", downloadPostman);
+        const spec = await fetchDocument(null);
+        ui = window.SwaggerUIBundle({
+            dom_id: "#swagger-ui",
+            spec: spec,
+            validatorUrl: null,
+            presets: [window.SwaggerUIBundle.presets.apis],
+            plugins: [ReloadOnAuthorize],
+            layout: "BaseLayout",
+            deepLinking: true,
+            docExpansion: (spec.tags || []).length > MANY_TAGS ? "none" : "list",
+            defaultModelsExpandDepth: 0,
+            filter: true,
+            displayRequestDuration: true,
+            persistAuthorization: false,
+        });
+        window.odooRestApiDocs = ui;
+    });
+})();
