@@ -14,7 +14,9 @@
     const documentQuery = models ? "?models=" + encodeURIComponent(models) : "";
     const SPEC_URL = "/api/openapi.json" + documentQuery;
     const POSTMAN_URL = "/api/postman_collection.json" + documentQuery;
-    const MANY_TAGS = 20; // above this, tags start collapsed
+    // Above this many tags (models), tags start collapsed: Swagger UI stalls when it
+    // has to render a few hundred operations at once.
+    const MANY_TAGS = 8;
 
     // Shown when the document cannot be loaded (e.g. it needs an API key): the
     // security schemes give Swagger UI its "Authorize" button.
@@ -79,12 +81,20 @@
     let ui = null;
     let reloading = null;
 
+    function showDocument(spec) {
+        const tags = spec.tags || [];
+        for (const tag of tags) {
+            ui.layoutActions.show(["operations-tag", tag.name], tags.length <= MANY_TAGS);
+        }
+        ui.specActions.updateSpec(JSON.stringify(spec));
+    }
+
     function reloadDocument() {
         // "Authorize" calls the action once per scheme: reload once for all of them
         if (!reloading) {
             reloading = Promise.resolve().then(async function () {
                 reloading = null;
-                ui.specActions.updateSpec(JSON.stringify(await fetchDocument(ui)));
+                showDocument(await fetchDocument(ui));
             });
         }
     }
@@ -121,21 +131,21 @@
     window.addEventListener("load", async function () {
         document.getElementById("o_rest_api_docs_spec").href = SPEC_URL;
         document.getElementById("o_rest_api_docs_postman").addEventListener("click", downloadPostman);
-        const spec = await fetchDocument(null);
         ui = window.SwaggerUIBundle({
             dom_id: "#swagger-ui",
-            spec: spec,
+            spec: placeholder("Loading…"),
             validatorUrl: null,
             presets: [window.SwaggerUIBundle.presets.apis],
             plugins: [ReloadOnAuthorize],
             layout: "BaseLayout",
             deepLinking: true,
-            docExpansion: (spec.tags || []).length > MANY_TAGS ? "none" : "list",
+            docExpansion: "none",
             defaultModelsExpandDepth: 0,
             filter: true,
             displayRequestDuration: true,
             persistAuthorization: false,
         });
         window.odooRestApiDocs = ui;
+        showDocument(await fetchDocument(null));
     });
 })();
