@@ -578,7 +578,7 @@ def _operation(model, action, tag, *, summary, description, responses, parameter
 
 def _model_paths(model, tag, operations, methods=()):
     """The paths of one model (``model=None``: the generic ``{model}`` paths)."""
-    label = f"`{model}`" if model else "a model's"
+    label = f"`{model}`" if model else "the model"
     base = f"/api/{model or '{model}'}"
     model_params = () if model else tuple(_parameter_refs("model"))
     record = {"$ref": _schema_ref(record_schema_name(model) if model else "Record")}
@@ -594,7 +594,7 @@ def _model_paths(model, tag, operations, methods=()):
             "get": operation(
                 "search",
                 summary="Search records",
-                description=f"The {label} records matching `domain`, in `order`, paginated with `limit`/`offset`.",
+                description=f"Records of {label} matching `domain`, in `order`, paginated with `limit`/`offset`.",
                 responses=_responses(
                     "200", "The matching records.", {"type": "array", "items": record}, (*SUCCESS_HEADERS, "Link")
                 ),
@@ -605,7 +605,7 @@ def _model_paths(model, tag, operations, methods=()):
             "get": operation(
                 "record_count",
                 summary="Count records",
-                description=f"The number of {label} records matching `domain`.",
+                description=f"Number of records of {label} matching `domain`.",
                 responses=_responses("200", "The count.", {"$ref": _schema_ref("RecordCount")}),
                 parameters=(*model_params, *_parameter_refs("domain")),
             )
@@ -614,7 +614,7 @@ def _model_paths(model, tag, operations, methods=()):
             "get": operation(
                 "schema",
                 summary="Describe the fields",
-                description=f"`fields_get()` of {label} model: the fields the user may read, with types and labels.",
+                description=f"`fields_get()` of {label}: the fields the user may read, with their types and labels.",
                 responses=_responses("200", "The fields.", {"$ref": _schema_ref("FieldsDescription")}),
                 parameters=model_params,
             )
@@ -624,7 +624,7 @@ def _model_paths(model, tag, operations, methods=()):
             "post": operation(
                 "create",
                 summary="Create a record",
-                description=f"Creates one {label} record from the values in the body.",
+                description=f"Creates one record of {label} from the values in the body.",
                 responses=_responses(
                     "201", "Created.", {"$ref": _schema_ref("Created")}, (*SUCCESS_HEADERS, "Location")
                 ),
@@ -637,7 +637,7 @@ def _model_paths(model, tag, operations, methods=()):
         record_path["get"] = operation(
             "read",
             summary="Read a record",
-            description=f"One {label} record, with the fields asked for in `fields`.",
+            description=f"One record of {label}, with the fields asked for in `fields`.",
             responses=_responses("200", "The record.", record),
             parameters=(*model_params, *_parameter_refs("id", "fields")),
         )
@@ -646,8 +646,8 @@ def _model_paths(model, tag, operations, methods=()):
             record_path[verb] = operation(
                 action,
                 summary=f"Update a record ({verb.upper()})",
-                description=f"Writes the values in the body on the {label} record; fields not sent are left "
-                "unchanged (PUT and PATCH are the same).",
+                description="Writes the values in the body on the record; fields not sent are left unchanged "
+                "(PUT and PATCH are the same).",
                 responses=_responses("200", "Updated.", {"$ref": _schema_ref("Updated")}),
                 parameters=(*model_params, *_parameter_refs("id")),
                 body=_json_body(values),
@@ -656,7 +656,7 @@ def _model_paths(model, tag, operations, methods=()):
         record_path["delete"] = operation(
             "delete",
             summary="Delete a record",
-            description=f"Deletes the {label} record.",
+            description="Deletes the record.",
             responses=_responses("200", "Deleted.", {"$ref": _schema_ref("Deleted")}),
             parameters=(*model_params, *_parameter_refs("id")),
         )
@@ -668,7 +668,7 @@ def _model_paths(model, tag, operations, methods=()):
             "post": operation(
                 "execute_kw",
                 summary="Call a method",
-                description=f"Calls a public method of the {label} model, like Odoo's `execute_kw`: `args` and "
+                description=f"Calls a public method of {label}, like Odoo's `execute_kw`: `args` and "
                 "`kwargs` are passed to it; recordsets in the result come back as id lists. Private methods are "
                 "refused." + allowed,
                 responses=_responses("200", "The method's result.", {}),

@@ -1,0 +1,155 @@
+"""The documentation endpoints over real HTTP: anonymous, with keys, and refused."""
+
+import re
+from datetime import timedelta
+
+from openapi_spec_validator import validate
+
+from odoo import fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from ..models.res_config_settings import DOCS_PUBLIC_PARAM
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@tagged("post_install", "-at_install")
+class TestDocsEndpoints(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin = cls.env.ref("base.user_admin")
+        cls.admin_key = cls.env["res.users.apikeys"].with_user(cls.admin)._generate(None, "docs admin", None)
+        cls.user = new_test_user(cls.env, login="docs_internal", groups="base.group_user")
+        cls.user_key = (
+            cls.env["res.users.apikeys"]
+            .with_user(cls.user)
+            ._generate(None, "docs internal", fields.Datetime.now() + timedelta(days=1))
+        )
+
+    def get(self, path, key=None, **headers):
+        if key:
+            headers["api-key"] = key
+        return self.url_open(path, headers=headers)
+
+    def assertProblem(self, response, status):
+        self.assertEqual(response.status_code, status, response.text)
+        self.assertEqual(response.headers["Content-Type"], PROBLEM_JSON)
+        body = response.json()
+        self.assertEqual(body["status"], status)
+        return body
+
+    # ------------------------------------------------------------ anonymous
+
+    def test_anonymous_document_is_generic(self):
+        response = self.get("/api/openapi.json")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/json; charset=utf-8")
+        self.assertEqual(response.headers["Cache-Control"], "no-store")
+        spec = response.json()
+        validate(spec)
+        self.assertIn("/api/{model}/search", spec["paths"])
+        # nothing about this database: no model's path nor schema
+        self.assertEqual([path for path in spec["paths"] if "." in path], [])
+        self.assertEqual([name for name in spec["components"]["schemas"] if "." in name], [])
+        self.assertEqual(spec["servers"], [{"url": self.base_url()}])
+
+    def test_anonymous_postman_collection(self):
+        response = self.get("/api/postman_collection.json")
+        self.assertEqual(response.status_code, 200)
+        collection = response.json()
+        self.assertEqual(
+            collection["info"]["schema"], "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
+        )
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["Records", "Login tokens"])
+
+    def test_hidden_documentation_needs_a_key(self):
+        self.env["ir.config_parameter"].sudo().set_param(DOCS_PUBLIC_PARAM, "False")
+        for path in ("/api/openapi.json", "/api/postman_collection.json"):
+            with self.subTest(path=path):
+                response = self.get(path)
+                body = self.assertProblem(response, 401)
+                self.assertIn("needs an API key", body["detail"])
+                self.assertIn("WWW-Authenticate", response.headers)
+                self.assertEqual(self.get(path, self.admin_key).status_code, 200)
+        # the page itself reveals nothing: it stays available, to authorize with a key
+        self.assertEqual(self.get("/api/docs").status_code, 200)
+
+    def test_per_model_documentation_needs_a_key(self):
+        self.assertProblem(self.get("/api/openapi.json?models=res.partner"), 401)
+
+    def test_settings_store_the_choice_explicitly(self):
+        settings = self.env["res.config.settings"].create({"rest_api_docs_public": False})
+        settings.execute()
+        self.assertEqual(self.env["ir.config_parameter"].sudo().get_param(DOCS_PUBLIC_PARAM), "False")
+        self.assertFalse(self.env["res.config.settings"].create({}).rest_api_docs_public)
+        self.assertEqual(self.get("/api/openapi.json").status_code, 401)
+        self.env["res.config.settings"].create({"rest_api_docs_public": True}).execute()
+        self.assertTrue(self.env["res.config.settings"].create({}).rest_api_docs_public)
+        self.assertEqual(self.get("/api/openapi.json").status_code, 200)
+
+    # ------------------------------------------------------------ with a key
+
+    def test_invalid_key_is_refused(self):
+        for path in ("/api/openapi.json", "/api/postman_collection.json", "/api/openapi.json?models=res.partner"):
+            with self.subTest(path=path):
+                response = self.get(path, "0" * 40)
+                self.assertProblem(response, 401)
+                self.assertIn("WWW-Authenticate", response.headers)
+
+    def test_key_document_lists_its_models(self):
+        response = self.get("/api/openapi.json", self.admin_key)
+        self.assertEqual(response.status_code, 200)
+        spec = response.json()
+        validate(spec)
+        self.assertNotIn("/api/{model}/search", spec["paths"])
+        for path in ("/api/res.partner/search", "/api/res.partner/{id}", "/api/ir.config_parameter/create"):
+            self.assertIn(path, spec["paths"])
+        partner = spec["components"]["schemas"]["res.partner"]["properties"]
+        self.assertEqual(partner["name"]["title"], "Name")
+        self.assertIn("X-API-Key", str(response.headers.get("Vary")))
+
+    def test_models_parameter_narrows(self):
+        spec = self.get("/api/openapi.json?models=res.partner,res.partner.category", self.admin_key).json()
+        validate(spec)
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category", "Login tokens"])
+        collection = self.get("/api/postman_collection.json?models=res.partner", self.admin_key).json()
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Login tokens"])
+
+    def test_bad_models_parameter(self):
+        body = self.assertProblem(self.get("/api/openapi.json?models=no.such.model", self.admin_key), 404)
+        self.assertIn("no.such.model", body["detail"])
+        self.assertProblem(self.get("/api/openapi.json?models=res.partner,'drop'", self.admin_key), 400)
+        self.assertProblem(self.get("/api/openapi.json?models=,", self.admin_key), 400)
+
+    def test_user_rights_shape_the_document(self):
+        spec = self.get("/api/openapi.json", self.user_key).json()
+        validate(spec)
+        self.assertIn("/api/res.partner/search", spec["paths"])
+        self.assertNotIn("/api/ir.config_parameter/search", spec["paths"])  # administrators only
+        self.assertNotIn("delete", spec["paths"].get("/api/res.currency/{id}", {}))
+        self.assertProblem(self.get("/api/openapi.json?models=ir.config_parameter", self.user_key), 403)
+
+    # ------------------------------------------------------------ Swagger UI
+
+    def test_swagger_ui_page_is_self_contained(self):
+        response = self.get("/api/docs")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "text/html; charset=utf-8")
+        policy = response.headers["Content-Security-Policy"]
+        self.assertIn("default-src 'none'", policy)
+        self.assertIn("script-src 'self'", policy)
+        self.assertNotIn("http", re.sub(r'href="/api/openapi.json"', "", response.text).replace("http-equiv", ""))
+        assets = re.findall(r'(?:src|href)="(/rest_api_docs/static/[^"]+)"', response.text)
+        self.assertEqual(len(assets), 5)
+        for asset in assets:
+            with self.subTest(asset=asset):
+                self.assertEqual(self.url_open(asset).status_code, 200)
+        script = self.url_open("/rest_api_docs/static/src/js/docs.js").text
+        self.assertIn("validatorUrl: null", script)
+        self.assertIn("/api/openapi.json", script)
+
+    def test_swagger_ui_license_is_shipped(self):
+        for name in ("LICENSE", "NOTICE", "swagger-ui-bundle.js.LICENSE.txt"):
+            with self.subTest(name=name):
+                self.assertEqual(self.url_open(f"/rest_api_docs/static/lib/swagger-ui/{name}").status_code, 200)
