@@ -30,7 +30,9 @@ def looks_like_jwt(value):
 def parse_credentials(headers):
     """Extract the credentials a request carries.
 
-    ``headers`` is any case-insensitive mapping (werkzeug ``Headers``).
+    ``headers`` is any case-insensitive mapping (werkzeug ``Headers``). The
+    ``api_key`` alias is read too, but Odoo's HTTP server (werkzeug) and nginx's
+    default configuration drop header names containing an underscore.
     ``Authorization: Bearer <value>`` carries the login token when the value is
     JWT-shaped, otherwise the API key (only when no explicit header gives one).
     """

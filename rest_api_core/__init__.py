@@ -1,1 +1,2 @@
-from . import controllers
+from . import controllers, models
+from .multidb import post_load

@@ -9,6 +9,9 @@
     "license": "LGPL-3",
     "depends": ["rest_api_auth"],
     "data": [],
+    # Loaded server-wide (--load=base,web,rest_api_core), routes /api requests
+    # to the database they name; see multidb.py.
+    "post_load": "post_load",
     "installable": True,
     "application": True,
 }

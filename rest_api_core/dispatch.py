@@ -1,35 +1,205 @@
-"""Error handling shared by every ``/api`` controller method.
+"""What every ``/api`` controller method shares: errors, headers, database, CORS.
 
-A controller method decorated with :func:`api_endpoint` may raise the typed
-errors of ``rest_api_auth.exceptions``; they become problem+json responses
-after the transaction is rolled back (Odoo would otherwise commit whatever
-was written before the error). Anything unexpected becomes a generic 500,
-with the details only in the server log.
+A controller method decorated with :func:`api_endpoint` (under
+``@http.route``) may raise the typed errors of ``rest_api_auth.exceptions``
+or let Odoo's own exceptions through; either way the client gets an
+``application/problem+json`` response with the right status after the
+transaction is rolled back, so a failed request writes nothing. Anything
+unexpected becomes a generic 500, with the details only in the server log.
+
+Every response carries ``X-Request-ID`` (the client's, or a new one), the
+CORS headers when the request's ``Origin`` is allowed, and, once the request
+is authenticated through :func:`authenticate_request`, the headers of the
+key's policy (``RateLimit``...). ``OPTIONS`` preflights are answered here.
 """
 
 import functools
 import logging
 
+import psycopg2
+import psycopg2.errors
+import werkzeug.exceptions
+
+from odoo.exceptions import AccessDenied, AccessError, MissingError, RedirectWarning, UserError
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, _as_validation_error
 
-from odoo.addons.rest_api_auth.exceptions import RestApiError
+from odoo.addons.rest_api_auth.authentication import authenticate
+from odoo.addons.rest_api_auth.exceptions import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RestApiError,
+    ServiceUnavailable,
+    UnprocessableContent,
+)
 
+from . import multidb, settings
+from .http_headers import REQUEST_ID_HEADER, cors_headers, request_id
+from .query import InvalidInput
 from .responses import problem_response
 
 _logger = logging.getLogger(__name__)
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+CATCH_ALL_ROUTES = ("/api", "/api/", "/api/<path:subpath>")
+# Errors Odoo handles itself around the request: it retries the whole request
+# on concurrency errors, and re-runs it on a read-write cursor when a
+# read-only route writes.
+LET_ODOO_RETRY = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, psycopg2.errors.ReadOnlySqlTransaction)
+
+
+class _ApiRequest:
+    """Per-request state of the API layer, kept on ``odoo.http.request``."""
+
+    def __init__(self, httprequest):
+        self.request_id = request_id(httprequest.headers.get(REQUEST_ID_HEADER))
+        self.auth = None  # AuthContext once authenticated
+
+
+def _state():
+    state = getattr(request, "_rest_api", None)
+    if state is None:
+        state = request._rest_api = _ApiRequest(request.httprequest)
+    return state
+
+
+def authenticate_request(operation, model=None, method=None):
+    """Authenticate the request (see ``rest_api_auth.authentication.authenticate``).
+
+    Switches ``request.env`` to the effective user and makes every later
+    response, error or not, carry the key policy's headers.
+    """
+    context = authenticate(request, operation, model=model, method=method)
+    _state().auth = context
+    return context
 
 
 def api_endpoint(method):
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except RestApiError as error:
-            request.env.cr.rollback()
-            return problem_response(error)
-        except Exception:
-            request.env.cr.rollback()
-            _logger.exception("Unexpected error serving %s %s", request.httprequest.method, request.httprequest.path)
-            return problem_response(RestApiError("An unexpected error occurred; details are in the server log."))
+        state = _state()
+        headers = {REQUEST_ID_HEADER: state.request_id}
+        if not request.db:
+            response = problem_response(_database_error())
+        else:
+            origin = request.httprequest.headers.get("Origin")
+            preflight = request.httprequest.method == "OPTIONS"
+            if origin:
+                methods = allowed_methods(request.httprequest.path) if preflight else None
+                headers.update(cors_headers(origin, settings.cors_origins(request.env), methods))
+            if preflight:
+                response = request.make_response(b"", status=204)
+                response.headers.pop("Content-Type", None)
+            elif multidb.requested_database(request.httprequest) not in (None, request.db):
+                response = problem_response(_database_error())
+            else:
+                response = _call(method, self, args, kwargs)
+        if state.auth is not None:
+            headers = {**state.auth.response_headers, **headers}
+        vary = headers.pop("Vary", None)
+        response.headers.update(headers)
+        if vary:
+            response.headers["Vary"] = ", ".join(filter(None, [response.headers.get("Vary"), vary]))
+        return response
 
     return wrapper
+
+
+def _call(method, controller, args, kwargs):
+    try:
+        return method(controller, *args, **kwargs)
+    except LET_ODOO_RETRY:
+        raise
+    except Exception as exc:
+        request.env.cr.rollback()
+        return problem_response(to_rest_error(exc))
+
+
+def to_rest_error(exc):
+    """The :class:`RestApiError` to answer ``exc`` with (after a rollback)."""
+    for types, make_error in _ERROR_MAPPING:
+        if isinstance(exc, types):
+            return make_error(exc)
+    httprequest = request.httprequest
+    _logger.error(
+        "Unexpected error serving %s %s (X-Request-ID %s)",
+        httprequest.method,
+        httprequest.path,
+        _state().request_id,
+        exc_info=exc,
+    )
+    return RestApiError("An unexpected error occurred; the server log has the details.")
+
+
+def _message(exc):
+    return str(exc.args[0]) if exc.args else type(exc).__name__
+
+
+def _integrity_error(exc):
+    """Odoo's own wording of a constraint violation (as its RPC shows it); 409 for duplicates."""
+    message = _message(_as_validation_error(request.env, exc))
+    return Conflict(message) if isinstance(exc, psycopg2.errors.UniqueViolation) else UnprocessableContent(message)
+
+
+def _http_error(exc):
+    """werkzeug's HTTP errors (413 body too large, ...) as problems with the same status."""
+    error = RestApiError(exc.description)
+    error.status, error.title = exc.code, exc.name
+    error.slug = exc.name.lower().replace(" ", "-")
+    return error
+
+
+# First match wins: subclasses before their bases (InvalidInput is a ValueError,
+# AccessError and MissingError are UserErrors).
+_ERROR_MAPPING = (
+    (RestApiError, lambda exc: exc),
+    (InvalidInput, lambda exc: BadRequest(str(exc), invalid_params=exc.invalid_params)),
+    (AccessDenied | AccessError, lambda exc: PermissionDenied(_message(exc))),
+    (MissingError, lambda exc: NotFound(_message(exc))),
+    (UserError | RedirectWarning, lambda exc: UnprocessableContent(_message(exc))),
+    (psycopg2.IntegrityError, _integrity_error),
+    (psycopg2.DataError, lambda exc: BadRequest(exc.diag.message_primary or "A value is invalid for the database.")),
+    (ValueError, lambda exc: BadRequest(str(exc))),
+    (werkzeug.exceptions.HTTPException, _http_error),
+    (
+        PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+        lambda exc: ServiceUnavailable("The database is busy with concurrent updates; retry the request."),
+    ),
+)
+
+
+def _database_error():
+    name = multidb.requested_database(request.httprequest)
+    if name:
+        return NotFound(f"Database {name!r} is not available on this server.")
+    return BadRequest(
+        f"This server hosts several databases: name one with the {multidb.DATABASE_HEADER} header "
+        f"or the {multidb.DATABASE_PARAM} query parameter."
+    )
+
+
+def allowed_methods(path):
+    """The HTTP methods the API serves on ``path`` (besides OPTIONS)."""
+    router = request.env["ir.http"].routing_map().bind_to_environ(request.httprequest.environ)
+    methods = []
+    for method in HTTP_METHODS:
+        try:
+            rule, _args = router.match(path, method=method, return_rule=True)
+        except werkzeug.exceptions.HTTPException:
+            continue
+        if rule.rule not in CATCH_ALL_ROUTES:
+            methods.append(method)
+    return methods
+
+
+def error_response(exc):
+    """The problem response for an error raised outside :func:`api_endpoint`.
+
+    Used by ``ir.http._handle_error`` for ``/api`` paths: e.g. a request
+    still failing on concurrent updates after Odoo's retries.
+    """
+    response = problem_response(to_rest_error(exc))
+    response.headers[REQUEST_ID_HEADER] = _state().request_id
+    return response

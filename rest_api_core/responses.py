@@ -4,11 +4,21 @@ import json
 
 from odoo.http import request
 
+from .serialization import dumps
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
 def json_response(data, status=200, headers=None):
-    return request.make_json_response(data, headers=headers, status=status)
+    """``data`` as JSON (dates in ISO 8601, recordsets as id lists; see ``serialization``)."""
+    return json_bytes_response(dumps(data), status=status, headers=headers)
+
+
+def json_bytes_response(body, status=200, headers=None):
+    """A response for an already encoded JSON ``body``."""
+    response_headers = {"Content-Type": JSON_CONTENT_TYPE, **(headers or {})}
+    return request.make_response(body, headers=list(response_headers.items()), status=status)
 
 
 def problem_response(error, headers=None):

@@ -5,6 +5,7 @@ suite, the load tests and the benchmarks. Uses only the standard library and
 what Odoo itself needs (psycopg2), so it works in Odoo's own Python.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -86,10 +88,14 @@ class OdooWorkspace:
     ``cleanup()``, so repeated or concurrent runs never see each other.
     """
 
-    def __init__(self, prefix="rest_api", keep=False):
+    def __init__(self, prefix="rest_api", keep=False, directory=None):
         self.prefix = prefix
-        self.keep = keep
-        self.directory = Path(tempfile.mkdtemp(prefix=f"{prefix}_"))
+        self.keep = keep or directory is not None
+        if directory:
+            self.directory = Path(directory)
+            self.directory.mkdir(parents=True, exist_ok=True)
+        else:
+            self.directory = Path(tempfile.mkdtemp(prefix=f"{prefix}_"))
         self.data_dir = self.directory / "data"
         self.config_file = self.directory / "odoo.conf"
         self.databases = []
@@ -120,6 +126,15 @@ class OdooWorkspace:
 
     def odoo_command(self, *args):
         return [sys.executable, "-m", "odoo", "-c", str(self.config_file), *args]
+
+    def database_exists(self, name):
+        connection = pg_connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+                return cursor.fetchone() is not None
+        finally:
+            connection.close()
 
     def create_database(self, name=None, modules=ADDONS, demo=False):
         """A new database with ``modules`` installed (and their demo data if ``demo``)."""
@@ -169,7 +184,7 @@ class OdooServer:
     """An Odoo server process on loopback serving one database (context manager).
 
     ``extra_args`` go to ``odoo`` as given, e.g. ``["--workers=2"]``. The
-    server's output goes to ``log_file``; ``start()`` waits until
+    server's output goes to ``log_file`` (``"-"``: this process's stderr); ``start()`` waits until
     ``/api/health`` answers 200.
     """
 
@@ -186,20 +201,20 @@ class OdooServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout=120):
-        import urllib.request  # noqa: PLC0415
-
         command = self.workspace.odoo_command(
             "-d", self.database, f"--db-filter=^{self.database}$",
             f"--http-port={self.port}", "--gevent-port", str(free_port()),
-            "--log-level=warn", f"--logfile={self.log_file}", *self.extra_args,
+            "--log-level=warn", *self.extra_args,
         )  # fmt: skip
+        if str(self.log_file) != "-":
+            command.append(f"--logfile={self.log_file}")
         self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SetupError(f"Odoo exited with {self.process.returncode}; see {self.log_file}")
             try:
-                with urllib.request.urlopen(self.base_url + "/api/health", timeout=5) as response:  # noqa: S310
+                with urllib.request.urlopen(self.base_url + "/api/health", timeout=5) as response:
                     if response.status == 200:
                         return self
             except OSError:
@@ -221,3 +236,27 @@ class OdooServer:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+
+class OdooRpc:
+    """Odoo's external API (``/jsonrpc``, ``execute_kw``) as a given login, e.g. to provision keys."""
+
+    def __init__(self, base_url, database, login="admin", password="admin"):  # noqa: S107 - Odoo's demo admin
+        self.base_url, self.database, self.password = base_url, database, password
+        self.uid = self._call("common", "login", database, login, password)
+        if not self.uid:
+            raise SetupError(f"Cannot log in to {database} as {login!r}")
+
+    def _call(self, service, method, *args):
+        payload = {"jsonrpc": "2.0", "method": "call", "params": {"service": service, "method": method, "args": args}}
+        request = urllib.request.Request(
+            self.base_url + "/jsonrpc", json.dumps(payload).encode(), {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = json.load(response)
+        if "error" in body:
+            raise SetupError(f"{service}.{method} failed: {body['error']['data'].get('message', body['error'])}")
+        return body["result"]
+
+    def execute(self, model, method, *args, **kwargs):
+        return self._call("object", "execute_kw", self.database, self.uid, self.password, model, method, args, kwargs)

@@ -1,1 +1,1 @@
-from . import health
+from . import api, fallback, health, token

@@ -1,1 +1,15 @@
-from . import test_health
+from . import (
+    test_access,
+    test_auth_endpoints,
+    test_execute_kw,
+    test_generate_token,
+    test_health,
+    test_http,
+    test_http_headers,
+    test_query,
+    test_read,
+    test_scoped_keys,
+    test_serialization,
+    test_settings,
+    test_write,
+)

@@ -1,0 +1,30 @@
+from odoo import _, fields, models
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    rest_api_key_ids = fields.One2many("rest.api.key", "user_id", string="REST API Keys")
+    rest_api_token_ids = fields.One2many("rest.api.token", "user_id", string="REST API Login Tokens")
+
+    def action_new_rest_api_key(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("New REST API Key"),
+            "res_model": "rest.api.key.generate",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_user_id": self.id},
+        }
+
+    def action_issue_rest_api_token(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Issue a Login Token"),
+            "res_model": "rest.api.token.issue",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_user_id": self.id},
+        }

@@ -1,0 +1,60 @@
+"""REST API settings: their ``ir.config_parameter`` names, defaults and typed readers.
+
+Every parameter is created at install with its default (``data/rest_api_settings_data.xml``)
+and the settings screen always writes an explicit value (``"True"``/``"False"``, a
+decimal integer), so "off" and "0" survive a save. Odoo's stock handling of
+``config_parameter`` fields deletes the parameter for ``False`` and ``0``, which
+would silently bring back a ``True``/non-zero default.
+
+Read them with :func:`get_setting`; ``ir.config_parameter.get_param`` is cached
+per worker and cleared on every change, so reading costs microseconds.
+"""
+
+PERSONAL_KEYS_ENABLED = "rest_api.personal_keys_enabled"
+DEFAULT_RATE_LIMIT = "rest_api.default_rate_limit"
+DEFAULT_RATE_PERIOD = "rest_api.default_rate_period"
+DEFAULT_RATE_BURST = "rest_api.default_rate_burst"
+THROTTLE_FAIL_OPEN = "rest_api.throttle_fail_open"
+FAILED_AUTH_LIMIT = "rest_api.failed_auth_limit"
+FAILED_AUTH_PERIOD = "rest_api.failed_auth_period"
+JWT_SECRET = "rest_api.jwt_secret"  # noqa: S105 - the parameter's name, not a secret
+
+DEFAULTS = {
+    PERSONAL_KEYS_ENABLED: True,  # users' own native API keys are accepted (scope all)
+    DEFAULT_RATE_LIMIT: 600,  # requests per period for new and personal keys; 0 = unlimited
+    DEFAULT_RATE_PERIOD: 60,  # seconds
+    DEFAULT_RATE_BURST: 60,  # requests that may arrive at once before the steady rate applies
+    THROTTLE_FAIL_OPEN: True,  # admit requests when the throttle store cannot answer
+    FAILED_AUTH_LIMIT: 20,  # failed authentications per client IP per period; 0 = unlimited
+    FAILED_AUTH_PERIOD: 60,  # seconds
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_setting(name, raw):
+    """The typed value of setting ``name`` from its stored text (default when absent or malformed)."""
+    default = DEFAULTS[name]
+    if raw is None or raw is False:
+        return default
+    text = str(raw).strip().lower()
+    if isinstance(default, bool):
+        if text in _TRUE:
+            return True
+        return default if text not in _FALSE else False
+    try:
+        return max(0, int(text))
+    except ValueError:
+        return default
+
+
+def format_setting(name, value):
+    """The text stored for ``value`` of setting ``name``: explicit, never empty."""
+    if isinstance(DEFAULTS[name], bool):
+        return "True" if value else "False"
+    return str(max(0, int(value or 0)))
+
+
+def get_setting(env, name):
+    return parse_setting(name, env["ir.config_parameter"].sudo().get_param(name))

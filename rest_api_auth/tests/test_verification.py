@@ -1,0 +1,374 @@
+"""The authentication entry point's checks, called in-process (``resolve``) on the ORM.
+
+The same cases go over real HTTP in rest_api_core's tests; here they also cover
+the verified-key cache and its invalidation, which only the worker can see.
+"""
+
+import datetime
+import json
+import time
+from unittest.mock import patch
+
+import jwt
+
+from odoo.fields import Command
+from odoo.tests import TransactionCase, tagged
+from odoo.tools.cache import get_cache_key_counter
+
+from ..authentication import resolve
+from ..exceptions import AuthenticationFailed, PermissionDenied
+from ..keys import secret_digest
+from ..models import rest_api_key as rest_api_key_module
+from ..scope import FULL_SCOPE
+from ..tokens import LoginTokenClaims, encode_login_token
+from .common import RestApiUsersMixin, make_api_key, make_personal_key
+
+LOCAL = "127.0.0.1"
+
+
+@tagged("post_install", "-at_install")
+class TestResolve(RestApiUsersMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_rest_api_users()
+        cls.key, cls.secret = make_api_key(
+            cls.env,
+            cls.user,
+            scope_mode="specific",
+            access=[
+                {"model": "res.partner", "read": True, "write": True},
+                {"model": "res.country", "read": True, "execute": True, "methods": ["name_search"]},
+            ],
+            allow_token_generation=True,
+        )
+        cls.tokens = cls.env["rest.api.token"]
+
+    def resolve(self, headers, operation="read", model="res.partner", method=None, ip=LOCAL):
+        return resolve(self.env, headers, ip, operation, model=model, method=method)
+
+    def assertRefused(self, headers, detail, status=401, **kwargs):
+        error_class = AuthenticationFailed if status == 401 else PermissionDenied
+        with self.assertRaises(error_class) as caught:
+            self.resolve(headers, **kwargs)
+        self.assertEqual(caught.exception.detail, detail)
+        self.assertEqual(caught.exception.status, status)
+        return caught.exception
+
+    # -- keys ------------------------------------------------------------
+
+    def test_key_acts_as_its_owner_within_its_scope(self):
+        context = self.resolve({"api-key": self.secret})
+        self.assertEqual(context.uid, self.user.id)
+        self.assertEqual(context.api_key_id, self.key.id)
+        self.assertIsNone(context.token_id)
+        self.assertEqual(context.key.bucket, f"key:{self.key.id}")
+
+    def test_specific_scope_allows_exactly_its_models_and_operations(self):
+        allowed = [
+            ("read", "res.partner", None),
+            ("write", "res.partner", None),
+            ("read", "res.country", None),
+            ("execute", "res.country", "name_search"),
+        ]
+        refused = [
+            ("create", "res.partner", None),
+            ("unlink", "res.partner", None),
+            ("execute", "res.partner", "name_search"),
+            ("write", "res.country", None),
+            ("execute", "res.country", "search_read"),
+            ("read", "res.users", None),
+            ("read", "ir.config_parameter", None),
+        ]
+        for operation, model, method in allowed:
+            with self.subTest(operation=operation, model=model, method=method):
+                self.resolve({"api-key": self.secret}, operation=operation, model=model, method=method)
+        for operation, model, method in refused:
+            with self.subTest(operation=operation, model=model, method=method):
+                target = f"{model}.{method}" if method else model
+                self.assertRefused(
+                    {"api-key": self.secret},
+                    f"This API key may not {operation} {target}.",
+                    status=403,
+                    operation=operation,
+                    model=model,
+                    method=method,
+                )
+        # no model to narrow: the documentation and generate_token
+        self.resolve({"api-key": self.secret}, operation="docs", model=None)
+        self.resolve({"api-key": self.secret}, operation="token", model=None)
+
+    def test_missing_key(self):
+        for headers in (
+            {},
+            {"api-key": ""},
+            {"api-key": "   "},
+            {"Login-Token": "a.b.c"},
+            {"Authorization": "Basic x"},
+        ):
+            with self.subTest(headers=headers):
+                error = self.assertRefused(headers, "An API key is required (header 'api-key').")
+                self.assertIn('error="invalid_request"', error.headers["WWW-Authenticate"])
+
+    def test_unknown_and_garbled_keys(self):
+        wrong_secret = self.secret[:8] + ("0" if self.secret[8] != "0" else "1") + self.secret[9:]
+        for secret in (wrong_secret, "0" * 40, "garbage", "x" * 300, "nul\x00-in-the-key-0123456789", "ключ" * 10):
+            with self.subTest(secret=secret[:12]):
+                self.assertRefused({"api-key": secret}, "Invalid API key.")
+
+    def test_header_aliases(self):
+        for headers in (
+            {"api-key": self.secret},
+            {"X-API-Key": self.secret},
+            {"api_key": self.secret},
+            {"Authorization": f"Bearer {self.secret}"},
+        ):
+            with self.subTest(headers=list(headers)):
+                self.assertEqual(self.resolve(headers).uid, self.user.id)
+
+    def test_deactivated_key_is_refused_at_once(self):
+        self.resolve({"api-key": self.secret})  # now in the verified-key cache
+        self.key.with_user(self.manager).active = False
+        self.assertRefused({"api-key": self.secret}, "This API key is deactivated.")
+        self.key.with_user(self.manager).active = True
+        self.resolve({"api-key": self.secret})
+
+    def test_deleted_key_is_refused_at_once(self):
+        self.resolve({"api-key": self.secret})
+        self.key.with_user(self.manager).unlink()
+        self.assertRefused({"api-key": self.secret}, "Invalid API key.")
+
+    def test_key_removed_from_preferences_is_refused_at_once(self):
+        self.resolve({"api-key": self.secret})
+        self.key.native_key_id.with_user(self.user)._remove()
+        self.assertRefused({"api-key": self.secret}, "Invalid API key.")
+
+    def test_expired_key_is_refused_even_from_the_cache(self):
+        self.key.expiration_date = datetime.datetime.now().replace(microsecond=0) + datetime.timedelta(seconds=1)
+        verify = self.env["rest.api.key"]._rest_api_verify_secret
+        _cache, _key, counter = get_cache_key_counter(verify, secret_digest(self.secret), self.secret)
+        self.resolve({"api-key": self.secret})
+        time.sleep(2.1)
+        hits = counter.hit
+        self.assertRefused({"api-key": self.secret}, "This API key has expired.")
+        self.assertEqual(counter.hit, hits + 1)  # refused from the cache, no new hash
+
+    def test_key_of_a_deactivated_user(self):
+        self.resolve({"api-key": self.secret})
+        self.user.active = False
+        self.assertRefused({"api-key": self.secret}, "The user of this API key is deactivated.")
+
+    def test_allowed_ips(self):
+        self.key.allowed_ips = "10.0.0.0/8, 2001:db8::/32"
+        self.assertEqual(self.resolve({"api-key": self.secret}, ip="10.9.8.7").uid, self.user.id)
+        self.assertEqual(self.resolve({"api-key": self.secret}, ip="2001:db8::1").uid, self.user.id)
+        self.assertRefused({"api-key": self.secret}, "This API key may not be used from 127.0.0.1.", status=403)
+
+    def test_rest_keys_are_refused_by_xmlrpc_and_bearer(self):
+        natives = self.env["res.users.apikeys"]
+        self.assertIsNone(natives._check_credentials(scope="rpc", key=self.secret))
+        self.assertEqual(natives._check_credentials(scope="rest_api", key=self.secret), self.user.id)
+
+    # -- personal keys ------------------------------------------------------
+
+    def test_personal_key_has_full_scope_and_default_rate(self):
+        secret = make_personal_key(self.other_user)
+        context = self.resolve({"api-key": secret}, model="res.users")
+        self.assertEqual(context.uid, self.other_user.id)
+        self.assertIsNone(context.api_key_id)
+        self.assertEqual(context.scope, FULL_SCOPE)
+        self.assertEqual((context.key.rate.limit, context.key.rate.period, context.key.rate.burst), (600, 60, 60))
+        self.assertTrue(context.key.bucket.startswith("personal:"))
+
+    def test_personal_keys_can_be_disabled(self):
+        secret = make_personal_key(self.other_user)
+        self.resolve({"api-key": secret})
+        self.env["ir.config_parameter"].sudo().set_param("rest_api.personal_keys_enabled", "False")
+        self.assertRefused({"api-key": secret}, "Invalid API key.")
+        self.env["ir.config_parameter"].sudo().set_param("rest_api.personal_keys_enabled", "True")
+        self.resolve({"api-key": secret})
+
+    def test_personal_key_cannot_carry_login_tokens(self):
+        secret = make_personal_key(self.user)
+        _token, login_token = self.tokens._issue(self.key, self.user, 1)
+        self.assertRefused(
+            {"api-key": secret, "Login-Token": login_token},
+            "Login tokens are only accepted with the REST API key that issued them.",
+        )
+
+    # -- login tokens -------------------------------------------------------
+
+    def test_login_token_selects_the_user(self):
+        admin_key, admin_secret = make_api_key(self.env, self.admin, allow_token_generation=True)
+        token, login_token = self.tokens._issue(admin_key, self.other_user, 2)
+        for headers in (
+            {"api-key": admin_secret, "Login-Token": login_token},
+            {"X-API-Key": admin_secret, "X-Login-Token": login_token},
+            {"api_key": admin_secret, "token": login_token},
+            {"api-key": admin_secret, "Authorization": f"Bearer {login_token}"},
+        ):
+            with self.subTest(headers=list(headers)):
+                context = self.resolve(headers)
+                self.assertEqual(context.uid, self.other_user.id)
+                self.assertEqual(context.token_id, token.id)
+                self.assertEqual(context.api_key_id, admin_key.id)
+
+    def test_required_login_token(self):
+        self.key.require_login_token = True
+        self.assertRefused({"api-key": self.secret}, "This API key requires a login token (header 'Login-Token').")
+        _token, login_token = self.tokens._issue(self.key, self.user, 1)
+        self.assertEqual(self.resolve({"api-key": self.secret, "Login-Token": login_token}).uid, self.user.id)
+        # generate_token itself needs the key only
+        self.assertEqual(self.resolve({"api-key": self.secret}, operation="token", model=None).uid, self.user.id)
+
+    def test_token_alg_none(self):
+        _token, login_token = self.tokens._issue(self.key, self.user, 1)
+        claims = jwt.decode(login_token, options={"verify_signature": False})
+        header = jwt.utils.base64url_encode(b'{"alg":"none","typ":"JWT"}').decode()
+        payload = jwt.utils.base64url_encode(json.dumps(claims).encode()).decode()
+        self.assertRefused(
+            {"api-key": self.secret, "Login-Token": f"{header}.{payload}."}, "The login token is invalid."
+        )
+
+    def test_token_wrong_signature(self):
+        _token, login_token = self.tokens._issue(self.key, self.user, 1)
+        claims = jwt.decode(login_token, options={"verify_signature": False})
+        forged = jwt.encode(claims, "another secret of at least thirty-two bytes", algorithm="HS256")
+        self.assertRefused({"api-key": self.secret, "Login-Token": forged}, "The login token is invalid.")
+
+    def test_token_expired(self):
+        token, _login_token = self.tokens._issue(self.key, self.user, 1)
+        now = int(time.time())
+        expired = encode_login_token(
+            self.tokens._jwt_secret(),
+            self.tokens._jwt_issuer(),
+            LoginTokenClaims(self.user.id, self.key.id, token.jti, issued_at=now - 100, expires_at=now - 10),
+        )
+        self.assertRefused({"api-key": self.secret, "Login-Token": expired}, "The login token has expired.")
+
+    def test_token_expired_in_the_database(self):
+        token, login_token = self.tokens._issue(self.key, self.user, 1)
+        token.expires_at = datetime.datetime.now() - datetime.timedelta(seconds=1)
+        self.assertRefused({"api-key": self.secret, "Login-Token": login_token}, "The login token has expired.")
+
+    def test_token_issued_under_another_key(self):
+        other_key, other_secret = make_api_key(self.env, self.user, allow_token_generation=True)
+        _token, login_token = self.tokens._issue(other_key, self.user, 1)
+        self.resolve({"api-key": other_secret, "Login-Token": login_token})
+        self.assertRefused(
+            {"api-key": self.secret, "Login-Token": login_token}, "The login token was issued under another API key."
+        )
+
+    def test_token_revoked(self):
+        token, login_token = self.tokens._issue(self.key, self.user, 1)
+        headers = {"api-key": self.secret, "Login-Token": login_token}
+        self.resolve(headers)  # now in the token cache
+        token.with_user(self.manager).action_revoke()
+        self.assertRefused(headers, "The login token has been revoked.")
+        self.assertEqual(token.state, "revoked")
+
+    def test_token_deleted(self):
+        token, login_token = self.tokens._issue(self.key, self.user, 1)
+        headers = {"api-key": self.secret, "Login-Token": login_token}
+        self.resolve(headers)
+        token.unlink()
+        self.assertRefused(headers, "The login token is invalid.")
+
+    def test_token_of_a_deactivated_user(self):
+        admin_key, admin_secret = make_api_key(self.env, self.admin, allow_token_generation=True)
+        _token, login_token = self.tokens._issue(admin_key, self.other_user, 1)
+        headers = {"api-key": admin_secret, "Login-Token": login_token}
+        self.resolve(headers)
+        self.other_user.active = False
+        self.assertRefused(headers, "The user of this login token is deactivated.")
+
+    def test_rotating_the_secret_invalidates_every_token(self):
+        token, login_token = self.tokens._issue(self.key, self.user, 1)
+        headers = {"api-key": self.secret, "Login-Token": login_token}
+        self.resolve(headers)
+        old_secret = self.tokens._jwt_secret()
+        self.tokens.with_user(self.admin)._rotate_jwt_secret()
+        self.assertNotEqual(self.tokens._jwt_secret(), old_secret)
+        self.assertRefused(headers, "The login token is invalid.")
+        self.assertTrue(token.revoked)
+        # new tokens work
+        _token, new_login_token = self.tokens._issue(self.key, self.user, 1)
+        self.resolve({"api-key": self.secret, "Login-Token": new_login_token})
+
+    def test_key_that_lost_administrator_rights_no_longer_acts_for_others(self):
+        self.manager.groups_id += self.env.ref("base.group_system")
+        manager_key, manager_secret = make_api_key(self.env, self.manager, allow_token_generation=True)
+        _token, login_token = self.tokens._issue(manager_key, self.other_user, 1)
+        headers = {"api-key": manager_secret, "Login-Token": login_token}
+        self.assertEqual(self.resolve(headers).uid, self.other_user.id)
+        self.manager.groups_id -= self.env.ref("base.group_system")
+        self.assertRefused(headers, "This API key may no longer act for the user of this login token.")
+
+
+@tagged("post_install", "-at_install")
+class TestVerifiedKeyCache(RestApiUsersMixin, TransactionCase):
+    """Odoo's hash runs once per key per worker, until a change or the TTL."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_rest_api_users()
+        cls.key, cls.secret = make_api_key(cls.env, cls.user)
+
+    def cache_entry(self, secret):
+        """``(cache, cache key, hit/miss counter)`` of ``secret`` in this worker's verified-key cache."""
+        verify = self.env["rest.api.key"]._rest_api_verify_secret
+        return get_cache_key_counter(verify, secret_digest(secret), secret)
+
+    def authenticate(self, secret=None):
+        return resolve(self.env, {"api-key": secret or self.secret}, LOCAL, "read", model="res.partner")
+
+    def test_hash_once_then_from_cache(self):
+        self.env.registry.clear_cache()
+        cache, cache_key, counter = self.cache_entry(self.secret)
+        misses, hits = counter.miss, counter.hit
+        for _attempt in range(5):
+            self.authenticate()
+        self.assertEqual((counter.miss - misses, counter.hit - hits), (1, 4))
+        self.assertEqual(cache[cache_key].native_key_id, self.key.native_key_id.id)
+
+    def test_any_key_change_clears_the_cache(self):
+        cache, cache_key, _counter = self.cache_entry(self.secret)
+        self.authenticate()
+        self.assertIn(cache_key, cache)
+        self.key.rate_limit = 5
+        self.assertNotIn(cache_key, cache)
+        self.assertEqual(self.authenticate().key.rate.limit, 5)
+        self.key.access_ids = [Command.create({"model_id": self.env["ir.model"]._get_id("res.partner")})]
+        self.assertNotIn(cache_key, cache)
+        self.authenticate()
+        self.user.write({"groups_id": [Command.link(self.env.ref("base.group_partner_manager").id)]})
+        self.assertNotIn(cache_key, cache)
+
+    def test_failures_are_never_cached(self):
+        wrong = self.secret[:8] + "f" * 32
+        cache, cache_key, counter = self.cache_entry(wrong)
+        misses = counter.miss
+        for _attempt in range(3):
+            with self.assertRaises(AuthenticationFailed):
+                self.authenticate(wrong)
+        self.assertNotIn(cache_key, cache)
+        self.assertEqual(counter.miss - misses, 3)  # each attempt paid the hash again
+
+    def test_secret_not_kept_in_clear(self):
+        cache, cache_key, _counter = self.cache_entry(self.secret)
+        self.authenticate()
+        self.assertNotIn(self.secret, repr(cache_key))
+        self.assertNotIn(self.secret, repr(cache[cache_key]))
+
+    def test_entry_expires_after_the_ttl(self):
+        self.env.registry.clear_cache()
+        _cache, _cache_key, counter = self.cache_entry(self.secret)
+        misses = counter.miss
+        with patch.object(rest_api_key_module, "VERIFIED_KEY_TTL", 0.05):
+            self.authenticate()
+            self.authenticate()
+            self.assertEqual(counter.miss - misses, 1)
+            time.sleep(0.1)
+            self.authenticate()
+            self.assertEqual(counter.miss - misses, 2)

@@ -1,0 +1,117 @@
+"""Login tokens: HS256 JWTs, their claims, and the generate_token request body (no ORM)."""
+
+import secrets
+from dataclasses import dataclass
+
+import jwt
+
+from .exceptions import AuthenticationFailed, BadRequest
+
+ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ("iss", "sub", "user_id", "api_key_id", "iat", "exp", "jti")
+
+DEFAULT_EXPIRATION_DAYS = 1
+MAX_EXPIRATION_DAYS = 90  # like Odoo's longest self-service API key for internal users
+
+TOKEN_REQUEST_MEMBERS = ("user_id", "expiration_days")
+
+
+def new_secret():
+    """A signing secret: 48 random bytes (64 URL-safe characters), well above HS256's 32."""
+    return secrets.token_urlsafe(48)
+
+
+def new_jti():
+    return secrets.token_hex(16)
+
+
+def issuer_for(database_uuid):
+    """Tokens name the database they were issued by, so a copy of it refuses them."""
+    return f"odoo-rest-api:{database_uuid}"
+
+
+@dataclass(frozen=True)
+class LoginTokenClaims:
+    user_id: int
+    api_key_id: int
+    jti: str
+    issued_at: int  # seconds since the epoch
+    expires_at: int
+
+
+def encode_login_token(secret, issuer, claims):
+    payload = {
+        "iss": issuer,
+        "sub": str(claims.user_id),
+        "user_id": claims.user_id,
+        "api_key_id": claims.api_key_id,
+        "iat": claims.issued_at,
+        "exp": claims.expires_at,
+        "jti": claims.jti,
+    }
+    return jwt.encode(payload, secret, algorithm=ALGORITHM)
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def decode_login_token(token, secret, issuer):
+    """Verify signature, algorithm, issuer, expiry and claim types; raise a 401 otherwise.
+
+    The algorithm is pinned: a token whose header says ``none``, ``RS256`` or
+    anything but HS256 is refused before its signature is looked at.
+    """
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=issuer,
+            options={"require": list(REQUIRED_CLAIMS)},
+        )
+    except jwt.ExpiredSignatureError:
+        raise AuthenticationFailed("The login token has expired.") from None
+    except jwt.InvalidTokenError:
+        raise AuthenticationFailed("The login token is invalid.") from None
+    user_id, api_key_id, jti = payload["user_id"], payload["api_key_id"], payload["jti"]
+    if not (
+        _is_int(user_id)
+        and _is_int(api_key_id)
+        and payload["sub"] == str(user_id)
+        and isinstance(jti, str)
+        and jti
+        and _is_int(payload["iat"])
+        and _is_int(payload["exp"])
+    ):
+        raise AuthenticationFailed("The login token is invalid.")
+    return LoginTokenClaims(
+        user_id=user_id,
+        api_key_id=api_key_id,
+        jti=jti,
+        issued_at=payload["iat"],
+        expires_at=payload["exp"],
+    )
+
+
+def parse_token_request(body):
+    """``{"user_id": 11, "expiration_days": 10}`` -> ``(user_id or None, days)``.
+
+    Both members are optional: the user defaults to the key's owner, the validity
+    to :data:`DEFAULT_EXPIRATION_DAYS`. Raises :class:`BadRequest` listing every
+    invalid member.
+    """
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    problems = [{"name": name, "reason": "unknown member"} for name in sorted(set(body) - set(TOKEN_REQUEST_MEMBERS))]
+    user_id = body.get("user_id")
+    if user_id is not None and not (_is_int(user_id) and user_id > 0):
+        problems.append({"name": "user_id", "reason": "must be a positive integer (a res.users id)"})
+    days = body.get("expiration_days", DEFAULT_EXPIRATION_DAYS)
+    if not (_is_int(days) and 1 <= days <= MAX_EXPIRATION_DAYS):
+        problems.append({"name": "expiration_days", "reason": f"must be an integer from 1 to {MAX_EXPIRATION_DAYS}"})
+    if problems:
+        raise BadRequest("Invalid token request.", invalid_params=problems)
+    return user_id, days

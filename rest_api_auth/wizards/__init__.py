@@ -1,0 +1,1 @@
+from . import rest_api_key_generate, rest_api_token_issue

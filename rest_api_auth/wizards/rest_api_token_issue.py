@@ -1,0 +1,79 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.base.models.res_users import check_identity
+
+from ..tokens import DEFAULT_EXPIRATION_DAYS, MAX_EXPIRATION_DAYS
+
+
+class RestApiTokenIssue(models.TransientModel):
+    """Issue a login token for a user under one of the keys allowed to (from the user's form)."""
+
+    _name = "rest.api.token.issue"
+    _description = "Issue a REST API Login Token"
+
+    user_id = fields.Many2one("res.users", string="User", required=True, domain=[("active", "=", True)])
+    key_id = fields.Many2one(
+        "rest.api.key",
+        string="API Key",
+        required=True,
+        domain="[('id', 'in', allowed_key_ids)]",
+        help="Active keys allowed to issue tokens for this user: the user's own, and those of system administrators.",
+    )
+    allowed_key_ids = fields.Many2many("rest.api.key", compute="_compute_allowed_key_ids")
+    expiration_days = fields.Integer(
+        string="Valid for (days)",
+        required=True,
+        default=DEFAULT_EXPIRATION_DAYS,
+        help=f"From 1 to {MAX_EXPIRATION_DAYS} days.",
+    )
+
+    @api.depends("user_id")
+    def _compute_allowed_key_ids(self):
+        keys = self.env["rest.api.key"].search([("allow_token_generation", "=", True)])
+        for wizard in self:
+            wizard.allowed_key_ids = keys.filtered(lambda key, user=wizard.user_id: not key._login_token_refusal(user))
+
+    @check_identity
+    def action_issue(self):
+        """Issue the token (after Odoo's password check) and show it once."""
+        return self._issue_and_show()
+
+    def _issue_and_show(self):
+        self.ensure_one()
+        key = self.key_id
+        key.check_access("write")  # REST API managers only
+        refusal = key._login_token_refusal(self.user_id)
+        if not refusal and not key.active:
+            refusal = _("The API key %s is deactivated.", key.name)
+        if not refusal and key.expiration_date and key.expiration_date < fields.Datetime.now():
+            refusal = _("The API key %s has expired.", key.name)
+        if not refusal and not self.user_id.active:
+            refusal = _("The user %s is deactivated.", self.user_id.name)
+        if refusal:
+            raise UserError(refusal)
+        key._check_may_manage_owner(self.user_id)
+        token, login_token = self.env["rest.api.token"]._issue(key, self.user_id, self.expiration_days)
+        self.unlink()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Login Token Ready"),
+            "res_model": "rest.api.token.show",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_login_token": login_token,
+                "default_expires_at": fields.Datetime.to_string(token.expires_at),
+            },
+        }
+
+
+class RestApiTokenShow(models.AbstractModel):
+    """Shows a new login token once; abstract, so it is never written to the database."""
+
+    _name = "rest.api.token.show"
+    _description = "Show a New REST API Login Token"
+
+    id = fields.Id()
+    login_token = fields.Char(readonly=True)
+    expires_at = fields.Datetime(readonly=True)

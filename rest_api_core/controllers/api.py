@@ -1,0 +1,208 @@
+"""The ``/api/<model>/...`` endpoints: search, read, count, schema, create, update, delete, execute_kw.
+
+Each call authenticates first, then runs as the effective user, under
+Odoo's access rights and record rules; nothing the client names is ever
+run as superuser. Errors are mapped to problem+json by ``api_endpoint``.
+"""
+
+import inspect
+
+from odoo import api, http
+from odoo.http import request
+from odoo.service.model import get_public_method
+
+from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
+
+from .. import method_call, query, serialization, settings
+from ..dispatch import api_endpoint, authenticate_request
+from ..errors import UnsupportedMediaType
+from ..responses import json_bytes_response, json_response
+
+MAX_ID = serialization.MAX_ID  # PostgreSQL integer: larger ids cannot exist
+JSON_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
+
+
+def _model(name):
+    """The model ``name`` in the effective user's environment; 404 when there is none."""
+    registry = request.env.registry
+    if name not in registry or registry[name]._abstract:
+        raise NotFound(f"Unknown model {name!r}.")
+    return request.env[name]
+
+
+def _fields_of(model):
+    return lambda name: model.env[name]._fields
+
+
+def _field_names(model, fields_text):
+    """Fields to read: the ones asked for, else all readable non-binary ones."""
+    names = query.parse_fields(fields_text, model._fields)
+    if names:
+        return names
+    env = model.env
+    return serialization.default_field_names(model._fields, lambda field: field.is_accessible(env))
+
+
+def _checked_id(record_id):
+    """Odoo's ``int`` route converter also matches 0 and negative numbers."""
+    if record_id < 1:
+        raise BadRequest(f"{record_id} is not a record id (a positive integer).")
+    return record_id
+
+
+def _record(model, record_id):
+    """The existing record ``record_id``; 404 otherwise (access is checked by the operation)."""
+    record = model.browse(record_id) if _checked_id(record_id) <= MAX_ID else model.browse()
+    if not record.exists():
+        raise NotFound(f"{model._name} record {record_id} does not exist.")
+    return record
+
+
+def _json_body():
+    """The request body, a JSON object (``Content-Type: application/json`` or none)."""
+    mimetype = request.httprequest.mimetype
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(f"Send the body as JSON (Content-Type: application/json), not {mimetype}.")
+    return serialization.parse_json_object(request.httprequest.get_data())
+
+
+class RestApi(http.Controller):
+    @http.route("/api/<string:model>/search", methods=["GET"], readonly=True, **JSON_ROUTE)
+    @api_endpoint
+    def search(self, model, **params):
+        """Records matching ``domain``, a page at a time; ``Link: rel="next"`` when more follow."""
+        authenticate_request("read", model=model)
+        records = _model(model)
+        domain = query.parse_domain(params.get("domain"), model, _fields_of(records))
+        names = _field_names(records, params.get("fields"))
+        order = query.parse_order(params.get("order"), records._fields)
+        default_limit, max_limit = settings.page_limits(request.env)
+        limit = query.parse_limit(params.get("limit"), default_limit, max_limit)
+        offset = query.parse_offset(params.get("offset"))
+        rows = records.search_read(domain, names, offset=offset, limit=limit + 1, order=order)
+        headers = {}
+        if len(rows) > limit:
+            del rows[limit:]
+            args = request.httprequest.args.items(multi=True)
+            headers["Link"] = query.next_page_link(request.httprequest.path, args, offset, limit)
+        return json_response(rows, headers=headers)
+
+    @http.route("/api/<string:model>/record_count", methods=["GET"], readonly=True, **JSON_ROUTE)
+    @api_endpoint
+    def record_count(self, model, domain=None, **_params):
+        authenticate_request("read", model=model)
+        records = _model(model)
+        domain = query.parse_domain(domain, model, _fields_of(records))
+        return json_response({"model": model, "domain": domain, "record_count": records.search_count(domain)})
+
+    @http.route("/api/<string:model>/schema", methods=["GET"], readonly=True, **JSON_ROUTE)
+    @api_endpoint
+    def schema(self, model, **_params):
+        """``fields_get()`` of the model: the fields the user may read, if the user may read the model."""
+        authenticate_request("read", model=model)
+        records = _model(model)
+        records.check_access("read")
+        return json_response(records.fields_get())
+
+    @http.route("/api/<string:model>/<int:record_id>", methods=["GET"], readonly=True, **JSON_ROUTE)
+    @api_endpoint
+    def read(self, model, record_id, fields=None, **_params):
+        authenticate_request("read", model=model)
+        records = _model(model)
+        names = _field_names(records, fields)
+        rows = records.browse(record_id).read(names) if _checked_id(record_id) <= MAX_ID else []
+        if not rows:
+            raise NotFound(f"{model} record {record_id} does not exist.")
+        return json_response(rows[0])
+
+    @http.route("/api/<string:model>/create", methods=["POST"], readonly=False, **JSON_ROUTE)
+    @api_endpoint
+    def create(self, model, **_params):
+        authenticate_request("create", model=model)
+        records = _model(model)
+        record = records.create(serialization.to_write_values(_json_body(), records._fields))
+        request.env.flush_all()  # constraint violations surface here, as problems
+        return json_response(
+            {"id": record.id, "message": "Record created successfully."},
+            status=201,
+            headers={"Location": f"/api/{model}/{record.id}"},
+        )
+
+    @http.route("/api/<string:model>/<int:record_id>", methods=["PUT", "PATCH"], readonly=False, **JSON_ROUTE)
+    @api_endpoint
+    def update(self, model, record_id, **_params):
+        """Write the fields in the body (PUT and PATCH alike: fields not sent are kept)."""
+        authenticate_request("write", model=model)
+        records = _model(model)
+        values = serialization.to_write_values(_json_body(), records._fields)
+        if not values:
+            raise BadRequest("The body names no field to update.")
+        _record(records, record_id).write(values)
+        request.env.flush_all()
+        return json_response({"message": "Record updated successfully."})
+
+    @http.route("/api/<string:model>/<int:record_id>", methods=["DELETE"], readonly=False, **JSON_ROUTE)
+    @api_endpoint
+    def delete(self, model, record_id, **_params):
+        authenticate_request("unlink", model=model)
+        _record(_model(model), record_id).unlink()
+        request.env.flush_all()
+        return json_response({"message": "Record deleted successfully."})
+
+    @http.route("/api/<string:model>/execute_kw", methods=["POST"], readonly=False, **JSON_ROUTE)
+    @api_endpoint
+    def execute_kw(self, model, **_params):
+        """Call a public model method, as Odoo's ``execute_kw`` does; the result as JSON."""
+        try:
+            body, body_error = _json_body(), None
+        except (UnsupportedMediaType, query.InvalidInput) as error:
+            body, body_error = None, error
+        # Authentication comes first, so an anonymous client learns nothing from a bad body.
+        auth = authenticate_request("execute", model=model, method=method_call.method_name(body))
+        if body_error:
+            raise body_error
+        call = method_call.parse_method_call(body)
+        records = _model(model)
+        operation = method_call.METHOD_OPERATIONS.get(call.method)
+        if operation and not auth.scope.allows(model, operation):
+            raise PermissionDenied(f"This API key may not {operation} {model}, not even through {call.method}.")
+        args = _checked_arguments(records, call)
+        kwargs = {**call.kwargs, "context": {**request.env.context, **call.context}}
+        result = api.call_kw(records, call.method, args, kwargs)
+        request.env.flush_all()
+        try:
+            body = serialization.dumps(result)
+        except (TypeError, ValueError) as error:
+            raise UnprocessableContent(
+                f"The result of {model}.{call.method} cannot be represented as JSON ({error}); nothing was changed."
+            ) from None
+        return json_bytes_response(body)
+
+
+def _checked_arguments(records, call):
+    """The positional arguments for ``api.call_kw``, checked against the method's signature.
+
+    Private methods (leading ``_``) and ``@api.private`` ones (``sudo``,
+    ``with_user``...) are refused (403) exactly as ``/web/dataset/call_kw``
+    refuses them. Arguments that do not fit the signature are a 400 here
+    rather than a TypeError inside the method.
+    """
+    if call.method.startswith("_"):
+        raise PermissionDenied(f"Private methods (such as {records._name}.{call.method}) cannot be called remotely.")
+    try:
+        function = get_public_method(records, call.method)
+    except AttributeError:
+        raise BadRequest(f"{records._name} has no method {call.method!r}.") from None
+    args = list(call.args)
+    if getattr(function, "_api", None):  # @api.model: no record ids
+        positional = args
+    else:
+        if not args:
+            raise query.InvalidInput(("args", f"args[0] must be the record ids {call.method} runs on"))
+        args[0] = method_call.record_ids(args[0])
+        positional = args[1:]
+    try:
+        inspect.signature(function).bind(records, *positional, **call.kwargs)
+    except TypeError as error:
+        raise BadRequest(f"Arguments do not match {records._name}.{call.method}: {error}.") from None
+    return args

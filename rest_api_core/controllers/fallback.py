@@ -1,0 +1,28 @@
+import re
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.rest_api_auth.exceptions import BadRequest, MethodNotAllowed, NotFound
+
+from ..dispatch import CATCH_ALL_ROUTES, allowed_methods, api_endpoint
+
+# /api/<model>/<something that is not an action nor a record id>
+_RECORD_PATH = re.compile(r"^/api/[^/]+/[^/]+$")
+
+
+class RestApiFallback(http.Controller):
+    @http.route(list(CATCH_ALL_ROUTES), type="http", auth="none", csrf=False, save_session=False, readonly=True)
+    @api_endpoint
+    def unknown_path(self, subpath=None, **_params):
+        """problem+json for the /api paths and verbs no endpoint serves (instead of Odoo's HTML pages)."""
+        path = request.httprequest.path
+        methods = allowed_methods(path)
+        if methods:
+            raise MethodNotAllowed(
+                f"{request.httprequest.method} is not allowed on {path}; use {', '.join(methods)}.",
+                headers={"Allow": ", ".join([*methods, "OPTIONS"])},
+            )
+        if _RECORD_PATH.match(path):
+            raise BadRequest(f"{path.rsplit('/', 1)[1]!r} is not a record id (a positive integer) nor an endpoint.")
+        raise NotFound(f"No API endpoint at {path}.")

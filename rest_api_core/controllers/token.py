@@ -1,0 +1,63 @@
+import json
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.rest_api_auth.authentication import authenticate
+from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied
+from odoo.addons.rest_api_auth.tokens import parse_token_request
+
+from ..dispatch import api_endpoint
+from ..responses import json_response
+
+
+class TokenController(http.Controller):
+    @http.route(
+        ["/api/generate_token", "/api/<string:model>/generate_token"],
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    @api_endpoint
+    def generate_token(self, model=None):
+        """Issue a login token (JWT) for the key's user, or any user when the key's user is an administrator.
+
+        Authenticated by the API key alone; the optional ``model`` segment of the
+        original API is accepted and ignored.
+        """
+        context = authenticate(request, "token")
+        key = context.key
+        if not key.api_key_id or not key.allow_token_generation:
+            raise PermissionDenied("This API key may not issue login tokens.")
+        user_id, days = parse_token_request(_json_body())
+        user_id = user_id or key.uid
+        if user_id != key.uid and not key.owner_is_system:
+            raise PermissionDenied("This API key may only issue login tokens for its own user.")
+        user = request.env["res.users"].sudo().browse(user_id).exists()
+        if not user or not user.active:
+            raise NotFound(f"There is no active user with id {user_id}.")
+        api_key = request.env["rest.api.key"].sudo().browse(key.api_key_id)
+        token, login_token = request.env["rest.api.token"]._issue(api_key, user, days)
+        body = {
+            "login_token": login_token,
+            "message": "JWT Token generated successfully.",
+            "token_type": "JWT",
+            "expires_in_days": days,
+            "expiration_date": token.expires_at.isoformat(),
+            "user_info": {"user_id": user.id, "user_name": user.name, "user_login": user.login},
+        }
+        return json_response(body, headers={**context.response_headers, "Cache-Control": "no-store"})
+
+
+def _json_body():
+    """The request's JSON body; an empty body is an empty object."""
+    data = request.httprequest.get_data(cache=True)
+    if not data.strip():
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:  # includes UnicodeDecodeError
+        raise BadRequest("The request body is not valid JSON.") from None

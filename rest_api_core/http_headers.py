@@ -1,0 +1,65 @@
+"""CORS and request-id headers of the ``/api`` responses (pure functions)."""
+
+import re
+import uuid
+
+# Credentials, body and routing headers a browser client may send.
+CORS_ALLOW_HEADERS = (
+    "api-key",
+    "api_key",
+    "X-API-Key",
+    "Login-Token",
+    "X-Login-Token",
+    "token",
+    "Authorization",
+    "Content-Type",
+    "X-Odoo-Database",
+    "X-Request-ID",
+)
+# Response headers a browser client may read.
+CORS_EXPOSE_HEADERS = ("RateLimit", "RateLimit-Policy", "Retry-After", "Location", "Link", "X-Request-ID")
+CORS_MAX_AGE = 86400
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,200}$")
+
+
+def request_id(received):
+    """The client's ``X-Request-ID`` when it is a sane token, else a new one."""
+    if received and _REQUEST_ID.match(received):
+        return received
+    return uuid.uuid4().hex
+
+
+def parse_origins(setting):
+    """The allowed origins of the ``rest_api.cors_origins`` setting (comma-separated)."""
+    return frozenset(_normalize_origin(origin) for origin in (setting or "").split(",") if origin.strip())
+
+
+def _normalize_origin(origin):
+    return origin.strip().rstrip("/").lower()
+
+
+def cors_headers(origin, allowed_origins, preflight_methods=None):
+    """CORS headers for a request from ``origin``; {} when it is not allowed.
+
+    ``allowed_origins`` may contain ``*`` (any origin; fine because the API
+    authenticates with headers, never with cookies). ``preflight_methods``
+    (the methods the path accepts) marks the answer to an ``OPTIONS``
+    preflight.
+    """
+    if not origin or not allowed_origins:
+        return {}
+    if "*" in allowed_origins:
+        headers = {"Access-Control-Allow-Origin": "*"}
+    elif _normalize_origin(origin) in allowed_origins:
+        headers = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    else:
+        return {}
+    if preflight_methods is None:
+        headers["Access-Control-Expose-Headers"] = ", ".join(CORS_EXPOSE_HEADERS)
+    else:
+        headers["Access-Control-Allow-Methods"] = ", ".join(preflight_methods)
+        headers["Access-Control-Allow-Headers"] = ", ".join(CORS_ALLOW_HEADERS)
+        headers["Access-Control-Max-Age"] = str(CORS_MAX_AGE)
+    return headers

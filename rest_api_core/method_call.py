@@ -1,0 +1,99 @@
+"""The body of ``POST /api/<model>/execute_kw`` (pure functions).
+
+``{"method": "name_search", "args": [...], "kwargs": {...}}`` as Odoo's own
+``execute_kw`` takes it. The client's ``kwargs["context"]`` is reduced to an
+allow-list of keys that only change how data is presented or which of the
+user's companies apply; keys that change behaviour (``default_*``, tracking
+switches, ``active_id``, ...) are dropped.
+"""
+
+import re
+from dataclasses import dataclass
+
+from .query import InvalidInput
+
+_METHOD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _is_string(value):
+    return isinstance(value, str)
+
+
+def _is_boolean(value):
+    return isinstance(value, bool)
+
+
+def _is_id_list(value):
+    return isinstance(value, list) and all(isinstance(item, int) and not isinstance(item, bool) for item in value)
+
+
+# context key -> check of its value
+CONTEXT_ALLOW_LIST = {
+    "lang": _is_string,
+    "tz": _is_string,
+    "active_test": _is_boolean,
+    "allowed_company_ids": _is_id_list,
+    "bin_size": _is_boolean,
+}
+
+# Calling these through execute_kw needs the key's permission for the operation too,
+# so a key without "unlink" cannot delete by calling ``unlink`` as a method.
+METHOD_OPERATIONS = {
+    "create": "create",
+    "copy": "create",
+    "write": "write",
+    "unlink": "unlink",
+}
+
+
+@dataclass(frozen=True)
+class MethodCall:
+    method: str
+    args: list
+    kwargs: dict
+    context: dict
+
+
+def method_name(body):
+    """The method a (possibly invalid) body names, or None; used before validation."""
+    if isinstance(body, dict) and isinstance(body.get("method"), str):
+        return body["method"]
+    return None
+
+
+def parse_method_call(body):
+    method = body.get("method")
+    if not isinstance(method, str) or not _METHOD_NAME.match(method):
+        raise InvalidInput(("method", 'must be the name of a model method, e.g. "name_search"'))
+    args = body.get("args", [])
+    if not isinstance(args, list):
+        raise InvalidInput(("args", "must be a list of positional arguments"))
+    kwargs = body.get("kwargs", {})
+    if not isinstance(kwargs, dict):
+        raise InvalidInput(("kwargs", "must be an object of keyword arguments"))
+    kwargs = dict(kwargs)
+    context = kwargs.pop("context", None) or {}
+    return MethodCall(method=method, args=args, kwargs=kwargs, context=filter_context(context))
+
+
+def filter_context(context):
+    """The allow-listed keys of a client context; other keys are dropped."""
+    if not isinstance(context, dict):
+        raise InvalidInput(("kwargs.context", "must be an object"))
+    problems = [
+        (f"kwargs.context.{key}", "has a value of the wrong type")
+        for key, value in context.items()
+        if key in CONTEXT_ALLOW_LIST and not CONTEXT_ALLOW_LIST[key](value)
+    ]
+    if problems:
+        raise InvalidInput(*problems)
+    return {key: value for key, value in context.items() if key in CONTEXT_ALLOW_LIST}
+
+
+def record_ids(value):
+    """The ``args[0]`` of a record method: one id or a list of ids."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return [value]
+    if _is_id_list(value) and all(item > 0 for item in value):
+        return value
+    raise InvalidInput(("args", "args[0] must be the record ids (an id or a list of ids) for this method"))

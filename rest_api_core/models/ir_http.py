@@ -1,0 +1,16 @@
+from odoo import models
+from odoo.http import request
+
+from .. import dispatch, multidb
+
+
+class IrHttp(models.AbstractModel):
+    _inherit = "ir.http"
+
+    @classmethod
+    def _handle_error(cls, exception):
+        """problem+json, not Odoo's HTML error page, for ``/api`` errors raised outside the controllers
+        (e.g. concurrent updates that still fail after Odoo's retries)."""
+        if multidb.is_api_path(request.httprequest.path):
+            return dispatch.error_response(exception)
+        return super()._handle_error(exception)

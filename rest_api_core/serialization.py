@@ -1,0 +1,193 @@
+"""JSON in and out of the API (pure functions).
+
+Out: records are what Odoo's ``read()`` returns (many2one ``[id, display
+name]`` or ``false``, x2many id lists, ``false`` for empty values), encoded
+with dates and datetimes as ISO 8601 strings (datetimes are naive UTC, as
+Odoo stores them), recordsets as id lists, ``Decimal`` as numbers, sets as
+lists, and bytes as text when ASCII (Odoo's binary values are base64 text)
+or else base64-encoded. Anything else is refused with ``TypeError`` rather
+than guessed.
+
+In: a request body must be a JSON object; the values written to a model are
+checked against the JSON type each field type takes before Odoo sees them,
+and x2many id lists become Odoo's "replace with" command.
+"""
+
+import base64
+import datetime
+import json
+from decimal import Decimal
+
+from odoo.fields import Command
+from odoo.models import BaseModel
+from odoo.tools import lazy
+from odoo.tools.misc import ReadonlyDict
+
+from .query import InvalidInput
+
+JSON_SEPARATORS = (",", ":")
+# Set by Odoo itself, never by a client.
+SYSTEM_FIELDS = frozenset({"id", "create_uid", "create_date", "write_uid", "write_date"})
+X2MANY_TYPES = frozenset({"one2many", "many2many"})
+MAX_ID = 2**31 - 1
+
+
+def _decode_bytes(value):
+    """Odoo's binary values are base64 text already; other bytes (``ir.attachment.raw``) get base64-encoded."""
+    return value.decode() if value.isascii() else base64.b64encode(value).decode()
+
+
+# type -> JSON form, for the values Odoo hands out that JSON lacks
+_JSON_FORMS = (
+    (datetime.date | datetime.time, lambda value: value.isoformat()),
+    (BaseModel, lambda value: value.ids),
+    (bytes, _decode_bytes),
+    (Decimal, float),
+    (set | frozenset, list),
+    (lazy, lambda value: value._value),
+    (ReadonlyDict, dict),
+)
+
+
+def json_default(value):
+    """``json.dumps`` hook: the JSON form of ``value``, or ``TypeError``."""
+    for types, convert in _JSON_FORMS:
+        if isinstance(value, types):
+            return convert(value)
+    raise TypeError(f"a value of type {type(value).__name__} cannot be represented as JSON")
+
+
+def dumps(data):
+    """UTF-8 JSON bytes for ``data``; ``TypeError`` when a value has no JSON form."""
+    return json.dumps(data, ensure_ascii=False, separators=JSON_SEPARATORS, default=json_default).encode()
+
+
+def default_field_names(model_fields, is_accessible):
+    """What a read without ``fields`` returns: every field the user may read, except binaries.
+
+    Binary fields (images, attachments) are left out unless asked for by
+    name, so listing products does not ship megabytes of images.
+    """
+    return [name for name, field in model_fields.items() if field.type != "binary" and is_accessible(field)]
+
+
+def parse_json_object(raw):
+    """The JSON object in the request body ``raw`` (bytes)."""
+    if not raw.strip():
+        raise InvalidInput(("body", "is empty; send a JSON object"))
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        raise InvalidInput(("body", f"is not valid JSON ({error})")) from None
+    except RecursionError:
+        raise InvalidInput(("body", "is nested too deeply")) from None
+    if not isinstance(value, dict):
+        raise InvalidInput(("body", f"must be a JSON object, not {_json_type(value)}"))
+    return value
+
+
+def _json_type(value):
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "null"
+
+
+def to_write_values(values, model_fields):
+    """``values`` (a decoded JSON object) as the ``vals`` of ``create``/``write``.
+
+    Each field must exist and not be one Odoo sets itself; each value must
+    have the JSON type of its field (``null`` or ``false`` empties any
+    field). Odoo validates the rest (selection values, dates, constraints).
+    """
+    problems = []
+    result = {}
+    for name, value in values.items():
+        field = model_fields.get(name)
+        if field is None:
+            problems.append((name, "unknown field"))
+        elif name in SYSTEM_FIELDS:
+            problems.append((name, "is set by Odoo and cannot be written"))
+        elif value is None or value is False:
+            result[name] = False
+        else:
+            converter = _CONVERTERS.get(field.type)
+            try:
+                result[name] = converter(value) if converter else value
+            except (TypeError, ValueError) as error:
+                problems.append((name, str(error)))
+    if problems:
+        raise InvalidInput(*problems)
+    return result
+
+
+def _boolean(value):
+    if not isinstance(value, bool):
+        raise TypeError("must be true or false")
+    return value
+
+
+def _integer(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("must be an integer")
+    return value
+
+
+def _number(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("must be a number")
+    return value
+
+
+def _string(value):
+    if not isinstance(value, str):
+        raise TypeError("must be a string")
+    return value
+
+
+def _record_id(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise TypeError("must be a record id (a positive integer) or null")
+    return value
+
+
+def _x2many(value):
+    """An id list means "exactly these records"; a list of command lists is passed on."""
+    if not isinstance(value, list):
+        raise TypeError("must be a list of record ids or of Odoo commands such as [4, 7]")
+    if all(not isinstance(item, list) for item in value):
+        return [Command.set([_record_id(item) for item in value])]
+    for command in value:
+        if (
+            not isinstance(command, list)
+            or not 1 <= len(command) <= 3
+            or isinstance(command[0], bool)
+            or command[0] not in range(7)
+        ):
+            raise ValueError(f"{command!r} is not an Odoo command ([code, id, values] with code 0 to 6)")
+    return value
+
+
+_CONVERTERS = {
+    "boolean": _boolean,
+    "integer": _integer,
+    "float": _number,
+    "monetary": _number,
+    "char": _string,
+    "text": _string,
+    "html": _string,
+    "selection": _string,
+    "date": _string,
+    "datetime": _string,
+    "binary": _string,
+    "reference": _string,
+    "many2one": _record_id,
+    "many2one_reference": _integer,
+    "one2many": _x2many,
+    "many2many": _x2many,
+}
