@@ -13,6 +13,10 @@ validators, and readable in Swagger UI.
 
 from dataclasses import dataclass, field
 
+from odoo.addons.rest_api_auth.tokens import DEFAULT_EXPIRATION_DAYS, MAX_EXPIRATION_DAYS
+from odoo.addons.rest_api_core.query import MAX_OFFSET
+from odoo.addons.rest_api_core.serialization import MAX_ID
+
 OPENAPI_VERSION = "3.1.0"
 OPERATIONS = ("read", "create", "write", "unlink", "execute")
 JSON = "application/json"
@@ -37,8 +41,10 @@ ERRORS = {
     "404": ("NotFound", "Unknown model, or no record with this id."),
     "409": ("Conflict", "The values conflict with a unique constraint."),
     "422": ("UnprocessableContent", "Odoo refused the values (validation error, user error, constraint)."),
+    "415": ("UnsupportedMediaType", "The body was not sent as JSON (`Content-Type: application/json`)."),
     "429": ("TooManyRequests", "The key is over its rate limit: retry after `Retry-After` seconds."),
 }
+BODY_ONLY_ERRORS = {"415"}  # documented on operations that take a body
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,10 @@ def _selection_schema(description):
     return schema
 
 
+def _record_id():
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
 def _x2many_write_schema():
     command = {
         "type": "array",
@@ -78,10 +88,10 @@ def _x2many_write_schema():
         "maxItems": 3,
     }
     return {
-        "type": "array",
-        "items": {"anyOf": [{"type": "integer", "minimum": 1}, command]},
-        "description": "Record ids (they replace the current set), "
-        "or Odoo commands such as `[4, id]` or `[0, 0, {values}]`.",
+        "anyOf": [
+            {"type": "array", "items": _record_id(), "description": "Record ids: they replace the current set."},
+            {"type": "array", "items": command, "description": "Odoo commands, e.g. `[4, id]`, `[0, 0, {values}]`."},
+        ],
     }
 
 
@@ -119,7 +129,7 @@ def _datetime_schemas(_description):
 
 def _many2one_schemas(_description):
     pair = {"type": "array", "prefixItems": [{"type": "integer"}, _or_empty({"type": "string"})]}
-    return _or_empty({**pair, "minItems": 2, "maxItems": 2}), _or_empty({"type": "integer", "minimum": 1})
+    return _or_empty({**pair, "minItems": 2, "maxItems": 2}), _or_empty(_record_id())
 
 
 def _x2many_schemas(_description):
@@ -353,7 +363,7 @@ def _parameters(max_limit=None):
             "in": "path",
             "required": True,
             "description": "Record id.",
-            "schema": {"type": "integer", "minimum": 1},
+            "schema": _record_id(),
             "example": 1,
         },
         "domain": {
@@ -383,7 +393,7 @@ def _parameters(max_limit=None):
             "name": "offset",
             "in": "query",
             "description": "Number of records to skip (see the `Link` header for the next page).",
-            "schema": {"type": "integer", "minimum": 0},
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
             "example": 0,
         },
         "order": {
@@ -465,7 +475,13 @@ def _shared_schemas():
                     "description": "The user the token acts as: the key's owner (any user if the owner is an "
                     "administrator). Default: the key's owner.",
                 },
-                "expiration_days": {"type": "integer", "minimum": 1, "description": "Validity in days."},
+                "expiration_days": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_EXPIRATION_DAYS,
+                    "default": DEFAULT_EXPIRATION_DAYS,
+                    "description": "Validity in days.",
+                },
             },
             "additionalProperties": False,
         },
@@ -477,7 +493,7 @@ def _shared_schemas():
                 "message": {"type": "string", "examples": ["JWT Token generated successfully."]},
                 "token_type": {"const": "JWT"},
                 "expires_in_days": {"type": "integer"},
-                "expiration_date": {"type": "string"},
+                "expiration_date": {"type": "string", "description": "UTC, ISO 8601."},
                 "user_info": {
                     "type": "object",
                     "required": ["user_id", "user_name", "user_login"],
@@ -523,10 +539,15 @@ def _responses(status, description, schema=None, headers=SUCCESS_HEADERS):
     success = {"description": description, "headers": _header_refs(*headers)}
     if schema is not None:
         success["content"] = {JSON: {"schema": schema}}
-    responses = {status: success}
-    for error_status, (name, _description) in ERRORS.items():
-        responses[error_status] = {"$ref": f"#/components/responses/{name}"}
-    return responses
+    return {status: success}
+
+
+def _error_refs(with_body):
+    return {
+        status: {"$ref": f"#/components/responses/{name}"}
+        for status, (name, _description) in ERRORS.items()
+        if with_body or status not in BODY_ONLY_ERRORS
+    }
 
 
 def _json_body(schema, example=None, required=True):
@@ -546,7 +567,11 @@ def _execute_body(methods):
         "properties": {
             "method": method,
             "args": {"type": "array", "description": "Positional arguments (record ids first for record methods)."},
-            "kwargs": {"type": "object", "description": "Keyword arguments."},
+            "kwargs": {
+                "type": "object",
+                "description": "Keyword arguments. `context` may set `lang`, `tz`, `active_test`, "
+                "`allowed_company_ids` and `bin_size`; other context keys are ignored.",
+            },
         },
         "additionalProperties": False,
     }
@@ -565,7 +590,7 @@ def _operation(model, action, tag, *, summary, description, responses, parameter
         "operationId": f"{model}.{action}" if model else action,
         "x-odoo-model": model,
         "x-odoo-action": action,
-        "responses": responses,
+        "responses": {**responses, **_error_refs(body is not None)},
     }
     if parameters:
         operation["parameters"] = list(parameters)
@@ -650,7 +675,7 @@ def _model_paths(model, tag, operations, methods=()):
                 "(PUT and PATCH are the same).",
                 responses=_responses("200", "Updated.", {"$ref": _schema_ref("Updated")}),
                 parameters=(*model_params, *_parameter_refs("id")),
-                body=_json_body(values),
+                body=_json_body({"allOf": [values], "minProperties": 1}),
             )
     if "unlink" in operations:
         record_path["delete"] = operation(
@@ -719,11 +744,14 @@ allowed on the path, 409 unique-constraint conflict, 422 refused by Odoo, 429 th
 """
 
 
-def build_openapi(server_url, models=None, *, version, title="Odoo REST API", max_limit=None, omitted=0):
+def build_openapi(
+    server_url, models=None, *, version, title="Odoo REST API", max_limit=None, token_generation=True, omitted=0
+):
     """The OpenAPI 3.1 document (a dict, ready for JSON).
 
     ``models``: the :class:`ModelDoc` of every model to document, or ``None``
     for the anonymous document (generic ``/api/{model}`` paths only).
+    ``token_generation``: whether to document ``POST /api/generate_token``.
     ``omitted``: how many more models the key could use but the document
     leaves out (see the controller's bound), mentioned in the description.
     """
@@ -749,8 +777,9 @@ def build_openapi(server_url, models=None, *, version, title="Odoo REST API", ma
                 f"\n**{omitted} more models** are available to this key but not listed here: ask for them with "
                 "`?models=model.a,model.b`.\n"
             )
-    paths.update(_token_paths("Login tokens"))
-    tags.append({"name": "Login tokens", "description": "JWT login tokens acting as an individual user."})
+    if token_generation:
+        paths.update(_token_paths("Login tokens"))
+        tags.append({"name": "Login tokens", "description": "JWT login tokens acting as an individual user."})
     return {
         "openapi": OPENAPI_VERSION,
         "info": {

@@ -5,11 +5,11 @@ from odoo.http import request
 from odoo.modules.module import get_manifest
 from odoo.tools import file_open
 
-from odoo.addons.rest_api_auth.authentication import authenticate
 from odoo.addons.rest_api_auth.credentials import parse_credentials
 from odoo.addons.rest_api_auth.exceptions import AuthenticationFailed
-from odoo.addons.rest_api_core.dispatch import api_endpoint
+from odoo.addons.rest_api_core.dispatch import api_endpoint, authenticate_request
 from odoo.addons.rest_api_core.responses import json_response
+from odoo.addons.rest_api_core.settings import page_limits
 
 from .. import catalog
 from ..models.res_config_settings import docs_public
@@ -46,19 +46,22 @@ def build_document(models_param=None):
     """The OpenAPI document this request may see: generic when anonymous, else its key's models."""
     names = catalog.parse_models_param(models_param)
     credentials = parse_credentials(request.httprequest.headers)
-    version = get_manifest("rest_api_core")["version"]
+    options = {
+        "version": get_manifest("rest_api_core")["version"],
+        "title": TITLE,
+        "max_limit": page_limits(request.env)[1],
+    }
     if not (credentials.api_key or credentials.login_token):
         if names is not None:
             raise AuthenticationFailed("Per-model documentation needs an API key.", error="invalid_request")
         if not docs_public(request.env):
             raise AuthenticationFailed("The API documentation needs an API key.", error="invalid_request")
-        return build_openapi(_server_url(), None, version=version, title=TITLE)
-    context = authenticate(request, "docs")
-    env = request.env
-    if not env.context.get("lang"):
-        env = env(context=dict(env.context, lang=env.user.lang))
-    docs = catalog.model_docs(env, context.scope, names)
-    return build_openapi(_server_url(), docs, version=version, title=TITLE)
+        return build_openapi(_server_url(), None, **options)
+    context = authenticate_request("docs")
+    docs = catalog.model_docs(request.env, context.scope, names)
+    key = context.key
+    token_generation = bool(key and key.api_key_id and key.allow_token_generation)
+    return build_openapi(_server_url(), docs, token_generation=token_generation, **options)
 
 
 class DocsController(http.Controller):

@@ -1,12 +1,12 @@
 """The documentation endpoints over real HTTP: anonymous, with keys, and refused."""
 
 import re
-from datetime import timedelta
 
 from openapi_spec_validator import validate
 
-from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.rest_api_auth.tests.common import RestApiUsersMixin, make_api_key, make_personal_key
 
 from ..models.res_config_settings import DOCS_PUBLIC_PARAM
 
@@ -14,18 +14,23 @@ PROBLEM_JSON = "application/problem+json"
 
 
 @tagged("post_install", "-at_install")
-class TestDocsEndpoints(HttpCase):
+class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.admin = cls.env.ref("base.user_admin")
-        cls.admin_key = cls.env["res.users.apikeys"].with_user(cls.admin)._generate(None, "docs admin", None)
-        cls.user = new_test_user(cls.env, login="docs_internal", groups="base.group_user")
-        cls.user_key = (
-            cls.env["res.users.apikeys"]
-            .with_user(cls.user)
-            ._generate(None, "docs internal", fields.Datetime.now() + timedelta(days=1))
-        )
+        cls.setup_rest_api_users()
+        cls.admin_key = make_personal_key(cls.admin)
+        cls.user_key = make_api_key(cls.env, cls.user, allow_token_generation=True)[1]
+        cls.specific_key = make_api_key(
+            cls.env,
+            cls.user,
+            scope_mode="specific",
+            access=[
+                {"model": "res.partner", "read": True, "execute": True, "methods": ["name_search"]},
+                {"model": "res.partner.category", "read": True, "create": True, "write": True, "unlink": True},
+                {"model": "ir.config_parameter", "read": True},  # the user may not read it
+            ],
+        )[1]
 
     def get(self, path, key=None, **headers):
         if key:
@@ -112,8 +117,9 @@ class TestDocsEndpoints(HttpCase):
     def test_models_parameter_narrows(self):
         spec = self.get("/api/openapi.json?models=res.partner,res.partner.category", self.admin_key).json()
         validate(spec)
-        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category", "Login tokens"])
-        collection = self.get("/api/postman_collection.json?models=res.partner", self.admin_key).json()
+        # a personal key cannot issue login tokens: no token endpoint
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category"])
+        collection = self.get("/api/postman_collection.json?models=res.partner", self.user_key).json()
         self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Login tokens"])
 
     def test_bad_models_parameter(self):
@@ -129,6 +135,33 @@ class TestDocsEndpoints(HttpCase):
         self.assertNotIn("/api/ir.config_parameter/search", spec["paths"])  # administrators only
         self.assertNotIn("delete", spec["paths"].get("/api/res.currency/{id}", {}))
         self.assertProblem(self.get("/api/openapi.json?models=ir.config_parameter", self.user_key), 403)
+
+    def test_specific_key_documents_its_scope_only(self):
+        spec = self.get("/api/openapi.json", self.specific_key).json()
+        validate(spec)
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category"])
+        operations = {
+            (path, method) for path, item in spec["paths"].items() for method in item if method != "parameters"
+        }
+        self.assertEqual(
+            operations,
+            {
+                ("/api/res.partner/search", "get"),
+                ("/api/res.partner/record_count", "get"),
+                ("/api/res.partner/schema", "get"),
+                ("/api/res.partner/{id}", "get"),
+                ("/api/res.partner/execute_kw", "post"),
+                # the key may also create, write and delete tags, but its user may only read them
+                ("/api/res.partner.category/search", "get"),
+                ("/api/res.partner.category/record_count", "get"),
+                ("/api/res.partner.category/schema", "get"),
+                ("/api/res.partner.category/{id}", "get"),
+            },
+        )
+        method = spec["paths"]["/api/res.partner/execute_kw"]["post"]["requestBody"]["content"]["application/json"]
+        self.assertEqual(method["schema"]["properties"]["method"]["enum"], ["name_search"])
+        self.assertProblem(self.get("/api/openapi.json?models=res.users", self.specific_key), 403)
+        self.assertProblem(self.get("/api/openapi.json?models=ir.config_parameter", self.specific_key), 403)
 
     # ------------------------------------------------------------ Swagger UI
 

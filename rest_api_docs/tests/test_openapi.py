@@ -98,6 +98,7 @@ class TestAnonymousDocument(BaseCase):
             with self.subTest(path=path, method=method):
                 codes = set(operation["responses"])
                 self.assertTrue({"400", "401", "403", "404", "409", "422", "429"} <= codes)
+                self.assertEqual("415" in codes, "requestBody" in operation)
                 self.assertEqual(len([code for code in codes if code.startswith("2")]), 1)
                 self.assertTrue(operation["operationId"])
         self.assertEqual(
@@ -280,6 +281,8 @@ class TestFieldSchemas(BaseCase):
             with self.subTest(values=values):
                 self.assertEqual([error.message for error in write.iter_errors(values)], [])
         self.assertFalse(write.is_valid({"parent_id": [3, "Deco Addict"]}))
+        self.assertFalse(write.is_valid({"parent_id": 2**31}))  # no such id in PostgreSQL
+        self.assertFalse(write.is_valid({"category_id": [1, [4, 2]]}))  # ids and commands mixed
         self.assertFalse(write.is_valid({"unknown_field": 1}))
         self.assertFalse(write.is_valid({"write_date": "2026-01-31 13:45:07"}))  # readonly
 
@@ -296,6 +299,13 @@ class TestFieldSchemas(BaseCase):
             with self.subTest(value=value):
                 self.assertEqual(Draft202012Validator(read).is_valid(value), readable)
                 self.assertEqual(Draft202012Validator(write).is_valid(value), writable)
+
+    def test_update_needs_a_field(self):
+        spec = build_openapi(SERVER, [partner_doc()], version=VERSION)
+        body = spec["paths"]["/api/res.partner/{id}"]["patch"]["requestBody"]["content"]["application/json"]
+        validator = Draft202012Validator({**body["schema"], "components": spec["components"]})
+        self.assertFalse(validator.is_valid({}))
+        self.assertTrue(validator.is_valid({"name": "New name"}))
 
     def test_descriptions(self):
         read, _write = field_schemas("parent_id", PARTNER_FIELDS["parent_id"])
