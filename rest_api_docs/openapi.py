@@ -80,17 +80,28 @@ def _record_id():
     return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
+def _command(*items):
+    return {"type": "array", "prefixItems": list(items), "minItems": len(items), "maxItems": len(items)}
+
+
 def _x2many_write_schema():
-    command = {
-        "type": "array",
-        "prefixItems": [{"type": "integer", "minimum": 0, "maximum": 6}],
-        "minItems": 1,
-        "maxItems": 3,
-    }
+    values = {"type": "object", "description": "Values of the related record."}
+    commands = [
+        _command({"const": 0}, {"const": 0}, values),  # create
+        _command({"const": 1}, _record_id(), values),  # update
+        _command({"enum": [2, 3, 4]}, _record_id()),  # delete, unlink, link
+        _command({"const": 5}),  # clear
+        _command({"const": 6}, {"const": 0}, {"type": "array", "items": _record_id()}),  # replace
+    ]
     return {
         "anyOf": [
             {"type": "array", "items": _record_id(), "description": "Record ids: they replace the current set."},
-            {"type": "array", "items": command, "description": "Odoo commands, e.g. `[4, id]`, `[0, 0, {values}]`."},
+            {
+                "type": "array",
+                "items": {"anyOf": commands},
+                "description": "Odoo commands: `[0, 0, {values}]` create, `[1, id, {values}]` update, "
+                "`[2, id]` delete, `[3, id]` unlink, `[4, id]` link, `[5]` clear, `[6, 0, [ids]]` replace.",
+            },
         ],
     }
 
@@ -128,8 +139,15 @@ def _datetime_schemas(_description):
 
 
 def _many2one_schemas(_description):
-    pair = {"type": "array", "prefixItems": [{"type": "integer"}, _or_empty({"type": "string"})]}
-    return _or_empty({**pair, "minItems": 2, "maxItems": 2}), _or_empty(_record_id())
+    # [id, display name]: not written with prefixItems, which some validators
+    # (schemathesis 4) reject in response schemas
+    pair = {
+        "type": "array",
+        "items": {"anyOf": [{"type": "integer"}, {"type": "string"}, EMPTY]},
+        "minItems": 2,
+        "maxItems": 2,
+    }
+    return _or_empty(pair), _or_empty(_record_id())
 
 
 def _x2many_schemas(_description):
