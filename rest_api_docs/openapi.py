@@ -398,7 +398,7 @@ def _parameters(max_limit=None):
             "description": "Field names to return, as a Python literal or JSON list: `['name','email']`. "
             "Default: every readable field except binary ones.",
             "schema": {"type": "string"},
-            "example": "['id']",
+            "example": "['id', 'display_name']",
         },
         "limit": {
             "name": "limit",
