@@ -186,3 +186,61 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         for name in ("LICENSE", "NOTICE", "swagger-ui-bundle.js.LICENSE.txt"):
             with self.subTest(name=name):
                 self.assertEqual(self.url_open(f"/rest_api_docs/static/lib/swagger-ui/{name}").status_code, 200)
+
+
+@tagged("post_install", "-at_install")
+class TestKeyFormDocs(RestApiUsersMixin, HttpCase):
+    """The "Open API Docs" and "Download Postman Collection" buttons of a key's form."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_rest_api_users()
+        cls.key = make_api_key(
+            cls.env,
+            cls.user,
+            scope_mode="specific",
+            access=[{"model": "res.partner", "read": True}, {"model": "res.country", "read": True}],
+        )[0]
+
+    def test_buttons_open_the_key_documents(self):
+        self.assertEqual(
+            self.key.action_open_api_docs(),
+            {"type": "ir.actions.act_url", "url": f"/api/docs?key_id={self.key.id}", "target": "new"},
+        )
+        action = self.key.action_download_postman_collection()
+        self.assertEqual(action["url"], f"/rest_api_docs/keys/{self.key.id}/postman_collection.json")
+        self.assertEqual(action["target"], "download")
+        arch = self.env["rest.api.key"].get_view(view_type="form")["arch"]
+        self.assertIn('name="action_open_api_docs"', arch)
+        self.assertIn('name="action_download_postman_collection"', arch)
+
+    def test_manager_gets_the_key_scope(self):
+        self.authenticate(self.manager.login, self.manager.login)
+        response = self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json")
+        self.assertEqual(response.status_code, 200)
+        spec = response.json()
+        validate(spec)
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.country", "res.partner"])
+        response = self.url_open(f"/rest_api_docs/keys/{self.key.id}/postman_collection.json")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            response.headers["Content-Disposition"], 'attachment; filename="test key.postman_collection.json"'
+        )
+        collection = response.json()
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["res.country", "res.partner"])
+        self.assertEqual({v["key"]: v["value"] for v in collection["variable"]}["api_key"], "")  # never stored
+
+    def test_owner_may_see_its_key_others_may_not(self):
+        self.authenticate(self.user.login, self.user.login)
+        self.assertEqual(self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json").status_code, 200)
+        self.authenticate(self.other_user.login, self.other_user.login)
+        response = self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json")
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.headers["Content-Type"], PROBLEM_JSON)
+        self.assertEqual(self.url_open("/rest_api_docs/keys/999999/openapi.json").status_code, 404)
+
+    def test_needs_a_web_session(self):
+        response = self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])

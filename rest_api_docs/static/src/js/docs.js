@@ -4,16 +4,21 @@
  * The document is fetched here rather than by Swagger UI, with the credentials
  * entered in "Authorize": anonymous visitors get the generic document, and
  * authorizing (or logging out) reloads it, so a key sees its own models.
- * `?models=a,b` in the page URL narrows the document to those models.
+ * `?models=a,b` in the page URL narrows the document to those models;
+ * `?key_id=N` (the "Open API Docs" button of a key's form) shows that key's
+ * document, fetched with the web client session.
  */
 (function () {
     "use strict";
 
     const pageQuery = new URLSearchParams(window.location.search);
     const models = pageQuery.get("models");
+    const keyId = /^[0-9]+$/.test(pageQuery.get("key_id") || "") ? pageQuery.get("key_id") : null;
     const documentQuery = models ? "?models=" + encodeURIComponent(models) : "";
-    const SPEC_URL = "/api/openapi.json" + documentQuery;
-    const POSTMAN_URL = "/api/postman_collection.json" + documentQuery;
+    const SPEC_URL = keyId ? `/rest_api_docs/keys/${keyId}/openapi.json` : "/api/openapi.json" + documentQuery;
+    const POSTMAN_URL = keyId
+        ? `/rest_api_docs/keys/${keyId}/postman_collection.json`
+        : "/api/postman_collection.json" + documentQuery;
     // Above this many tags (models), tags start collapsed: Swagger UI stalls when it
     // has to render a few hundred operations at once.
     const MANY_TAGS = 8;
@@ -58,7 +63,7 @@
     async function fetchWithCredentials(url, ui) {
         return fetch(url, {
             headers: Object.assign({ Accept: "application/json" }, credentialHeaders(ui)),
-            credentials: "omit",
+            credentials: keyId ? "same-origin" : "omit",
         });
     }
 
