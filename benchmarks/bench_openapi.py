@@ -1,23 +1,25 @@
 #!/usr/bin/env python3
 """Cost of the OpenAPI document and the Postman collection for a key with hundreds of models.
 
-    python3 benchmarks/bench_openapi.py [--db NAME] [--modules a,b,...] [--rounds N]
+    python3 benchmarks/bench_openapi.py [--db NAME] [--keep] [--modules a,b,...] [--rounds N]
 
 Without ``--db`` it creates a throwaway database with the three addons and
 ``--modules`` (by default a few business apps, for several hundred models;
-installing them takes minutes), and drops it afterwards. For the
-administrator with a key of scope ``all`` (every model the user may read) it
-times, in-process:
+installing them takes minutes), and drops it afterwards unless ``--keep``.
+For the administrator with a key of scope ``all`` it times two documents:
 
-* ``collect``: the models, their operations and ``fields_get()`` of each
-  (``catalog.model_docs``): first call in a fresh process, then warm;
-* ``build``: ``build_openapi`` on those descriptors;
-* ``encode``: the document to JSON bytes, as the endpoint sends it;
-* ``postman``: ``build_postman`` on the document;
+* ``all``: every model the user may read: more than ``MAX_DETAILED_MODELS``,
+  so the compact document (operations and models, no fields);
+* ``detailed``: ``?models=`` with the ``MAX_DETAILED_MODELS`` models that
+  have the most fields: the largest detailed document a request can ask for.
 
-then, over HTTP on loopback (``--workers 2``), ``GET /api/openapi.json`` and
-``GET /api/postman_collection.json`` with that key: first request of each
-worker, then warm. Figures are milliseconds (median of ``--rounds``).
+In-process: ``collect`` (``catalog.model_docs``: models, operations and
+``fields_get()``; first call in the process, then warm), ``build``
+(``build_openapi``), ``encode`` (JSON bytes, as sent) and ``postman``
+(``build_postman`` + JSON). Then over HTTP on loopback (``--workers 2``),
+``GET /api/openapi.json`` and ``/api/postman_collection.json`` with the key:
+the first two requests (each worker's first), then warm. Milliseconds,
+median and max of ``--rounds``.
 """
 
 import argparse
@@ -56,32 +58,37 @@ def in_process(config_file, database, rounds):
     from odoo.addons.rest_api_docs.postman import build_postman  # noqa: PLC0415
 
     registry = odoo.modules.registry.Registry(database)
-    figures = {}
+    figures, shapes = {}, {}
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         admin = env.ref("base.user_admin")
         env = env(user=admin, context={"lang": admin.lang})
-        docs, first = timed(lambda: catalog.model_docs(env, FULL_SCOPE), 1)
-        figures["collect (first)"] = first
-        docs, figures["collect"] = timed(lambda: catalog.model_docs(env, FULL_SCOPE), rounds)
-        spec, figures["build"] = timed(lambda: build_openapi("http://127.0.0.1", docs, version="18.0"), rounds)
-        body, figures["encode"] = timed(lambda: dumps(spec), rounds)
-        collection, figures["postman"] = timed(lambda: dumps(build_postman(spec)), rounds)
+        readable, _detailed = catalog.model_docs(env, FULL_SCOPE)
+        largest = sorted(readable, key=lambda doc: -len(env[doc.model]._fields))[: catalog.MAX_DETAILED_MODELS]
+        cases = {"all": None, "detailed": sorted(doc.model for doc in largest)}
+        for case, names in cases.items():
+            (docs, detailed), samples = timed(lambda n=names: catalog.model_docs(env, FULL_SCOPE, n), rounds + 1)
+            figures[f"{case}: collect (first)"], figures[f"{case}: collect"] = samples[:1], samples[1:]
+            spec, figures[f"{case}: build"] = timed(
+                lambda d=docs, c=not detailed: build_openapi("http://127.0.0.1", d, version="18.0", compact=c), rounds
+            )
+            body, figures[f"{case}: encode"] = timed(lambda s=spec: dumps(s), rounds)
+            collection, figures[f"{case}: postman"] = timed(lambda s=spec: dumps(build_postman(s)), rounds)
+            shapes[case] = {
+                "models": len(docs),
+                "detailed": detailed,
+                "fields": sum(len(doc.fields) for doc in docs),
+                "operations": sum(len(item) for item in spec["paths"].values()),
+                "document bytes": len(body),
+                "collection bytes": len(collection),
+            }
         policy = {"name": "bench docs", "user_id": admin.id, "rate_limit": 0}
-        secret = env["rest.api.key"].sudo().generate_api_key(policy)
+        secret = env["rest.api.key"].sudo().generate_api_key(policy)["key"]
         cr.commit()
-    shape = {
-        "models": len(docs),
-        "fields": sum(len(doc.fields) for doc in docs),
-        "paths": len(spec["paths"]),
-        "operations": sum(len(item) for item in spec["paths"].values()),
-        "document bytes": len(body),
-        "collection bytes": len(collection),
-    }
-    return figures, shape, secret["key"]
+    return figures, shapes, secret, ",".join(cases["detailed"])
 
 
-def over_http(workspace, database, secret, rounds):
+def over_http(workspace, database, secret, detailed_models, rounds):
     figures = {}
 
     def fetch(url):
@@ -90,31 +97,35 @@ def over_http(workspace, database, secret, rounds):
             return response.read()
 
     with OdooServer(workspace, database, extra_args=["--workers=2", "--max-cron-threads=0"]) as server:
-        for path in ("/api/openapi.json", "/api/postman_collection.json"):
-            _body, figures[f"GET {path} (first two)"] = timed(lambda p=path: fetch(server.base_url + p), 2)
-            _body, figures[f"GET {path}"] = timed(lambda p=path: fetch(server.base_url + p), rounds)
+        for case, query in (("all", ""), ("detailed", f"?models={detailed_models}")):
+            for path in ("/api/openapi.json", "/api/postman_collection.json"):
+                url = server.base_url + path + query
+                _body, figures[f"{case}: GET {path} (first two)"] = timed(lambda u=url: fetch(u), 2)
+                _body, figures[f"{case}: GET {path}"] = timed(lambda u=url: fetch(u), rounds)
     return figures
 
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", help="an existing database with the addons (kept)")
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
     parser.add_argument("--modules", default=DEFAULT_MODULES, help="more modules for a throwaway database")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
-    workspace = OdooWorkspace(prefix="bench_openapi")
+    workspace = OdooWorkspace(prefix="bench_openapi", keep=args.keep)
     try:
         database = args.db or workspace.create_database(
             modules=("rest_api_auth", "rest_api_core", "rest_api_docs", *filter(None, args.modules.split(",")))
         )
-        figures, shape, secret = in_process(workspace.config_file, database, args.rounds)
-        figures.update(over_http(workspace, database, secret, args.rounds))
+        figures, shapes, secret, detailed_models = in_process(workspace.config_file, database, args.rounds)
+        figures.update(over_http(workspace, database, secret, detailed_models, args.rounds))
     except SetupError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
     finally:
         workspace.cleanup()
-    print(json.dumps(shape))
+    for case, shape in shapes.items():
+        print(case, json.dumps(shape))
     print(f"{'step':<52} {'median ms':>10} {'max ms':>10}")
     for name, samples in figures.items():
         print(f"{name:<52} {statistics.median(samples):>10.1f} {max(samples):>10.1f}")

@@ -722,6 +722,44 @@ def _model_paths(model, tag, operations, methods=()):
     return paths
 
 
+# x-odoo-action of an operation -> the key operation it needs
+ACTION_OPERATIONS = {
+    "search": "read",
+    "record_count": "read",
+    "schema": "read",
+    "read": "read",
+    "create": "create",
+    "update": "write",
+    "patch": "write",
+    "delete": "unlink",
+    "execute_kw": "execute",
+}
+
+
+def _compact_paths(models):
+    """The generic paths, each operation's ``model`` parameter listing the models it may be used on."""
+    paths = {}
+    for path, item in _model_paths(None, "Records", set(OPERATIONS)).items():
+        for method, operation in item.items():
+            operation_needed = ACTION_OPERATIONS[operation["x-odoo-action"]]
+            names = sorted(doc.model for doc in models if operation_needed in doc.operations)
+            if names:
+                operation["parameters"] = [_model_enum_parameter(names), *operation["parameters"][1:]]
+                paths.setdefault(path, {})[method] = operation
+    return paths
+
+
+def _model_enum_parameter(names):
+    return {
+        "name": "model",
+        "in": "path",
+        "required": True,
+        "description": "Technical name of a model this API key may use for this operation.",
+        "schema": {"type": "string", "enum": names},
+        "example": "res.partner" if "res.partner" in names else names[0],
+    }
+
+
 def _token_paths(tag):
     return {
         "/api/generate_token": {
@@ -763,15 +801,15 @@ allowed on the path, 409 unique-constraint conflict, 422 refused by Odoo, 429 th
 
 
 def build_openapi(
-    server_url, models=None, *, version, title="Odoo REST API", max_limit=None, token_generation=True, omitted=0
+    server_url, models=None, *, version, title="Odoo REST API", max_limit=None, token_generation=True, compact=False
 ):
     """The OpenAPI 3.1 document (a dict, ready for JSON).
 
     ``models``: the :class:`ModelDoc` of every model to document, or ``None``
     for the anonymous document (generic ``/api/{model}`` paths only).
+    ``compact``: document ``models`` (their fields unused) through the
+    generic paths, each operation listing the models it may be used on.
     ``token_generation``: whether to document ``POST /api/generate_token``.
-    ``omitted``: how many more models the key could use but the document
-    leaves out (see the controller's bound), mentioned in the description.
     """
     description = API_DESCRIPTION
     schemas = _shared_schemas()
@@ -783,6 +821,15 @@ def build_openapi(
         )
         paths.update(_model_paths(None, "Records", set(OPERATIONS)))
         tags.append({"name": "Records", "description": "Any model the API key may use."})
+    elif compact:
+        description += (
+            f"\nThis API key may use {len(models)} models: too many to detail them all here, so each operation "
+            "lists them in its `model` parameter. For the paths and fields of the models you need, ask for them, "
+            "up to 100 at a time: `?models=res.partner,sale.order`; `GET /api/{model}/schema` describes the "
+            "fields of any of them.\n"
+        )
+        paths.update(_compact_paths(models))
+        tags.append({"name": "Records", "description": "The models this API key may use."})
     else:
         for model_doc in sorted(models, key=lambda doc: doc.model):
             if not model_doc.operations:
@@ -790,11 +837,6 @@ def build_openapi(
             paths.update(_model_paths(model_doc.model, model_doc.model, model_doc.operations, model_doc.methods))
             schemas.update(model_schemas(model_doc))
             tags.append({"name": model_doc.model, "description": model_doc.description or model_doc.model})
-        if omitted:
-            description += (
-                f"\n**{omitted} more models** are available to this key but not listed here: ask for them with "
-                "`?models=model.a,model.b`.\n"
-            )
     if token_generation:
         paths.update(_token_paths("Login tokens"))
         tags.append({"name": "Login tokens", "description": "JWT login tokens acting as an individual user."})

@@ -63,10 +63,10 @@ def build_document(models_param=None):
             raise AuthenticationFailed("The API documentation needs an API key.", error="invalid_request")
         return build_openapi(_server_url(), None, **_options())
     context = authenticate_request("docs")
-    docs = catalog.model_docs(request.env, context.scope, names)
+    docs, detailed = catalog.model_docs(request.env, context.scope, names)
     key = context.key
     token_generation = bool(key and key.api_key_id and key.allow_token_generation)
-    return build_openapi(_server_url(), docs, token_generation=token_generation, **_options())
+    return build_openapi(_server_url(), docs, compact=not detailed, token_generation=token_generation, **_options())
 
 
 def key_document(key_id):
@@ -81,8 +81,11 @@ def key_document(key_id):
     # the key's policy as authentication reads it (its lines name models through ir.model,
     # which users may not read); the documentation itself is built as the key's user
     scope = key.sudo()._rest_api_scope()
-    docs = catalog.model_docs(request.env(user=key.user_id.id), scope)
-    return key, build_openapi(_server_url(), docs, token_generation=key.allow_token_generation, **_options())
+    docs, detailed = catalog.model_docs(request.env(user=key.user_id.id), scope)
+    document = build_openapi(
+        _server_url(), docs, compact=not detailed, token_generation=key.allow_token_generation, **_options()
+    )
+    return key, document
 
 
 def _attachment(filename):

@@ -127,6 +127,9 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertIn("no.such.model", body["detail"])
         self.assertProblem(self.get("/api/openapi.json?models=res.partner,'drop'", self.admin_key), 400)
         self.assertProblem(self.get("/api/openapi.json?models=,", self.admin_key), 400)
+        too_many = ",".join(f"x.model{number}" for number in range(101))
+        body = self.assertProblem(self.get(f"/api/openapi.json?models={too_many}", self.admin_key), 400)
+        self.assertIn("at most 100 models", body["detail"])
 
     def test_user_rights_shape_the_document(self):
         spec = self.get("/api/openapi.json", self.user_key).json()

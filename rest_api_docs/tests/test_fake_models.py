@@ -6,6 +6,7 @@ schema, and the Postman example body must create a record.
 """
 
 import json
+from unittest.mock import patch
 
 from jsonschema import Draft202012Validator
 from odoo_test_helper import FakeModelLoader
@@ -53,7 +54,7 @@ class TestFakeModelDocuments(TransactionCase):
             )
         self.admin_env = self.env(user=self.env.ref("base.user_admin"))
         self.spec = build_openapi(
-            "http://127.0.0.1:8069", catalog.model_docs(self.admin_env, FULL_SCOPE, [FAKE, PARENT]), version="18.0"
+            "http://127.0.0.1:8069", catalog.model_docs(self.admin_env, FULL_SCOPE, [FAKE, PARENT])[0], version="18.0"
         )
         self.schemas = self.spec["components"]["schemas"]
 
@@ -128,7 +129,7 @@ class TestFakeModelDocuments(TransactionCase):
 
     def test_internal_user_sees_what_it_may_do(self):
         user = new_test_user(self.env, login="docs_reader", groups="base.group_user")
-        docs = catalog.model_docs(self.env(user=user), FULL_SCOPE, [FAKE])
+        docs, _detailed = catalog.model_docs(self.env(user=user), FULL_SCOPE, [FAKE])
         self.assertEqual(docs[0].operations, frozenset({"read", "execute"}))
         self.assertNotIn("secret", docs[0].fields)  # field restricted to administrators
         spec = build_openapi("http://127.0.0.1:8069", docs, version="18.0")
@@ -146,7 +147,8 @@ class TestFakeModelDocuments(TransactionCase):
                 "res.partner": ModelAccess(),  # listed with no operation
             },
         )
-        docs = catalog.model_docs(self.admin_env, scope)
+        docs, detailed = catalog.model_docs(self.admin_env, scope)
+        self.assertTrue(detailed)
         self.assertEqual([doc.model for doc in docs], [FAKE])
         self.assertEqual(docs[0].operations, frozenset({"read", "unlink", "execute"}))
         self.assertEqual(docs[0].methods, ("copy", "name_search"))
@@ -156,9 +158,25 @@ class TestFakeModelDocuments(TransactionCase):
         self.assertEqual(set(spec["paths"][f"/api/{FAKE}/{{id}}"]), {"get", "delete"})
 
     def test_every_model_of_the_user_for_scope_all(self):
-        docs = catalog.model_docs(self.admin_env, FULL_SCOPE)
+        docs, detailed = catalog.model_docs(self.admin_env, FULL_SCOPE)
+        self.assertTrue(detailed)  # fewer than MAX_DETAILED_MODELS here
         names = [doc.model for doc in docs]
         self.assertEqual(names, sorted(names))
         self.assertTrue({FAKE, PARENT, "res.partner", "res.users"} <= set(names))
         self.assertFalse([doc.model for doc in docs if self.env[doc.model]._transient or self.env[doc.model]._abstract])
         validate(build_openapi("http://127.0.0.1:8069", docs, version="18.0"))
+
+    def test_keys_with_too_many_models_get_a_compact_document(self):
+        with patch.object(catalog, "MAX_DETAILED_MODELS", 5):
+            docs, detailed = catalog.model_docs(self.admin_env, FULL_SCOPE)
+            self.assertFalse(detailed)
+            self.assertGreater(len(docs), 5)
+            self.assertEqual([doc.fields for doc in docs[:3]], [{}, {}, {}])  # no fields_get() needed
+            spec = build_openapi("http://127.0.0.1:8069", docs, version="18.0", compact=True)
+            validate(spec)
+            enum = spec["paths"]["/api/{model}/search"]["get"]["parameters"][0]["schema"]["enum"]
+            self.assertEqual(enum, sorted(doc.model for doc in docs))
+            # ?models= still details the ones asked for, up to the bound
+            docs, detailed = catalog.model_docs(self.admin_env, FULL_SCOPE, [FAKE])
+            self.assertTrue(detailed)
+            self.assertIn("payload", docs[0].fields)

@@ -161,9 +161,43 @@ class TestKeyDocument(BaseCase):
         self.assertEqual(body["schema"]["properties"]["method"]["enum"], ["name_search", "search_count"])
         self.assertEqual(body["example"]["method"], "name_search")
 
-    def test_omitted_models_are_mentioned(self):
-        spec = build_openapi(SERVER, [partner_doc()], version=VERSION, omitted=12)
-        self.assertIn("12 more models", spec["info"]["description"])
+    def test_compact_document_lists_the_models_of_each_operation(self):
+        docs = [
+            ModelDoc("res.partner", "Contact", {}, frozenset({"read", "write", "execute"})),
+            ModelDoc("res.country", "Country", {}, frozenset({"read"})),
+            ModelDoc("res.partner.category", "Tags", {}, frozenset({"read", "create", "unlink"})),
+        ]
+        spec = build_openapi(SERVER, docs, version=VERSION, compact=True)
+        validate(spec)
+        self.assertIn("This API key may use 3 models", spec["info"]["description"])
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["Records", "Login tokens"])
+        self.assertFalse([name for name in spec["components"]["schemas"] if "." in name])
+
+        def models_of(path, method):
+            parameter = spec["paths"][path][method]["parameters"][0]
+            self.assertEqual((parameter["name"], parameter["in"]), ("model", "path"))
+            return parameter["schema"]["enum"]
+
+        self.assertEqual(
+            models_of("/api/{model}/search", "get"), ["res.country", "res.partner", "res.partner.category"]
+        )
+        self.assertEqual(models_of("/api/{model}/create", "post"), ["res.partner.category"])
+        self.assertEqual(models_of("/api/{model}/{id}", "patch"), ["res.partner"])
+        self.assertEqual(models_of("/api/{model}/{id}", "delete"), ["res.partner.category"])
+        self.assertEqual(models_of("/api/{model}/execute_kw", "post"), ["res.partner"])
+        self.assertEqual(
+            spec["paths"]["/api/{model}/create"]["post"]["parameters"][0]["example"], "res.partner.category"
+        )
+
+    def test_compact_document_leaves_out_operations_no_model_allows(self):
+        docs = [ModelDoc("res.country", "Country", {}, frozenset({"read"}))]
+        spec = build_openapi(SERVER, docs, version=VERSION, compact=True, token_generation=False)
+        validate(spec)
+        self.assertEqual(
+            sorted(spec["paths"]),
+            ["/api/{model}/record_count", "/api/{model}/schema", "/api/{model}/search", "/api/{model}/{id}"],
+        )
+        self.assertEqual(set(spec["paths"]["/api/{model}/{id}"]), {"get"})
 
     def test_models_sorted_and_schemas_named_by_model(self):
         other = ModelDoc("account.move", "Journal Entry", {"id": {"type": "integer"}}, frozenset({"read"}))
