@@ -11,7 +11,6 @@ import json
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -83,8 +82,6 @@ def test_deactivated_key_is_refused_by_every_worker_on_the_next_request(prefork_
 
 
 def test_revoked_login_token_is_refused_by_every_worker_on_the_next_request(prefork_server, rpc):
-    if not (Path(__file__).parent.parent / "rest_api_core/controllers/api.py").exists():  # TEMPORARY until core merges
-        pytest.skip("needs the data endpoints of rest_api_core")
     created = rpc.execute(
         "rest.api.key",
         "generate_api_key",

@@ -128,8 +128,18 @@ def two_databases(live_workspace):
 
 
 @pytest.fixture(scope="module")
-def multidb_server(live_workspace, two_databases):
-    databases, _key = two_databases
+def database_without_api(live_workspace):
+    """A database served by the same server, without the REST API addons."""
+    name = live_workspace.create_database(modules=("web",))
+    try:
+        yield name
+    finally:
+        _drop(live_workspace, [name])
+
+
+@pytest.fixture(scope="module")
+def multidb_server(live_workspace, two_databases, database_without_api):
+    databases = [*two_databases[0], database_without_api]
     with MultiDatabaseServer(live_workspace, databases, extra_args=["--workers=2", "--max-cron-threads=0"]) as server:
         yield server
 
@@ -176,6 +186,15 @@ def test_filtered_out_or_unknown_database_is_a_404_problem(multidb_server, two_d
         assert status == 404, (name, body)
         assert headers["Content-Type"] == "application/problem+json"
         assert body["detail"] == f"Database {name!r} is not available on this server."
+
+
+def test_database_without_the_addons_is_a_404_problem(multidb_server, two_databases, database_without_api):
+    _databases, key = two_databases
+    for path in ("/api/res.partner/search", "/api/health"):
+        status, headers, body = call(multidb_server, "GET", path, database=database_without_api, key=key)
+        assert status == 404, (path, body)
+        assert headers["Content-Type"] == "application/problem+json"
+        assert body["detail"] == f"The REST API is not installed in database {database_without_api!r}."
 
 
 def test_other_routes_keep_odoos_database_selection(multidb_server, two_databases):

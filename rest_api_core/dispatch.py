@@ -94,6 +94,9 @@ def api_endpoint(method):
                 response.headers.pop("Content-Type", None)
             elif multidb.requested_database(request.httprequest) not in (None, request.db):
                 response = problem_response(_database_error())
+            elif "rest_api_core" not in request.registry._init_modules:
+                # loaded server-wide, the routes exist in every database, installed or not
+                response = problem_response(NotFound(f"The REST API is not installed in database {request.db!r}."))
             else:
                 response = _call(method, self, args, kwargs)
         if state.auth is not None:

@@ -3,11 +3,10 @@ import json
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.rest_api_auth.authentication import authenticate
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied
 from odoo.addons.rest_api_auth.tokens import parse_token_request
 
-from ..dispatch import api_endpoint
+from ..dispatch import api_endpoint, authenticate_request
 from ..responses import json_response
 
 
@@ -28,7 +27,7 @@ class TokenController(http.Controller):
         Authenticated by the API key alone; the optional ``model`` segment of the
         original API is accepted and ignored.
         """
-        context = authenticate(request, "token")
+        context = authenticate_request("token")
         key = context.key
         if not key.api_key_id or not key.allow_token_generation:
             raise PermissionDenied("This API key may not issue login tokens.")
@@ -49,7 +48,7 @@ class TokenController(http.Controller):
             "expiration_date": token.expires_at.isoformat(),
             "user_info": {"user_id": user.id, "user_name": user.name, "user_login": user.login},
         }
-        return json_response(body, headers={**context.response_headers, "Cache-Control": "no-store"})
+        return json_response(body, headers={"Cache-Control": "no-store"})
 
 
 def _json_body():
@@ -59,5 +58,5 @@ def _json_body():
         return None
     try:
         return json.loads(data)
-    except ValueError:  # includes UnicodeDecodeError
+    except (ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
         raise BadRequest("The request body is not valid JSON.") from None

@@ -1,9 +1,7 @@
 """Authentication on the data endpoints over real HTTP: login tokens, scopes, Odoo's rights, revocation."""
 
-import importlib.util
 import json
 import time
-from unittest import SkipTest
 
 import jwt
 
@@ -19,8 +17,6 @@ SEARCH = "/api/res.partner/search"
 class TestAuthenticationOnDataEndpoints(RestApiHttpCase):
     @classmethod
     def setUpClass(cls):
-        if not importlib.util.find_spec("odoo.addons.rest_api_core.controllers.api"):  # TEMPORARY until core merges
-            raise SkipTest("needs the data endpoints of rest_api_core")
         super().setUpClass()
         cls.tokens = cls.env["rest.api.token"]
         # an administrator's key issues login tokens for any user

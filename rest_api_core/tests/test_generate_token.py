@@ -119,7 +119,7 @@ class TestGenerateToken(GenerateTokenCase):
         self.assertFalse(self.env["rest.api.token"].search([]))
 
     def test_bad_body(self):
-        for raw in ("{", "[1, 2]", '"text"', "\xff\xfe", '{"user_id": }'):
+        for raw in ("{", "[1, 2]", '"text"', "\xff\xfe", '{"user_id": }', "[" * 100_000):
             with self.subTest(raw=raw):
                 response = self.generate(raw=raw.encode("latin-1"))
                 self.assertEqual(response.status_code, 400, response.text)
@@ -130,6 +130,13 @@ class TestGenerateToken(GenerateTokenCase):
         self.assertEqual(body["invalid_params"][0]["name"], "user_id")
         # an empty body is an empty object: a token for the key's user
         self.assertEqual(self.generate(raw=b"").status_code, 200)
+
+    def test_only_post(self):
+        response = self.opener.get(
+            self.base_url() + "/api/generate_token", headers={"api-key": self.secret}, timeout=30
+        )
+        self.assertProblem(response, 405, "GET is not allowed on /api/generate_token; use POST.")
+        self.assertEqual(response.headers["Allow"], "POST, OPTIONS")
 
     def test_unknown_or_inactive_user(self):
         headers = {"api-key": self.admin_secret}

@@ -1,10 +1,7 @@
 """Keys whose scope is ``specific``: only their models and operations, never more than the user's rights.
 
-The keys come from rest_api_auth's provisioning API (``rest.api.key.generate_api_key``);
-the tests are skipped on a database where that model does not exist yet.
+The keys come from rest_api_auth's provisioning API (``rest.api.key.generate_api_key``).
 """
-
-from unittest import SkipTest
 
 from odoo.tests import tagged
 
@@ -16,8 +13,6 @@ class TestScopedKeys(RestApiCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        if "rest.api.key" not in cls.env:
-            raise SkipTest("needs the provisioning API of rest_api_auth (rest.api.key.generate_api_key)")
         cls.reader_key = cls.provision("read only", [{"model": "res.partner", "read": True}])
         cls.writer_key = cls.provision(
             "partner writer", [{"model": "res.partner", "read": True, "create": True, "write": True}]

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Added latency of throttling per API request: p50/p99 of each check, and of the
+whole sequence a request pays (client-IP check + key rate check + usage count).
+
+    python3 benchmarks/bench_throttle.py [--requests 5000] [--processes 4] [--db NAME]
+
+Runs in Odoo's Python. Without ``--db`` it installs ``rest_api_auth`` into a
+throwaway database (dropped afterwards). Measures the real functions through an
+Odoo environment, on Odoo's connection pool and PostgreSQL, first from one
+process, then from ``--processes`` processes (each loading Odoo on its own, like
+workers) hitting the same key bucket at once, which is the contended case.
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+
+from odoo_env import OdooWorkspace, SetupError, pg_connect
+
+WARMUP = 200
+CHECKS = ("check_client_ip", "check_key_rate", "record_usage", "per request")
+
+
+def measure(config_file, database, requests, bucket):
+    """Latencies (ms) of each check, measured ``requests`` times in this process."""
+    import odoo  # noqa: PLC0415 - Odoo is configured first
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(["-c", str(config_file), "--log-level=warn"])
+    from odoo.addons.rest_api_auth import throttling  # noqa: PLC0415
+
+    policy = throttling.RatePolicy(limit=10**9, period=1, burst=10**6)  # never refuses: measures the work
+    client_ip, key_id = "198.51.100.7", 4242
+    timings = {name: [] for name in CHECKS}
+    registry = odoo.modules.registry.Registry(database)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        for index in range(WARMUP + requests):
+            started = time.perf_counter()
+            throttling.check_client_ip(env, client_ip)
+            ip_checked = time.perf_counter()
+            verdict = throttling.check_key_rate(env, bucket, policy)
+            rate_checked = time.perf_counter()
+            throttling.record_usage(env, key_id)
+            finished = time.perf_counter()
+            assert verdict.admitted
+            if index >= WARMUP:
+                timings["check_client_ip"].append((ip_checked - started) * 1000)
+                timings["check_key_rate"].append((rate_checked - ip_checked) * 1000)
+                timings["record_usage"].append((finished - rate_checked) * 1000)
+                timings["per request"].append((finished - started) * 1000)
+    return timings
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def report(title, timings):
+    print(f"\n{title}")
+    print(f"  {'':<16} {'calls':>7} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+    for name in CHECKS:
+        values = timings[name]
+        print(
+            f"  {name:<16} {len(values):>7} {percentile(values, 0.5):>8.3f} {percentile(values, 0.9):>8.3f}"
+            f" {percentile(values, 0.99):>8.3f} {statistics.fmean(values):>8.3f}"
+        )
+    return percentile(timings["per request"], 0.5)
+
+
+def run(args, config_file, database):
+    timings = measure(config_file, database, args.requests, "bench:single")
+    single_p50 = report(f"1 process, {args.requests} requests (key bucket and usage row uncontended)", timings)
+    command = [sys.executable, __file__, "--worker", str(config_file), database, str(args.requests)]
+    workers = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(args.processes)]  # noqa: S603
+    merged = {name: [] for name in CHECKS}
+    for worker in workers:
+        output, _ = worker.communicate()
+        if worker.returncode:
+            raise SystemExit(f"a benchmark worker failed (exit {worker.returncode})")
+        for name, values in json.loads(output.splitlines()[-1]).items():
+            merged[name].extend(values)
+    report(f"{args.processes} processes at once, {args.requests} requests each, one shared key bucket", merged)
+    print(f"\nadded latency per request, p50: {single_p50:.3f} ms (target < 1 ms)")
+    return 0 if single_p50 < 1.0 else 1
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=5000, help="measured requests per process")
+    parser.add_argument("--processes", type=int, default=4, help="processes in the contended run")
+    parser.add_argument("--db", help="an existing database with rest_api_auth installed")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        config_file, database, requests = args.worker
+        print(json.dumps(measure(config_file, database, int(requests), "bench:shared")))
+        return 0
+    try:
+        pg_connect().close()
+        workspace = OdooWorkspace(prefix="rest_api_bench_throttle", keep=bool(args.db))
+        database = args.db or workspace.create_database(modules=("rest_api_auth",))
+    except SetupError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
+    try:
+        return run(args, workspace.config_file, database)
+    finally:
+        workspace.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

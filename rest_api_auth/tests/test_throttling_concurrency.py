@@ -1,0 +1,84 @@
+"""Exactness under contention: several OS processes, each on its own
+PostgreSQL connections (like Odoo workers on several hosts), hammer one bucket."""
+
+import multiprocessing
+import time
+import uuid
+
+from odoo.tests import BaseCase, TransactionCase
+
+from ..throttling import MICROSECONDS, PEEK, RatePolicy, ThrottleStore, _pool_for
+
+PROCESSES = 4
+DURATION = 3.0  # seconds
+POLICY = RatePolicy(limit=100, period=1, burst=20)
+
+
+def hammer(dbname, bucket, policy, window, results):
+    """As many requests as one process can make in ``window`` (start, deadline: epoch seconds)."""
+    start, deadline = window
+    try:
+        store = ThrottleStore(dbname)  # the forked child opens connections of its own
+        admitted_at, refused = [], 0
+        time.sleep(max(0.0, start - time.time()))
+        while time.time() < deadline:
+            admitted, _tat, now = store.admit(bucket, policy)
+            if admitted:
+                admitted_at.append(now)
+            else:
+                refused += 1
+        results.put((admitted_at, refused, None))
+    except Exception as error:  # reported to the parent, which fails the test
+        results.put(([], 0, repr(error)))
+
+
+def excess_over_arrival_curve(times, rate_per_second, burst):
+    """How far the admissions exceed ``burst + rate * T`` in their worst interval (<= 0 when exact)."""
+    times = sorted(times)
+    worst, best_start = float("-inf"), float("inf")
+    for index, at in enumerate(times):
+        elapsed = (at - times[0]) / MICROSECONDS
+        best_start = min(best_start, index - rate_per_second * elapsed)
+        worst = max(worst, (index - rate_per_second * elapsed - best_start + 1) - burst)
+    return worst
+
+
+class TestArrivalCurveCheck(BaseCase):
+    def test_the_checker_finds_a_violation(self):
+        steady = [i * MICROSECONDS // 10 for i in range(50)]  # 10 per second
+        self.assertLessEqual(excess_over_arrival_curve(steady, 10, 1), 1e-9)
+        self.assertAlmostEqual(excess_over_arrival_curve([*steady, steady[-1]], 10, 1), 1)
+
+
+class TestConcurrentProcesses(TransactionCase):
+    def test_admitted_requests_stay_within_burst_plus_rate_times_t(self):
+        bucket = f"test:{uuid.uuid4().hex}"
+        ThrottleStore(self.env.cr.dbname).peek(bucket)  # this process holds store connections when it forks
+        kept = list(_pool_for(self.env.cr.dbname).idle)
+        context = multiprocessing.get_context("fork")
+        results = context.Queue()
+        start = time.time() + 1.0
+        deadline = start + DURATION
+        processes = [
+            context.Process(target=hammer, args=(self.env.cr.dbname, bucket, POLICY, (start, deadline), results))
+            for _ in range(PROCESSES)
+        ]
+        for process in processes:
+            process.start()
+        outcomes = [results.get(timeout=DURATION + 60) for _ in processes]
+        for process in processes:
+            process.join(timeout=10)
+        self.assertEqual([error for _admitted, _refused, error in outcomes], [None] * PROCESSES)
+        for connection in kept:  # the children did not end the sessions of the parent's connections
+            self.assertIsNotNone(connection.run(PEEK, bucket=bucket)[0][0][0])
+
+        admitted_at = [at for times, _refused, _error in outcomes for at in times]
+        refused = sum(count for _times, count, _error in outcomes)
+        rate = POLICY.limit / POLICY.period
+        ceiling = POLICY.burst + rate * DURATION
+        self.assertGreater(refused, len(admitted_at), "the processes must ask for more than the rate allows")
+        self.assertTrue(all(times for times, _refused, _error in outcomes), "every process got some requests in")
+        self.assertLessEqual(excess_over_arrival_curve(admitted_at, rate, POLICY.burst), 1e-6)
+        figures = f"{len(admitted_at)} admitted, {refused} refused, ceiling {ceiling:.0f}"
+        self.assertLessEqual(len(admitted_at), ceiling, figures)
+        self.assertGreaterEqual(len(admitted_at), 0.9 * ceiling, figures)
