@@ -10,16 +10,19 @@ import os
 
 import pytest
 
-from tools.odoo_env import OdooServer, OdooWorkspace
+from tools.odoo_env import TEST_DB_PREFIX, OdooServer, OdooWorkspace
 
 
 @pytest.fixture(scope="session")
 def live_workspace():
+    """The test command's workspace; databases the tests create through it are dropped at the end."""
     config = os.environ.get("REST_API_ODOO_CONFIG")
     database = os.environ.get("REST_API_LIVE_DB")
     if not (config and database):
         pytest.fail("Run the live tests through the test command: python3 tools/run_tests.py")
-    return OdooWorkspace.attach(config)
+    workspace = OdooWorkspace.attach(config, prefix=TEST_DB_PREFIX)
+    yield workspace
+    workspace.cleanup()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,10 @@
   search endpoint gets a 200.
 
 The tools are never skipped: a missing one fails the test, saying how to get
-it (``.ci/run`` installs them). Reports and the screenshot go to ``artifacts/``.
+it (``.ci/run`` and the Docker image's ``test`` target install them): the tools
+virtualenv (``$TOOLS_VENV``), newman and playwright-core (``tools/js/node_modules``,
+else a directory on ``$NODE_PATH``), Chromium (``$CHROMIUM``). Reports and the
+screenshot go to ``$REST_API_ARTIFACTS`` (default ``artifacts/``).
 """
 
 import json
@@ -21,17 +24,17 @@ import resource
 import shutil
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
 
-from tools.odoo_env import REPO_ROOT, OdooRpc
+from tools.odoo_env import REPO_ROOT, OdooRpc, SetupError, http_json, tools_venv
 
-ARTIFACTS = REPO_ROOT / "artifacts"
+ARTIFACTS = Path(os.environ.get("REST_API_ARTIFACTS", REPO_ROOT / "artifacts"))
 TOOLS_JS = REPO_ROOT / "tools" / "js"
+# Where Node.js looks for packages, in its order: the npm tools of tools/js, then $NODE_PATH.
+NODE_MODULES = [TOOLS_JS / "node_modules", *(Path(p) for p in os.environ.get("NODE_PATH", "").split(os.pathsep) if p)]
 SCHEMATHESIS_EXAMPLES = 15  # per operation and phase
 CLIENT_TIMEOUT = 900  # seconds, for each external client run
 
@@ -67,7 +70,11 @@ def required_tool(description, install_hint, *candidates):
 
 
 def node_tool(name):
-    return required_tool(name, "run `npm ci` in tools/js (see .ci/run)", TOOLS_JS / "node_modules" / ".bin" / name)
+    return required_tool(
+        name,
+        "run `npm ci --prefix tools/js` (see .ci/run), or put a node_modules with it on NODE_PATH",
+        *(modules / ".bin" / name for modules in NODE_MODULES),
+    )
 
 
 def run_client(command, **kwargs):
@@ -86,13 +93,7 @@ def run_client(command, **kwargs):
 
 def get(base_url, path, key=None):
     """(status, headers, decoded JSON) of a GET."""
-    headers = {"Accept": "application/json", **({"api-key": key} if key else {})}
-    request = urllib.request.Request(base_url + path, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, response.headers, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, json.load(error)
+    return http_json("GET", base_url + path, headers={"api-key": key} if key else None, timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,7 @@ def keys(prefork_server, live_database):
 
 @pytest.fixture(scope="module")
 def artifacts():
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
 
 
@@ -143,11 +144,10 @@ def test_live_documents_are_valid_openapi_31(prefork_server, keys):
 
 
 def test_schemathesis_finds_no_server_error_nor_schema_violation(prefork_server, keys, artifacts, tmp_path):
-    schemathesis = required_tool(
-        "schemathesis",
-        "run `make tools-venv` (requirements-tools.txt), or point TOOLS_VENV at the tools virtualenv",
-        Path(os.environ.get("TOOLS_VENV", REPO_ROOT / ".venv-tools")) / "bin" / "schemathesis",
-    )
+    try:
+        schemathesis = str(tools_venv("schemathesis") / "schemathesis")
+    except SetupError as error:
+        pytest.fail(str(error))
     junit = artifacts / "schemathesis.junit.xml"
     command = [
         schemathesis, "run", prefork_server.base_url + "/api/openapi.json",
@@ -195,18 +195,22 @@ def test_newman_runs_the_postman_collection(prefork_server, keys, artifacts, tmp
 
 
 def test_swagger_ui_in_headless_chromium(prefork_server, keys, artifacts):
-    node = required_tool("Node.js", "install Node.js 18 or later", shutil.which("node"))
+    node = required_tool("Node.js", "install Node.js 20 or later", shutil.which("node"))
     chromium = required_tool(
-        "Chromium", "apt-get install chromium (see .ci/run)", os.environ.get("CHROMIUM"), "/usr/bin/chromium"
+        "Chromium",
+        "apt-get install chromium (see .ci/run), or point CHROMIUM at a Chromium or Chrome executable",
+        os.environ.get("CHROMIUM"),
+        "/usr/bin/chromium",
     )
-    node_tool("newman")  # tools/js is installed (playwright-core comes with it)
+    node_tool("newman")  # the npm tools are installed (playwright-core comes with newman)
     screenshot = artifacts / "docs_swagger_ui.png"
     screenshot.unlink(missing_ok=True)
     command = [
         node, str(TOOLS_JS / "docs-browser-check.mjs"),
         prefork_server.base_url, keys["all"], "res.partner", str(screenshot),
     ]  # fmt: skip
-    result = run_client(command, env={**os.environ, "CHROMIUM": chromium})
+    node_path = os.pathsep.join(str(modules) for modules in NODE_MODULES)
+    result = run_client(command, env={**os.environ, "CHROMIUM": chromium, "NODE_PATH": node_path})
     assert result.returncode == 0, result.stderr[-4000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert "error" not in seen, seen

@@ -2,23 +2,27 @@
 
 Shared by the test runner, the development server command, the live test
 suite, the load tests and the benchmarks. Uses only the standard library and
-what Odoo itself needs (psycopg2), so it works in Odoo's own Python.
+what Odoo itself needs (psycopg2, psutil), so it works in Odoo's own Python.
 """
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ADDONS = ("rest_api_auth", "rest_api_core", "rest_api_docs")
+TEST_DB_PREFIX = "rest_api_test"  # the databases of the test command and of its live tests
 
 INSTALL_ODOO_HELP = """\
 Odoo 18.0 is not importable by {python}.
@@ -71,14 +75,95 @@ def pg_connect(dbname="postgres"):
     return connection
 
 
+DB_NAME_TIME_FORMAT = "%Y%m%d%H%M%S"
+
+
 def unique_db_name(prefix):
-    return f"{prefix}_{time.strftime('%Y%m%d%H%M%S')}_{uuid.uuid4().hex[:6]}"
+    """``<prefix>_<local time>_<random>``: unique, and telling when it was made (see drop_stale_databases)."""
+    return f"{prefix}_{time.strftime(DB_NAME_TIME_FORMAT)}_{uuid.uuid4().hex[:6]}"
+
+
+def drop_stale_databases(prefix, older_than=timedelta(days=1)):
+    """Drop the databases named by ``unique_db_name(prefix)`` (and their copies) made more than
+    ``older_than`` ago: what a killed run left behind. One still in use is left alone."""
+    import psycopg2  # noqa: PLC0415 - Odoo's dependency, imported once Odoo is known
+
+    pattern = re.compile(rf"{re.escape(prefix)}_(\d{{14}})_[0-9a-f]{{6}}(_\w+)?")
+    cutoff = datetime.now() - older_than
+    dropped = []
+    connection = pg_connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{prefix}\\_%"])
+            for (name,) in cursor.fetchall():
+                match = pattern.fullmatch(name)
+                if not match or datetime.strptime(match[1], DB_NAME_TIME_FORMAT) > cutoff:
+                    continue
+                try:
+                    cursor.execute(f'DROP DATABASE "{name}"')
+                except psycopg2.errors.ObjectInUse:
+                    continue
+                dropped.append(name)
+    finally:
+        connection.close()
+    if dropped:
+        print(f"[odoo] dropped {len(dropped)} databases left by earlier runs: {', '.join(dropped)}", flush=True)
+    return dropped
 
 
 def free_port():
+    """A port free right now; another process may take it before it is used (see OdooServer.start)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def tools_venv(*required):
+    """The ``bin`` directory of the tools virtualenv (requirements-tools.txt): ``$TOOLS_VENV``
+    (relative to the repository) or the repository's ``.venv-tools``; SetupError when one
+    of the ``required`` executables is not in it."""
+    venv = Path(os.environ.get("TOOLS_VENV", ".venv-tools"))
+    bin_dir = (venv if venv.is_absolute() else REPO_ROOT / venv) / "bin"
+    for name in required:
+        if not os.access(bin_dir / name, os.X_OK):
+            raise SetupError(
+                f"{name} is not installed at {bin_dir / name}.\n"
+                "Create the tools virtualenv with `make tools-venv` (requirements-tools.txt), "
+                "or point TOOLS_VENV at one that has it (the Docker image's test target does)."
+            )
+    return bin_dir
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def http_json(method, url, body=None, headers=None, timeout=60):
+    """``(status, headers, body)`` of one HTTP request, for clients of the API under test.
+
+    ``body`` is sent as JSON. An error status is returned, not raised, and a redirect
+    is returned, not followed (an API answers, it does not redirect). The response body
+    is decoded JSON when its content type says JSON (problem+json included), else text.
+    Network errors (``OSError``) propagate.
+    """
+    headers = {"Accept": "application/json", **(headers or {})}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    request = urllib.request.Request(url, data, headers, method=method)
+    try:
+        response = _opener.open(request, timeout=timeout)
+    except urllib.error.HTTPError as error:
+        response = error
+    with response:
+        text = response.read().decode()
+        is_json = "json" in response.headers.get("Content-Type", "")
+        return response.status, response.headers, json.loads(text) if is_json and text else text
 
 
 class OdooWorkspace:
@@ -91,6 +176,7 @@ class OdooWorkspace:
     def __init__(self, prefix="rest_api", keep=False, directory=None):
         self.prefix = prefix
         self.keep = keep or directory is not None
+        self.owns_directory = directory is None
         if directory:
             self.directory = Path(directory)
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -102,13 +188,14 @@ class OdooWorkspace:
         self.write_config()
 
     @classmethod
-    def attach(cls, config_file):
-        """The workspace of an enclosing run (e.g. the test command's), left in place on exit."""
+    def attach(cls, config_file, prefix="rest_api"):
+        """The workspace of an enclosing run (e.g. the test command's): ``cleanup()`` drops the
+        databases created through this object and leaves the directory and the configuration."""
         workspace = cls.__new__(cls)
         workspace.config_file = Path(config_file)
         workspace.directory = workspace.config_file.parent
         workspace.data_dir = workspace.directory / "data"
-        workspace.prefix, workspace.keep, workspace.databases = "rest_api", True, []
+        workspace.prefix, workspace.keep, workspace.owns_directory, workspace.databases = prefix, False, False, []
         return workspace
 
     def write_config(self, **overrides):
@@ -177,6 +264,8 @@ class OdooWorkspace:
         return name
 
     def cleanup(self):
+        """Drop the databases created through this workspace, with their filestores, then
+        the directory if this workspace made it; nothing when told to keep them."""
         if self.keep:
             print(f"[odoo] kept databases {self.databases} and {self.directory}")
             return
@@ -187,7 +276,12 @@ class OdooWorkspace:
                     cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             connection.close()
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if self.owns_directory:
+            shutil.rmtree(self.directory, ignore_errors=True)
+        else:
+            for name in self.databases:
+                shutil.rmtree(self.data_dir / "filestore" / name, ignore_errors=True)
+        self.databases = []
 
 
 class OdooServer:
@@ -198,9 +292,12 @@ class OdooServer:
     ``/api/health`` answers 200.
     """
 
+    PORT_ATTEMPTS = 3
+
     def __init__(self, workspace, database, port=None, extra_args=(), log_file=None):
         self.workspace = workspace
         self.database = database
+        self.fixed_port = port is not None
         self.port = port or free_port()
         self.extra_args = list(extra_args)
         self.log_file = Path(log_file or workspace.directory / f"server_{self.port}.log")
@@ -222,23 +319,64 @@ class OdooServer:
         except OSError:
             return False
 
+    def listening(self):
+        """Whether this server's own process listens on the port: a concurrent run's server
+        that took the port first would answer ``ready()`` too."""
+        import psutil  # noqa: PLC0415 - Odoo's dependency, imported once Odoo is known
+
+        try:
+            process = psutil.Process(self.process.pid)
+            connections = (getattr(process, "net_connections", None) or process.connections)("tcp")
+        except psutil.Error:
+            return False
+        return any(c.status == psutil.CONN_LISTEN and c.laddr.port == self.port for c in connections)
+
     def start(self, timeout=120):
+        """Start Odoo and wait until it answers. A port that ``free_port()`` found free may be
+        taken by a concurrent run before Odoo binds it: then try other ports (unless given)."""
+        for _attempt in range(self.PORT_ATTEMPTS):
+            if self._launch(timeout):
+                return self
+            if self.fixed_port:
+                break
+            self.port = free_port()
+        raise SetupError(f"Odoo could not listen on port {self.port}: address already in use; see {self.log_file}")
+
+    def _launch(self, timeout):
+        """True once serving; False when the port was already in use; SetupError on any other failure."""
         command = self.workspace.odoo_command(
             *self.server_args(), f"--http-port={self.port}", "--gevent-port", str(free_port()),
             "--log-level=warn", *self.extra_args,
         )  # fmt: skip
+        log_start, output = 0, None
         if str(self.log_file) != "-":
             command.append(f"--logfile={self.log_file}")
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
+            # what Odoo prints before its logging starts (e.g. the traceback of a failed bind) goes there too
+            output = self.log_file.open("ab")
+            log_start = output.tell()
+        try:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=output, stderr=output, start_new_session=True
+            )
+        finally:
+            if output:
+                output.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                if output and "Address already in use" in self._log_since(log_start):
+                    return False
                 raise SetupError(f"Odoo exited with {self.process.returncode}; see {self.log_file}")
-            if self.ready():
-                return self
+            if self.ready() and self.listening():
+                return True
             time.sleep(0.3)
         self.stop()
         raise SetupError(f"Odoo did not answer on {self.base_url} within {timeout}s; see {self.log_file}")
+
+    def _log_since(self, offset):
+        with self.log_file.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -267,11 +405,9 @@ class OdooRpc:
 
     def _call(self, service, method, *args):
         payload = {"jsonrpc": "2.0", "method": "call", "params": {"service": service, "method": method, "args": args}}
-        request = urllib.request.Request(
-            self.base_url + "/jsonrpc", json.dumps(payload).encode(), {"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = json.load(response)
+        status, _headers, body = http_json("POST", self.base_url + "/jsonrpc", payload)
+        if status != 200 or not isinstance(body, dict):
+            raise SetupError(f"{service}.{method}: HTTP {status}: {str(body)[:500]}")
         if "error" in body:
             raise SetupError(f"{service}.{method} failed: {body['error']['data'].get('message', body['error'])}")
         return body["result"]

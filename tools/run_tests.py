@@ -6,29 +6,72 @@
 Creates a throwaway database, installs the three addons, runs their tests with
 pytest-odoo (``--odoo-http``: HttpCase tests talk to a real threaded Odoo
 server), plus the live tests in ``livetests/`` (separate Odoo server processes
-on a copy of that database), then drops everything. Exits non-zero on any
-failure, and at once, with instructions, when Odoo or PostgreSQL is missing.
+on a copy of that database) and the tests of the benchmark helpers, then drops
+everything, also when stopped by Ctrl-C or SIGTERM (a CI timeout, ``docker
+stop``). Databases that a killed run left behind are dropped by the next run
+a day later. Exits non-zero on any failure, and at once, with instructions,
+when Odoo or PostgreSQL is missing.
 """
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from odoo_env import ADDONS, REPO_ROOT, OdooWorkspace, SetupError, odoo_root, pg_connect
+from odoo_env import (
+    ADDONS,
+    REPO_ROOT,
+    TEST_DB_PREFIX,
+    OdooWorkspace,
+    SetupError,
+    drop_stale_databases,
+    odoo_root,
+    pg_connect,
+)
 
-TEST_PATHS = [*ADDONS, "livetests"]
+TEST_PATHS = [*ADDONS, "livetests", "benchmarks"]
+TEARDOWN_GRACE = 60  # seconds pytest gets to stop its servers and drop its databases once interrupted
+
+
+def exit_on_sigterm():
+    """Turn SIGTERM into SystemExit, so that the ``finally`` clauses drop the databases."""
+
+    def handler(signum, _frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup short
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def run_pytest(command, env):
+    """pytest's exit code. pytest runs in its own session, so that a Ctrl-C reaches this
+    process only; on Ctrl-C or SIGTERM, pytest gets one SIGINT and time to tear down its
+    fixtures (the live servers, their databases) before this process drops its own."""
+    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True)
+    try:
+        return process.wait()
+    except BaseException:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=TEARDOWN_GRACE)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        raise
 
 
 def main(argv):
+    exit_on_sigterm()
     keep = "--keep-db" in argv
     pytest_args = [arg for arg in argv if arg != "--keep-db"]
     try:
         print(f"[odoo] using Odoo at {odoo_root()}", flush=True)
         pg_connect().close()
-        workspace = OdooWorkspace(prefix="rest_api_test", keep=keep)
+        drop_stale_databases(TEST_DB_PREFIX)
+        workspace = OdooWorkspace(prefix=TEST_DB_PREFIX, keep=keep)
     except SetupError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
@@ -48,7 +91,7 @@ def main(argv):
             "--odoo-log-level=error",
             *(pytest_args or TEST_PATHS),
         ]  # fmt: skip
-        return subprocess.run(command, cwd=REPO_ROOT, env=env, check=False).returncode
+        return run_pytest(command, env)
     except SetupError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2

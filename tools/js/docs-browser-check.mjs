@@ -7,9 +7,12 @@
 // Prints one JSON object: what was seen (operation counts, the HTTP status shown by
 // "Try it out", requests that left loopback, console errors). The caller asserts.
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+
+// resolved as CommonJS: from tools/js/node_modules, else from $NODE_PATH (the Docker test image's)
+const { chromium } = createRequire(import.meta.url)("playwright-core");
 
 const [baseUrl, apiKey, model, screenshot] = process.argv.slice(2);
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";

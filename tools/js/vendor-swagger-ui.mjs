@@ -22,6 +22,9 @@ mkdirSync(target, { recursive: true });
 for (const file of files) {
     copyFileSync(join(source, file), join(target, file));
 }
+// the source map it names is not shipped: drop the reference (browsers would request it)
+const css = join(target, "swagger-ui.css");
+writeFileSync(css, readFileSync(css, "utf8").replace(/\n*\/\*# sourceMappingURL=[^*]*\*\/\s*$/, "\n"));
 const { version } = JSON.parse(readFileSync(join(source, "package.json"), "utf8"));
 writeFileSync(join(target, "VERSION"), `swagger-ui-dist ${version}\n`);
 console.log(`swagger-ui-dist ${version} -> ${target}`);
