@@ -56,12 +56,10 @@ class Request:
 
 
 def lua_string(text):
-    """A Lua long-bracket literal holding ``text`` verbatim (no escape processing)."""
-    level = 0
-    while f"]{'=' * level}]" in text:
-        level += 1
-    # A newline right after the opening bracket would be dropped by Lua: start with none.
-    return f"[{'=' * level}[{text}]{'=' * level}]"
+    """A Lua string literal holding the UTF-8 bytes of ``text`` exactly: printable ASCII as is, any
+    other byte as a decimal escape. (A long-bracket literal would not: Lua drops a newline right
+    after its opening bracket and turns every CR or CR LF inside it into LF.)"""
+    return '"' + "".join(chr(b) if 32 <= b < 127 and b not in b'"\\' else f"\\{b:03d}" for b in text.encode()) + '"'
 
 
 def lua_script(requests):

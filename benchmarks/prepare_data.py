@@ -74,11 +74,9 @@ def fill(partner_count, product_count):
 
 
 def issue_keys(admin):
-    """A native key for /jsonrpc and, once the REST addons provide them, REST keys with and without a rate limit."""
+    """A native key for /jsonrpc, and REST keys with and without a rate limit."""
     env["res.users.apikeys"].search([("name", "=", NATIVE_KEY_NAME)]).unlink()
     keys = {"native_key": env["res.users.apikeys"].with_user(admin)._generate(None, NATIVE_KEY_NAME, None)}
-    if "rest.api.key" not in env:
-        return {**keys, "rest_key": None, "rest_key_throttled": None}
     rest_keys = env["rest.api.key"]
     rest_keys.with_context(active_test=False).search([("name", "in", REST_KEY_NAMES)]).unlink()
     common = {"user_id": admin.id, "scope_mode": "all", "expiration_date": False}

@@ -221,9 +221,9 @@ def render_markdown(results, chart_name=None):
             "## Memory",
             "",
             "RSS of each HTTP worker before and after a long run of a read-only mix (single-record read, "
-            "80-record page, `name_search`) through each API, on the warmed-up server; workers are not recycled "
-            f"(`--limit-request` raised). Verdict tolerance: {MEMORY_TOLERANCE_MIB} MiB beyond the native run's "
-            "growth.",
+            "80-record page, `name_search`) through each API, each on a server of its own, started afresh and "
+            f"warmed up with that mix for {settings['warmup']} s; workers are not recycled (`--limit-request` "
+            f"raised). Verdict tolerance: {MEMORY_TOLERANCE_MIB} MiB beyond the native run's growth.",
             "",
             _table(("run", "requests", "worker pid", "RSS before MiB", "RSS after MiB", "growth MiB"), memory_rows),
         ]

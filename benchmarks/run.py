@@ -12,7 +12,8 @@ read, an 80-record page, a create and a ``name_search``, through the REST API,
 Odoo's ``/jsonrpc`` ``execute_kw`` with an API key and, for the reads, a bare
 controller doing the same ORM call with no checks; the REST read again with a
 rate-limited key; then the RSS of each worker before and after a long run
-through each API. Writes RESULTS.md, results.json and results.png into
+through each API, each on a server of its own, started afresh and warmed up
+with that API's requests. Writes RESULTS.md, results.json and results.png into
 ``--output``. Needs Odoo 18 importable by ``python3``, PostgreSQL, and wrk
 (``apt-get install wrk``); the chart needs matplotlib from the tools
 virtualenv (``make tools-venv``, or ``$TOOLS_VENV``).
@@ -24,9 +25,7 @@ import os
 import platform
 import subprocess
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,8 +41,10 @@ from odoo_env import (
     OdooWorkspace,
     SetupError,
     addons_path,
+    http_json,
     odoo_root,
     pg_connect,
+    tools_venv,
     unique_db_name,
 )
 from report import render_markdown, summarize
@@ -58,10 +59,7 @@ SERVER_ARGS = ["--workers=2", "--max-cron-threads=0", "--limit-request=100000000
 REUSED_WORKSPACE = Path.home() / ".cache" / "odoo-rest-api-bench"
 REUSED_DATABASE = "rest_api_bench"
 MIX_PARTS = ("read", "search", "name_search")  # the read-only mix of the memory runs
-NATIVE_KEY_NOTE = (
-    "The REST rows used the admin's native API key (the REST API accepts personal keys): "
-    "the provisioning API (rest.api.key) was not installed."
-)
+MEMORY_PHASES = (("jsonrpc", "native", "native /jsonrpc"), ("rest", "rest", "REST API"))
 
 
 @dataclass
@@ -147,8 +145,7 @@ def build_scenarios(setup, database):
     ids, offsets = setup["read_ids"], page_offsets(setup["partners"])
     creations = [{"name": f"Bench create {n}", "email": f"create{n}@bench.example", "city": "Ghent"} for n in range(50)]
     rpc = jsonrpc_caller(setup, database, "res.partner")
-    # Without the provisioning API, the REST API still accepts a user's own native key.
-    rest_key = setup["rest_key"] or setup["native_key"]
+    rest_key = setup["rest_key"]
 
     def rest(key, method, path, body=None):
         headers = {"api-key": key or ""}
@@ -165,9 +162,6 @@ def build_scenarios(setup, database):
             expect(200, is_record),
         )
 
-    throttled = rest_read("read.rest_throttled", setup["rest_key_throttled"], ", rate-limited key")
-    if not setup["rest_key_throttled"]:
-        throttled.unavailable = "no rate-limited REST key: the provisioning API (rest.api.key) is not installed"
     scenarios = [
         Scenario("health.odoo", "Odoo's own `GET /web/health` (the floor)", [Request("GET", "/web/health")],
                  expect(200, lambda body: isinstance(body, dict))),
@@ -178,7 +172,7 @@ def build_scenarios(setup, database):
         Scenario("read.bare", "Read 1 partner, 5 fields: bare controller (no checks)",
                  [Request("GET", f"/bench/bare/res.partner/{i}?{query(fields=FIELDS)}") for i in ids],
                  expect(200, is_record)),
-        throttled,
+        rest_read("read.rest_throttled", setup["rest_key_throttled"], ", rate-limited key"),
         Scenario("search.rest", "Page of 80 partners, 5 fields: REST `GET /api/res.partner/search`",
                  [rest(rest_key, "GET", f"/api/res.partner/search?{page_query(o)}") for o in offsets],
                  expect(200, is_page)),
@@ -219,19 +213,9 @@ def memory_mix(scenarios, implementation):
 def probe(base_url, scenario):
     """Send the scenario's first request once; the reason it is unusable, or None."""
     first = scenario.requests[0]
-    request = urllib.request.Request(
-        base_url + first.path, first.body.encode() if first.body else None, first.headers, method=first.method
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        body = raw[:200]
-    return scenario.check(status, body)
+    body = json.loads(first.body) if first.body else None
+    status, _headers, answer = http_json(first.method, base_url + first.path, body, first.headers, timeout=30)
+    return scenario.check(status, answer)
 
 
 def worker_rss(server):
@@ -392,33 +376,39 @@ def measure(server, scenarios, args):
     return results
 
 
-def measure_memory(server, scenarios, args):
+def measure_memory(workspace, database, scenarios, args):
+    """One phase per API, each on a server of its own, started afresh and warmed up with that
+    API's mix: neither phase inherits the other's caches nor runs on workers the other grew."""
     by_name = {scenario.name: scenario for scenario in scenarios if not scenario.unavailable}
     phases = []
-    for implementation, label in (("jsonrpc", "native /jsonrpc"), ("rest", "REST API")):
-        if all(f"{operation}.{implementation}" in by_name for operation in MIX_PARTS):
-            mix = memory_mix(by_name, implementation)
+    for implementation, name, label in MEMORY_PHASES:
+        if not all(f"{operation}.{implementation}" in by_name for operation in MIX_PARTS):
+            continue
+        mix = memory_mix(by_name, implementation)
+        with OdooServer(workspace, database, extra_args=SERVER_ARGS) as server:
+            run_wrk(server.base_url, mix, args.warmup, args.connections)
             phase = memory_run(server, label, mix, total=args.memory_requests, connections=args.connections)
-            phases.append({"name": "native" if implementation == "jsonrpc" else "rest", **phase})
+        phases.append({"name": name, **phase})
     return {"requests_per_run": args.memory_requests, "phases": phases}
 
 
 def write_outputs(results, output):
     output.mkdir(parents=True, exist_ok=True)
     (output / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    # The tools virtualenv (matplotlib), located as the load tests locate it.
-    tools_venv = Path(os.environ.get("TOOLS_VENV", ".venv-tools"))
-    chart_python = (tools_venv if tools_venv.is_absolute() else REPO_ROOT / tools_venv) / "bin" / "python"
-    chart = subprocess.run(
-        [str(chart_python), str(BENCH_DIR / "chart.py"), str(output / "results.json"), str(output / "results.png")],
-        capture_output=True,
-        text=True,
-        check=False,
-    ) if chart_python.exists() else None  # fmt: skip
-    if chart is not None and chart.returncode == 0:
+    try:
+        chart_python = tools_venv("python") / "python"  # with matplotlib
+        chart = subprocess.run(
+            [str(chart_python), str(BENCH_DIR / "chart.py"), str(output / "results.json"), str(output / "results.png")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        reason = None if chart.returncode == 0 else (chart.stderr.strip().splitlines() or ["no output"])[-1]
+    except SetupError as error:
+        reason = str(error).splitlines()[0]
+    if reason is None:
         results["chart"] = "results.png"
     else:
-        reason = chart.stderr.strip().splitlines()[-1] if chart is not None else f"{chart_python} not found"
         results.setdefault("notes", []).append(
             f"Chart not drawn ({reason}): `make tools-venv`, or set TOOLS_VENV to a virtualenv with matplotlib."
         )
@@ -467,7 +457,7 @@ def main(argv):
         with OdooServer(workspace, database, extra_args=SERVER_ARGS) as server:
             print(f"[bench] Odoo on {server.base_url}, workers {sorted(worker_rss(server))}", flush=True)
             measured = measure(server, scenarios, args)
-            memory = measure_memory(server, scenarios, args) if args.memory_requests else {}
+        memory = measure_memory(workspace, database, scenarios, args) if args.memory_requests else {}
         results = {
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": git_commit(),
@@ -485,7 +475,6 @@ def main(argv):
             "data": {"partners": setup["partners"], "products": setup["products"]},
             "scenarios": measured,
             "memory": memory,
-            "notes": [] if setup["rest_key"] else [NATIVE_KEY_NOTE],
         }
         write_outputs(results, args.output)
         print(f"[bench] wrote {args.output / 'RESULTS.md'}", flush=True)
