@@ -64,7 +64,9 @@ def run(config_file, database, rounds):
         _token, login_token = env["rest.api.token"]._issue(key, admin, 1)
         headers = {"api-key": secret}
         token_headers = {"api-key": secret, "Login-Token": login_token}
-        cache, cache_key, _counter = get_cache_key_counter(keys._rest_api_verify_secret, secret_digest(secret), secret)
+        cache, cache_key, _counter = get_cache_key_counter(
+            keys._rest_api_verify_secret, secret_digest(secret), secret, None
+        )
 
         def drop_entry():
             cache.pop(cache_key)

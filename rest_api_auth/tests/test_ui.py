@@ -42,7 +42,15 @@ class TestKeyAndTokenDialogs(RestApiUsersMixin, HttpCase):
         wizard_id = self.call_kw(
             "rest.api.key.generate",
             "create",
-            [{"name": "mobile app", "user_id": self.user.id, "scope_mode": "specific", "rate_limit": 30}],
+            [
+                {
+                    "name": "mobile app",
+                    "user_id": self.user.id,
+                    "scope_mode": "specific",
+                    "rate_limit": 30,
+                    "rate_burst": 5,
+                }
+            ],
         )
         action = self.confirm_identity(
             self.call_button("rest.api.key.generate", "action_generate", [wizard_id]), "rest_manager"

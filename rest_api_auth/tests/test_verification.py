@@ -146,7 +146,7 @@ class TestResolve(RestApiUsersMixin, TransactionCase):
     def test_expired_key_is_refused_even_from_the_cache(self):
         self.key.expiration_date = datetime.datetime.now().replace(microsecond=0) + datetime.timedelta(seconds=1)
         verify = self.env["rest.api.key"]._rest_api_verify_secret
-        _cache, _key, counter = get_cache_key_counter(verify, secret_digest(self.secret), self.secret)
+        _cache, _key, counter = get_cache_key_counter(verify, secret_digest(self.secret), self.secret, None)
         self.resolve({"api-key": self.secret})
         time.sleep(2.1)
         hits = counter.hit
@@ -248,7 +248,13 @@ class TestResolve(RestApiUsersMixin, TransactionCase):
 
     def test_token_expired_in_the_database(self):
         token, login_token = self.tokens._issue(self.key, self.user, 1)
-        token.expires_at = datetime.datetime.now() - datetime.timedelta(seconds=1)
+        # tokens cannot be changed through the ORM (only revoked): end it behind the ORM's back
+        self.env.cr.execute(
+            "UPDATE rest_api_token SET expires_at = %s WHERE id = %s",
+            [datetime.datetime.now() - datetime.timedelta(seconds=1), token.id],
+        )
+        token.invalidate_recordset()
+        self.env.registry.clear_cache()
         self.assertRefused({"api-key": self.secret, "Login-Token": login_token}, "The login token has expired.")
 
     def test_token_issued_under_another_key(self):
@@ -318,7 +324,7 @@ class TestVerifiedKeyCache(RestApiUsersMixin, TransactionCase):
     def cache_entry(self, secret):
         """``(cache, cache key, hit/miss counter)`` of ``secret`` in this worker's verified-key cache."""
         verify = self.env["rest.api.key"]._rest_api_verify_secret
-        return get_cache_key_counter(verify, secret_digest(secret), secret)
+        return get_cache_key_counter(verify, secret_digest(secret), secret, None)
 
     def authenticate(self, secret=None):
         return resolve(self.env, {"api-key": secret or self.secret}, LOCAL, "read", model="res.partner")
@@ -336,7 +342,7 @@ class TestVerifiedKeyCache(RestApiUsersMixin, TransactionCase):
         cache, cache_key, _counter = self.cache_entry(self.secret)
         self.authenticate()
         self.assertIn(cache_key, cache)
-        self.key.rate_limit = 5
+        self.key.write({"rate_limit": 5, "rate_burst": 5})
         self.assertNotIn(cache_key, cache)
         self.assertEqual(self.authenticate().key.rate.limit, 5)
         self.key.access_ids = [Command.create({"model_id": self.env["ir.model"]._get_id("res.partner")})]
