@@ -19,7 +19,7 @@ from ..keys import (
     plausible_key,
     secret_digest,
 )
-from ..scope import FULL_SCOPE, OPERATIONS, KeyScope, ModelAccess
+from ..scope import FULL_SCOPE, OPERATIONS, KeyScope, ModelAccess, model_denied
 from ..settings import (
     DEFAULT_RATE_BURST,
     DEFAULT_RATE_LIMIT,
@@ -604,6 +604,14 @@ class RestApiKeyAccess(models.Model):
     def _method_names(self):
         self.ensure_one()
         return [name for name in re.split(r"[\s,;]+", self.allowed_methods or "") if name]
+
+    @api.constrains("model_id")
+    def _check_model(self):
+        for line in self:
+            if model_denied(line.model):
+                raise ValidationError(
+                    _("%s cannot be granted: API keys and login tokens are never managed with an API key.", line.model)
+                )
 
     @api.constrains("allowed_methods")
     def _check_allowed_methods(self):

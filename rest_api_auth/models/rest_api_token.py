@@ -90,6 +90,7 @@ class RestApiToken(models.Model):
     def write(self, vals):
         """Only revocation: a revoked token never comes back, and a token's user, key and dates never change."""
         refuse_through_rest_api()
+        self.check_access("write")
         if set(vals) - {"revoked", "revoked_at"} or vals.get("revoked", True) is not True:
             raise UserError(_("A login token cannot be changed, only revoked; issue a new one instead."))
         result = super().write(vals)
