@@ -82,7 +82,6 @@ def resolve(env, headers, client_ip, operation, *, model=None, method=None, char
     credentials = parse_credentials(headers)
     if not credentials.api_key:
         raise AuthenticationFailed("An API key is required (header 'api-key').", error="invalid_request")
-
     try:
         key = env["rest.api.key"]._rest_api_verified_key(credentials.api_key, client_ip)
     except UnknownApiKey:
@@ -90,21 +89,9 @@ def resolve(env, headers, client_ip, operation, *, model=None, method=None, char
         raise AuthenticationFailed("Invalid API key.") from None
     _check_key_usable(key, client_ip)
 
-    verdict = None
-    if charge:
-        throttle = throttling.throttle_for(env)
-        verdict = throttle.check_key_rate(key.bucket, key.rate)
-        if key.api_key_id:
-            throttle.record_usage(key.api_key_id)
+    verdict = _charge(env, key) if charge else None
     try:
-        token = None
-        if operation not in KEY_ONLY_OPERATIONS:
-            if credentials.login_token:
-                token = _verified_token(env, key, credentials.login_token)
-            elif key.require_login_token:
-                raise AuthenticationFailed(
-                    "This API key requires a login token (header 'Login-Token').", error="invalid_request"
-                )
+        token = _login_token(env, key, credentials.login_token, operation)
         uid = token.user_id if token else key.uid
         if uid == SUPERUSER_ID:  # Odoo runs everything of uid 1 as superuser, past every access right
             raise PermissionDenied("The superuser (__system__) cannot act through the REST API.")
@@ -121,6 +108,28 @@ def resolve(env, headers, client_ip, operation, *, model=None, method=None, char
         token_id=token.token_id if token else None,
         response_headers=verdict.headers() if verdict else {},
     )
+
+
+def _charge(env, key):
+    """Admit the request under the key's rate (the verdict, None when unlimited) and count it."""
+    # an unlimited key costs no round trip to the throttle store
+    verdict = None if key.rate.unlimited else throttling.check_key_rate(env, key.bucket, key.rate)
+    if key.api_key_id:
+        throttling.record_usage(env, key.api_key_id)
+    return verdict
+
+
+def _login_token(env, key, raw_token, operation):
+    """The verified login token's state, None when none is needed and none was sent."""
+    if operation in KEY_ONLY_OPERATIONS:
+        return None
+    if raw_token:
+        return _verified_token(env, key, raw_token)
+    if key.require_login_token:
+        raise AuthenticationFailed(
+            "This API key requires a login token (header 'Login-Token').", error="invalid_request"
+        )
+    return None
 
 
 def _check_key_usable(key, client_ip):
