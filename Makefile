@@ -3,7 +3,7 @@ PYTHON ?= python3
 TOOLS_VENV ?= .venv-tools
 TOOLS_BIN = $(TOOLS_VENV)/bin
 
-.PHONY: test run lint tools-venv dev-requirements
+.PHONY: test run lint check-harness loadtest bench tools-venv dev-requirements
 
 dev-requirements:
 	$(PYTHON) -m pip install -q -r requirements-dev.txt
@@ -26,3 +26,15 @@ tools-venv: $(TOOLS_BIN)/ruff
 lint: tools-venv
 	$(TOOLS_BIN)/ruff check .
 	$(TOOLS_BIN)/ruff format --check .
+
+## Pre-commit hooks, workflow and compose schemas, `docker compose config`.
+check-harness: tools-venv
+	TOOLS_BIN=$(TOOLS_BIN) tools/check_harness.sh
+
+## Locust against two Odoo servers on one database; asserts the throttle is exact.
+loadtest: tools-venv
+	TOOLS_VENV=$(TOOLS_VENV) $(PYTHON) loadtests/run.py --duration 60
+
+## Side-by-side benchmark against Odoo's native external API (idle machine, ~45 min).
+bench: tools-venv
+	TOOLS_VENV=$(TOOLS_VENV) $(PYTHON) benchmarks/run.py

@@ -102,7 +102,7 @@ def run(args, config_file, database):
     timings = measure(config_file, database, args.requests, "bench:single")
     single_p50 = report(f"1 process, {args.requests} requests (key bucket and usage row uncontended)", timings)
     command = [sys.executable, __file__, "--worker", str(config_file), database, str(args.requests)]
-    workers = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(args.processes)]  # noqa: S603
+    workers = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(args.processes)]
     merged = {name: [] for name in CHECKS}
     for worker in workers:
         output, _ = worker.communicate()

@@ -12,14 +12,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from tools.odoo_env import OdooServer, SetupError, free_port, pg_connect
+from tools.odoo_env import OdooServer, SetupError, pg_connect
 
 KEY_SCRIPT = """
 key = env["res.users.apikeys"].with_user(env.ref("base.user_admin")).sudo()._generate(None, "live multi-db", False)
@@ -35,23 +34,12 @@ class MultiDatabaseServer(OdooServer):
         super().__init__(workspace, databases[0], extra_args=extra_args)
         self.databases = databases
 
-    def start(self, timeout=120):
+    def server_args(self):
         db_filter = "^({})$".format("|".join(re.escape(name) for name in self.databases))
-        command = self.workspace.odoo_command(
-            "-d", ",".join(self.databases), f"--db-filter={db_filter}", "--load=base,web,rest_api_core",
-            f"--http-port={self.port}", "--gevent-port", str(free_port()),
-            "--log-level=warn", f"--logfile={self.log_file}", *self.extra_args,
-        )  # fmt: skip
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SetupError(f"Odoo exited with {self.process.returncode}; see {self.log_file}")
-            if call(self, "GET", "/api/health", database=self.databases[0])[0] == 200:
-                return self
-            time.sleep(0.3)
-        self.stop()
-        raise SetupError(f"Odoo did not answer on {self.base_url} within {timeout}s; see {self.log_file}")
+        return ["-d", ",".join(self.databases), f"--db-filter={db_filter}", "--load=base,web,rest_api_core"]
+
+    def ready(self):
+        return call(self, "GET", "/api/health", database=self.databases[0])[0] == 200
 
 
 def call(server, method, path, *, database=None, key=None, body=None, headers=None):

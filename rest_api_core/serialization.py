@@ -98,12 +98,14 @@ def _json_type(value):
     return "null"
 
 
-def to_write_values(values, model_fields):
+def to_write_values(values, model_fields, fields_of=None):
     """``values`` (a decoded JSON object) as the ``vals`` of ``create``/``write``.
 
     Each field must exist and not be one Odoo sets itself; each value must
     have the JSON type of its field (``null`` or ``false`` empties any
     field). Odoo validates the rest (selection values, dates, constraints).
+    ``fields_of(model name)`` gives the fields of a related model, to check
+    the values of x2many create/update commands the same way.
     """
     problems = []
     result = {}
@@ -118,12 +120,22 @@ def to_write_values(values, model_fields):
         else:
             converter = _CONVERTERS.get(field.type)
             try:
-                result[name] = converter(value) if converter else value
+                if field.type in X2MANY_TYPES:
+                    result[name] = _x2many(value, _nested_values_check(field, fields_of))
+                else:
+                    result[name] = converter(value) if converter else value
             except (TypeError, ValueError) as error:
                 problems.append((name, str(error)))
     if problems:
         raise InvalidInput(*problems)
     return result
+
+
+def _nested_values_check(field, fields_of):
+    """The check of the values in x2many ``field``'s create/update commands (None: left to Odoo)."""
+    if fields_of is None:
+        return None
+    return lambda values: to_write_values(values, fields_of(field.comodel_name), fields_of)
 
 
 def _boolean(value):
@@ -156,21 +168,50 @@ def _record_id(value):
     return value
 
 
-def _x2many(value):
-    """An id list means "exactly these records"; a list of command lists is passed on."""
+def _x2many(value, nested_values=None):
+    """An id list means "exactly these records"; a list of command lists is checked and passed on.
+
+    ``nested_values(dict)`` checks the values of create/update commands.
+    """
     if not isinstance(value, list):
         raise TypeError("must be a list of record ids or of Odoo commands such as [4, 7]")
     if all(not isinstance(item, list) for item in value):
         return [Command.set([_record_id(item) for item in value])]
+    commands = []
     for command in value:
-        if (
-            not isinstance(command, list)
-            or not 1 <= len(command) <= 3
-            or isinstance(command[0], bool)
-            or command[0] not in range(7)
-        ):
-            raise ValueError(f"{command!r} is not an Odoo command ([code, id, values] with code 0 to 6)")
-    return value
+        if not _is_command(command):
+            raise ValueError(
+                f"{command!r} is not an Odoo command: [0, 0, {{values}}], [1, id, {{values}}], [2, id], "
+                "[3, id], [4, id], [5] or [6, 0, [ids]]"
+            )
+        if command[0] in (Command.CREATE, Command.UPDATE) and nested_values:
+            commands.append([command[0], command[1], nested_values(command[2])])
+        else:
+            commands.append(command)
+    return commands
+
+
+def _is_id(value):
+    return type(value) is int and 0 < value <= MAX_ID
+
+
+# x2many command code -> check of the whole command's shape (values are checked apart)
+_COMMAND_SHAPES = {
+    Command.CREATE: lambda c: len(c) == 3 and type(c[1]) in (int, str) and isinstance(c[2], dict),
+    Command.UPDATE: lambda c: len(c) == 3 and _is_id(c[1]) and isinstance(c[2], dict),
+    Command.DELETE: lambda c: len(c) in (2, 3) and _is_id(c[1]),
+    Command.UNLINK: lambda c: len(c) in (2, 3) and _is_id(c[1]),
+    Command.LINK: lambda c: len(c) in (2, 3) and _is_id(c[1]),
+    Command.CLEAR: lambda c: len(c) <= 3,
+    Command.SET: lambda c: len(c) == 3 and isinstance(c[2], list) and all(_is_id(item) for item in c[2]),
+}
+
+
+def _is_command(command):
+    if not isinstance(command, list) or not command or type(command[0]) is not int:
+        return False
+    shape = _COMMAND_SHAPES.get(command[0])
+    return bool(shape and shape(command))
 
 
 _CONVERTERS = {

@@ -6,8 +6,8 @@
     "author": "odoo-rest-api contributors",
     "website": "https://github.com/odoo-rest-api/odoo-rest-api",
     "license": "LGPL-3",
-    "depends": ["rest_api_core"],
-    "data": [],
+    "depends": ["rest_api_auth", "rest_api_core"],
+    "data": ["views/rest_api_key_views.xml"],
     "installable": True,
     "application": False,
 }

@@ -124,8 +124,18 @@ class OdooWorkspace:
         lines = ["[options]"] + [f"{key} = {value}" for key, value in options.items()]
         self.config_file.write_text("\n".join(lines) + "\n")
 
-    def odoo_command(self, *args):
-        return [sys.executable, "-m", "odoo", "-c", str(self.config_file), *args]
+    def odoo_command(self, *args, subcommand=None):
+        """``odoo [subcommand] -c <config> args...`` through a launcher script, as ``odoo-bin`` runs.
+
+        Not ``python -m odoo``: with ``--workers`` the prefork server starts its
+        gevent process by re-running ``sys.argv[0]``, and ``odoo/__main__.py``
+        run as a script fails (relative import), so the server respawns it in a loop.
+        """
+        launcher = self.directory / "odoo-launcher.py"
+        if not launcher.exists():
+            launcher.write_text("import odoo\n\nodoo.cli.main()\n")
+        subcommands = [subcommand] if subcommand else []
+        return [sys.executable, str(launcher), *subcommands, "-c", str(self.config_file), *args]
 
     def database_exists(self, name):
         connection = pg_connect()
@@ -200,10 +210,21 @@ class OdooServer:
     def base_url(self):
         return f"http://127.0.0.1:{self.port}"
 
+    def server_args(self):
+        """Serve ``-d`` only, with no db filter: Odoo then never lists the databases on the
+        PostgreSQL server, which it otherwise does on every request without a session."""
+        return ["-d", self.database, "--db-filter="]
+
+    def ready(self):
+        try:
+            with urllib.request.urlopen(self.base_url + "/api/health", timeout=5) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
     def start(self, timeout=120):
         command = self.workspace.odoo_command(
-            "-d", self.database, f"--db-filter=^{self.database}$",
-            f"--http-port={self.port}", "--gevent-port", str(free_port()),
+            *self.server_args(), f"--http-port={self.port}", "--gevent-port", str(free_port()),
             "--log-level=warn", *self.extra_args,
         )  # fmt: skip
         if str(self.log_file) != "-":
@@ -213,12 +234,9 @@ class OdooServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SetupError(f"Odoo exited with {self.process.returncode}; see {self.log_file}")
-            try:
-                with urllib.request.urlopen(self.base_url + "/api/health", timeout=5) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.3)
+            if self.ready():
+                return self
+            time.sleep(0.3)
         self.stop()
         raise SetupError(f"Odoo did not answer on {self.base_url} within {timeout}s; see {self.log_file}")
 

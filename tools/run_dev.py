@@ -7,7 +7,7 @@ Creates the database with demo data on first use (later runs update the
 addons), starts Odoo on loopback, issues a fresh demo API key through the
 provisioning API (replacing the previous demo key, so the command can be run
 again and again), prints it with a working curl example, and serves until
-Ctrl-C. Data lives in ~/.local/share/odoo-rest-api-dev.
+Ctrl-C. Data lives in ~/.local/share/odoo-rest-api-dev (``--data-dir``).
 """
 
 import argparse
@@ -33,11 +33,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="rest_api_dev")
     parser.add_argument("--port", type=int, default=8069)
+    parser.add_argument("--data-dir", type=Path, default=Path.home() / ".local/share/odoo-rest-api-dev")
     args = parser.parse_args()
     try:
         odoo_root()
         pg_connect().close()
-        workspace = OdooWorkspace(directory=Path.home() / ".local/share/odoo-rest-api-dev")
+        workspace = OdooWorkspace(directory=args.data_dir)
         if not workspace.database_exists(args.db):
             print(f"Creating database {args.db} with demo data (about a minute)...", flush=True)
             workspace.create_database(args.db, demo=True)
@@ -54,7 +55,7 @@ def main():
             f"\nOdoo is serving {args.db} on {server.base_url} (web client login: admin / admin)\n"
             f"  API docs:  {server.base_url}/api/docs\n"
             f"  API key:   {key}\n"
-            f"  Try:       curl -H 'api-key: {key}' "
+            f"  Try:       curl -g -H 'api-key: {key}' "
             f"\"{server.base_url}/api/res.partner/search?fields=['name','email']&limit=5\"\n"
             "Press Ctrl-C to stop.\n",
             flush=True,

@@ -120,7 +120,7 @@ class RestApi(http.Controller):
     def create(self, model, **_params):
         authenticate_request("create", model=model)
         records = _model(model)
-        record = records.create(serialization.to_write_values(_json_body(), records._fields))
+        record = records.create(serialization.to_write_values(_json_body(), records._fields, _fields_of(records)))
         request.env.flush_all()  # constraint violations surface here, as problems
         return json_response(
             {"id": record.id, "message": "Record created successfully."},
@@ -134,7 +134,7 @@ class RestApi(http.Controller):
         """Write the fields in the body (PUT and PATCH alike: fields not sent are kept)."""
         authenticate_request("write", model=model)
         records = _model(model)
-        values = serialization.to_write_values(_json_body(), records._fields)
+        values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
         if not values:
             raise BadRequest("The body names no field to update.")
         _record(records, record_id).write(values)

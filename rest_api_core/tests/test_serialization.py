@@ -173,10 +173,28 @@ class TestWriteValues(BaseCase):
             ("tag_ids", [[]]),
             ("tag_ids", [[True, 1]]),
             ("tag_ids", [[4, 1, 2, 3]]),
+            ("line_ids", [[1.0, 5, {"name": "m"}]]),  # found by schemathesis: a float command code
+            ("line_ids", [[0, None, None]]),  # found by schemathesis: no values
+            ("line_ids", [[1, 0, {"name": "m"}]]),
+            ("line_ids", [[2, [1]]]),  # unhashable id
+            ("line_ids", [[6, 0, [[1]]]]),
+            ("line_ids", [[6, 0, 1]]),
+            ("line_ids", [[7, 0, 0]]),
             ("color", True),
         ):
             with self.subTest(name=name, value=value), self.assertRaises(InvalidInput):
                 to_write_values({name: value}, FIELDS)
+
+    def test_values_of_nested_commands_are_checked_against_the_comodel(self):
+        comodels = {"line.model": {"name": field("char"), "qty": field("integer")}}
+        line_ids = SimpleNamespace(type="one2many", comodel_name="line.model")
+        fields = {**FIELDS, "line_ids": line_ids}
+        converted = to_write_values({"line_ids": [[0, 0, {"name": "a", "qty": 2}]]}, fields, comodels.get)
+        self.assertEqual(converted, {"line_ids": [[0, 0, {"name": "a", "qty": 2}]]})
+        with self.assertRaises(InvalidInput) as caught:
+            to_write_values({"line_ids": [[0, 0, {"name": {"nested": 1}}], [1, 4, {"nope": 1}]]}, fields, comodels.get)
+        self.assertEqual(caught.exception.invalid_params[0]["name"], "line_ids")
+        self.assertIn("name: must be a string", caught.exception.invalid_params[0]["reason"])
 
     def test_unknown_and_system_fields(self):
         with self.assertRaises(InvalidInput) as caught:

@@ -1,0 +1,141 @@
+"""Load generation with wrk (Debian package ``wrk``): a separate C process, light enough
+not to be the bottleneck, driven by a generated Lua script.
+
+Every run replays a fixed list of prepared requests round-robin (e.g. reads of
+500 different partners), from one wrk thread over ``connections`` connections,
+for a bounded time.
+"""
+
+import json
+import resource
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+
+RESULT_MARKER = "WRK_RESULT "
+
+# Prepares the requests (a Lua table built by lua_script), sends them
+# round-robin, and prints the summary as one JSON line. Latencies are in
+# microseconds.
+LUA_TEMPLATE = """\
+local specs = %(specs)s
+local prepared = {}
+local index = 0
+
+function init(args)
+  for _, spec in ipairs(specs) do
+    prepared[#prepared + 1] = wrk.format(spec.method, spec.path, spec.headers, spec.body)
+  end
+end
+
+function request()
+  index = index %% #prepared + 1
+  return prepared[index]
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '%(marker)s{"requests": %%d, "duration_us": %%d, "bytes": %%d, ' ..
+    '"errors": {"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}, ' ..
+    '"latency_us": {"mean": %%.1f, "max": %%d, "p50": %%d, "p95": %%d, "p99": %%d}}\\n',
+    summary.requests, summary.duration, summary.bytes,
+    e.connect, e.read, e.write, e.status, e.timeout,
+    latency.mean, latency.max, latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict = field(default_factory=dict)
+    body: str | None = None
+
+
+def lua_string(text):
+    """A Lua long-bracket literal holding ``text`` verbatim (no escape processing)."""
+    level = 0
+    while f"]{'=' * level}]" in text:
+        level += 1
+    # A newline right after the opening bracket would be dropped by Lua: start with none.
+    return f"[{'=' * level}[{text}]{'=' * level}]"
+
+
+def lua_script(requests):
+    specs = []
+    for item in requests:
+        headers = ", ".join(f"[ {lua_string(name)} ] = {lua_string(value)}" for name, value in item.headers.items())
+        body = lua_string(item.body) if item.body is not None else "nil"
+        specs.append(
+            f"  {{method = {lua_string(item.method)}, path = {lua_string(item.path)}, "
+            f"headers = {{{headers}}}, body = {body}}}"
+        )
+    return LUA_TEMPLATE % {"specs": "{\n" + ",\n".join(specs) + "\n}", "marker": RESULT_MARKER}
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    seconds: float
+    errors: dict
+    latency_ms: dict
+    client_cpu_percent: float
+
+    @property
+    def rps(self):
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def error_count(self):
+        return sum(self.errors.values())
+
+    def as_dict(self):
+        return {
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "rps": round(self.rps, 1),
+            "errors": self.errors,
+            "latency_ms": self.latency_ms,
+            "client_cpu_percent": round(self.client_cpu_percent, 1),
+        }
+
+
+def parse_wrk_output(stdout, client_cpu_seconds):
+    for line in stdout.splitlines():
+        if line.startswith(RESULT_MARKER):
+            raw = json.loads(line[len(RESULT_MARKER) :])
+            seconds = raw["duration_us"] / 1e6
+            latency = {name: round(value / 1000, 2) for name, value in raw["latency_us"].items()}
+            cpu = 100 * client_cpu_seconds / seconds if seconds else 0.0
+            return LoadResult(raw["requests"], seconds, raw["errors"], latency, cpu)
+    raise RuntimeError(f"wrk printed no result line:\n{stdout[-2000:]}")
+
+
+def wrk_path():
+    return shutil.which("wrk")
+
+
+def run_wrk(base_url, requests, seconds, connections=4, timeout_seconds=10):
+    """Load ``base_url`` with ``requests`` for ``seconds``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench_") as script:
+        script.write(lua_script(requests))
+        script.flush()
+        command = [
+            wrk_path(), "--threads=1", f"--connections={connections}", f"--duration={int(seconds)}s",
+            f"--timeout={timeout_seconds}s", f"--script={script.name}", base_url,
+        ]  # fmt: skip
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=seconds + 60)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr.strip() or result.stdout[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return parse_wrk_output(result.stdout, cpu)
+
+
+def wrk_version():
+    result = subprocess.run([wrk_path(), "-v"], capture_output=True, text=True, check=False)
+    return " ".join((result.stdout or result.stderr).split()[:2])  # "wrk debian/4.1.0-3+b2"

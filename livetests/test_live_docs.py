@@ -1,0 +1,222 @@
+"""The documentation, checked by the clients people use, against a live Odoo on loopback.
+
+* openapi-spec-validator validates the live document: anonymous, for a key
+  with scope ``all`` and for a ``specific`` key;
+* schemathesis fuzzes the API from the ``specific`` key's document: no
+  server error, and every response conforms to the document (status, content
+  type, headers, body);
+* newman runs the Postman collection built for that key: every request
+  passes its status check;
+* headless Chromium opens ``/api/docs``: the operations render, "Authorize"
+  with the key reloads the document with its models, and "Try it out" on a
+  search endpoint gets a 200.
+
+The tools are never skipped: a missing one fails the test, saying how to get
+it (``.ci/run`` installs them). Reports and the screenshot go to ``artifacts/``.
+"""
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from openapi_spec_validator import validate
+
+from tools.odoo_env import REPO_ROOT, OdooRpc
+
+ARTIFACTS = REPO_ROOT / "artifacts"
+TOOLS_JS = REPO_ROOT / "tools" / "js"
+SCHEMATHESIS_EXAMPLES = 15  # per operation and phase
+CLIENT_TIMEOUT = 900  # seconds, for each external client run
+
+# A key for the fuzzer and the collection: every operation on partner tags (created,
+# changed and deleted at will), reads and a few methods on models with fields of most types.
+SPECIFIC_ACCESS = [
+    {
+        "model": "res.partner.category",
+        "read": True,
+        "create": True,
+        "write": True,
+        "unlink": True,
+        "execute": True,
+        "methods": ["name_search", "search_count"],
+    },
+    {"model": "res.partner", "read": True, "execute": True, "methods": ["name_search"]},
+    *(
+        {"model": model, "read": True}
+        for model in ("res.users", "res.company", "res.currency", "res.country", "ir.attachment", "ir.ui.view")
+    ),
+]
+# search, count, schema and read on every model; create, PUT, PATCH and delete on tags;
+# execute_kw on tags and partners; generate_token
+SPECIFIC_OPERATIONS = len(SPECIFIC_ACCESS) * 4 + 4 + 2 + 1
+
+
+def required_tool(description, install_hint, *candidates):
+    """The first existing executable among ``candidates``; fails the test (never skips) otherwise."""
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    pytest.fail(f"{description} is missing ({', '.join(map(str, filter(None, candidates)))}): {install_hint}")
+
+
+def node_tool(name):
+    return required_tool(name, "run `npm ci` in tools/js (see .ci/run)", TOOLS_JS / "node_modules" / ".bin" / name)
+
+
+def run_client(command, **kwargs):
+    """Run an external client to completion (bounded in time).
+
+    The Odoo loaded by the test run lowered this process's address-space limit
+    (``limit_memory_hard``); Node.js and Chromium reserve much virtual memory
+    and must not inherit it.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != hard:
+        limit = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
+        command = ["prlimit", f"--as={limit}", "--", *command]
+    return subprocess.run(command, capture_output=True, text=True, timeout=CLIENT_TIMEOUT, check=False, **kwargs)
+
+
+def get(base_url, path, key=None):
+    """(status, headers, decoded JSON) of a GET."""
+    headers = {"Accept": "application/json", **({"api-key": key} if key else {})}
+    request = urllib.request.Request(base_url + path, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, response.headers, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, json.load(error)
+
+
+@pytest.fixture(scope="module")
+def keys(prefork_server, live_database):
+    """Unthrottled REST API keys of the administrator, provisioned over JSON-RPC; deleted afterwards."""
+    rpc = OdooRpc(prefork_server.base_url, live_database)
+    policy = {"user_id": rpc.uid, "rate_limit": 0, "allow_token_generation": True}
+    created = {
+        "all": rpc.execute("rest.api.key", "generate_api_key", {"name": "docs all", "scope_mode": "all", **policy}),
+        "specific": rpc.execute(
+            "rest.api.key",
+            "generate_api_key",
+            {"name": "docs specific", "scope_mode": "specific", "access": SPECIFIC_ACCESS, **policy},
+        ),
+    }
+    yield {name: result["key"] for name, result in created.items()}
+    rpc.execute("rest.api.key", "unlink", [result["id"] for result in created.values()])
+
+
+@pytest.fixture(scope="module")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def test_live_documents_are_valid_openapi_31(prefork_server, keys):
+    base_url = prefork_server.base_url
+    status, _headers, anonymous = get(base_url, "/api/openapi.json")
+    assert status == 200
+    validate(anonymous)
+    assert "/api/{model}/search" in anonymous["paths"]
+
+    started = time.monotonic()
+    status, _headers, everything = get(base_url, "/api/openapi.json", keys["all"])
+    elapsed = time.monotonic() - started
+    assert status == 200
+    validate(everything)
+    models = {tag["name"] for tag in everything["tags"]} - {"Login tokens"}
+    assert {"res.partner", "res.users", "rest.api.key", "ir.config_parameter"} <= models
+    print(f"document of a key with scope 'all': {len(models)} models, {elapsed:.2f}s over HTTP")
+
+    status, _headers, specific = get(base_url, "/api/openapi.json", keys["specific"])
+    assert status == 200
+    validate(specific)
+    assert [tag["name"] for tag in specific["tags"]] == [*sorted(a["model"] for a in SPECIFIC_ACCESS), "Login tokens"]
+    assert set(specific["paths"]["/api/res.partner.category/{id}"]) == {"get", "put", "patch", "delete"}
+    assert set(specific["paths"]["/api/res.users/{id}"]) == {"get"}
+
+
+def test_schemathesis_finds_no_server_error_nor_schema_violation(prefork_server, keys, artifacts, tmp_path):
+    schemathesis = required_tool(
+        "schemathesis",
+        "run `make tools-venv` (requirements-tools.txt), or point TOOLS_VENV at the tools virtualenv",
+        Path(os.environ.get("TOOLS_VENV", REPO_ROOT / ".venv-tools")) / "bin" / "schemathesis",
+    )
+    junit = artifacts / "schemathesis.junit.xml"
+    command = [
+        schemathesis, "run", prefork_server.base_url + "/api/openapi.json",
+        "--header", f"api-key: {keys['specific']}",
+        "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
+        "response_headers_conformance,response_schema_conformance",
+        "--phases", "examples,coverage,fuzzing",
+        "--max-examples", str(SCHEMATHESIS_EXAMPLES),
+        "--seed", "20261127",
+        "--workers", "2",
+        "--request-timeout", "60",
+        "--no-shrink",
+        "--report", "junit", "--report-junit-path", str(junit),
+    ]  # fmt: skip
+    result = run_client(command, cwd=tmp_path)  # its crash cache goes to the working directory
+    output = result.stdout + result.stderr
+    (artifacts / "schemathesis.log").write_text(output)
+    assert result.returncode == 0, output[-6000:]
+    assert f"{SPECIFIC_OPERATIONS} selected / {SPECIFIC_OPERATIONS} total" in output, output[:2000]
+
+
+def test_newman_runs_the_postman_collection(prefork_server, keys, artifacts, tmp_path):
+    newman = node_tool("newman")
+    status, _headers, collection = get(prefork_server.base_url, "/api/postman_collection.json", keys["specific"])
+    assert status == 200
+    collection_file = tmp_path / "collection.json"
+    collection_file.write_text(json.dumps(collection))
+    report = artifacts / "newman.json"
+    command = [
+        newman, "run", str(collection_file),
+        "--env-var", f"api_key={keys['specific']}",
+        "--reporters", "cli,json", "--reporter-json-export", str(report),
+        "--timeout-request", "60000", "--color", "off",
+    ]  # fmt: skip
+    result = run_client(command)
+    (artifacts / "newman.log").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    run = json.loads(report.read_text())["run"]
+    requests = sum(len(folder["item"]) for folder in collection["item"])
+    assert requests == SPECIFIC_OPERATIONS
+    assert run["stats"]["requests"] == {"total": requests, "pending": 0, "failed": 0}
+    assert run["stats"]["assertions"]["failed"] == 0
+    assert run["stats"]["assertions"]["total"] == requests  # none skipped: each request tested its status
+    assert run["failures"] == []
+
+
+def test_swagger_ui_in_headless_chromium(prefork_server, keys, artifacts):
+    node = required_tool("Node.js", "install Node.js 18 or later", shutil.which("node"))
+    chromium = required_tool(
+        "Chromium", "apt-get install chromium (see .ci/run)", os.environ.get("CHROMIUM"), "/usr/bin/chromium"
+    )
+    node_tool("newman")  # tools/js is installed (playwright-core comes with it)
+    screenshot = artifacts / "docs_swagger_ui.png"
+    screenshot.unlink(missing_ok=True)
+    command = [
+        node, str(TOOLS_JS / "docs-browser-check.mjs"),
+        prefork_server.base_url, keys["all"], "res.partner", str(screenshot),
+    ]  # fmt: skip
+    result = run_client(command, env={**os.environ, "CHROMIUM": chromium})
+    assert result.returncode == 0, result.stderr[-4000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "error" not in seen, seen
+    assert seen["title"].startswith("Odoo REST API")
+    assert seen["anonymousOperations"] == 10  # the generic paths, before authorizing
+    assert seen["tags"] > 50  # after "Authorize": one tag per model of the 'all' key
+    assert seen["keyOperations"] >= 9  # the model's operations, once its tag is open
+    assert seen["tryItOutStatus"] == "200"
+    assert json.loads(seen["tryItOutBody"])[0]["id"]
+    assert seen["externalRequests"] == []  # works offline: nothing but this server was asked
+    assert seen["pageErrors"] == []
+    assert seen["consoleErrors"] == []
+    assert screenshot.is_file() and screenshot.stat().st_size > 10000

@@ -1,0 +1,130 @@
+"""What the documentation shows a key: the models it may use, as its user sees them.
+
+ORM glue for :mod:`.openapi`: one :class:`~.openapi.ModelDoc` per model,
+built from the effective user's access rights and ``fields_get()``, narrowed
+by the key's scope. Documents only what would work: an operation appears
+when both the key's scope and the user's access rights allow it.
+
+A document details at most :data:`MAX_DETAILED_MODELS` models (paths and
+field schemas per model). A key that may use more (typically scope ``all``
+on a database with many apps) gets a compact document instead: the generic
+``/api/{model}`` paths, each operation listing the models it may be used on;
+``?models=`` then details the ones wanted. This keeps the document small
+enough for Swagger UI and Postman, and its generation fast (``fields_get()``
+of hundreds of models costs seconds; see ``benchmarks/bench_openapi.py``).
+"""
+
+import dataclasses
+import re
+
+from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied
+
+from .openapi import OPERATIONS, ModelDoc
+
+MAX_DETAILED_MODELS = 100
+# the fields_get() attributes the schemas use; asking for these only is ~2x faster than all
+FIELD_ATTRIBUTES = (
+    "type",
+    "string",
+    "help",
+    "required",
+    "readonly",
+    "selection",
+    "relation",
+    "size",
+    "model_field",
+    "currency_field",
+)
+# execute_kw runs arbitrary public methods, which check access themselves: document it
+# for models the user can at least read
+ACL_MODE = {"read": "read", "create": "create", "write": "write", "unlink": "unlink", "execute": "read"}
+MODEL_NAME = re.compile(r"^[\w.]+$")
+
+
+def parse_models_param(value):
+    """``?models=res.partner,sale.order`` as a list of names; ``None`` when absent."""
+    if value is None:
+        return None
+    names = list(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+    if not names or not all(MODEL_NAME.match(name) for name in names):
+        raise BadRequest(
+            "'models' must be a comma-separated list of model names, e.g. 'res.partner,sale.order'.",
+            invalid_params=[{"name": "models", "reason": "not a list of model names"}],
+        )
+    if len(names) > MAX_DETAILED_MODELS:
+        raise BadRequest(
+            f"'models' may name at most {MAX_DETAILED_MODELS} models.",
+            invalid_params=[{"name": "models", "reason": f"more than {MAX_DETAILED_MODELS} models"}],
+        )
+    return names
+
+
+def _documentable(model):
+    return not model._abstract and not model._transient
+
+
+def candidate_models(env, scope):
+    """Every model the key could use, before access rights: its scope's models, or all for ``all``."""
+    allowed = scope.allowed_models()
+    if allowed is None:
+        return sorted(name for name, model in env.registry.items() if _documentable(model))
+    return [name for name in allowed if name in env.registry]
+
+
+def model_operations(env, name, scope):
+    """The :class:`ModelDoc` of model ``name`` without its fields, or None if the key may do nothing there."""
+    access = env["ir.model.access"]
+    operations = frozenset(
+        operation
+        for operation in OPERATIONS
+        if scope.allows(name, operation) and access.check(name, ACL_MODE[operation], raise_exception=False)
+    )
+    if not operations:
+        return None
+    model_access = scope.access.get(name)
+    return ModelDoc(
+        model=name,
+        description=env[name]._description or name,
+        fields={},
+        operations=operations,
+        methods=tuple(sorted(model_access.methods)) if scope.mode != "all" and model_access else (),
+    )
+
+
+def with_fields(env, doc):
+    """``doc`` with the fields of its model, as the effective user sees them."""
+    model = env[doc.model]
+    fields = model.fields_get(attributes=FIELD_ATTRIBUTES)
+    return dataclasses.replace(doc, fields=fields, defaulted=_defaulted_fields(env, model))
+
+
+def _defaulted_fields(env, model):
+    """Fields that get a value when a create omits them: defaults, computes, related, ``ir.default``."""
+    names = {
+        name for name, field in model._fields.items() if field.default is not None or field.compute or field.related
+    }
+    return frozenset(names | set(env["ir.default"]._get_model_defaults(model._name)))
+
+
+def model_docs(env, scope, names=None):
+    """``(docs, detailed)``: the :class:`ModelDoc` of each model to document, and whether with fields.
+
+    ``names`` (from ``?models=``) documents just those, in detail: an unknown
+    model is 404, one the key or the user may not use is 403. Otherwise every
+    model the key may use, sorted by name: in detail up to
+    :data:`MAX_DETAILED_MODELS` of them, else without fields (compact document).
+    """
+    if names is None:
+        docs = [doc for doc in (model_operations(env, name, scope) for name in candidate_models(env, scope)) if doc]
+        if len(docs) > MAX_DETAILED_MODELS:
+            return docs, False
+        return [with_fields(env, doc) for doc in docs], True
+    docs = []
+    for name in names:
+        if name not in env.registry or env.registry[name]._abstract:
+            raise NotFound(f"Unknown model '{name}'.")
+        doc = model_operations(env, name, scope)
+        if doc is None:
+            raise PermissionDenied(f"This API key may not use model '{name}'.")
+        docs.append(with_fields(env, doc))
+    return docs, True

@@ -1,0 +1,128 @@
+import functools
+import re
+
+from odoo import http
+from odoo.http import request
+from odoo.modules.module import get_manifest
+from odoo.tools import file_open
+
+from odoo.addons.rest_api_auth.credentials import parse_credentials
+from odoo.addons.rest_api_auth.exceptions import AuthenticationFailed, NotFound
+from odoo.addons.rest_api_core.dispatch import api_endpoint, authenticate_request
+from odoo.addons.rest_api_core.responses import json_response
+from odoo.addons.rest_api_core.settings import page_limits
+
+from .. import catalog
+from ..models.res_config_settings import docs_public
+from ..openapi import build_openapi
+from ..postman import build_postman
+
+TITLE = "Odoo REST API"
+API_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
+# the Swagger UI page loads only its own static files and talks only to this server
+DOCS_PAGE_HEADERS = [
+    ("Content-Type", "text/html; charset=utf-8"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "connect-src 'self'; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+]
+# a document made for one key's scope must not be cached by anything between
+NO_STORE = {"Cache-Control": "no-store", "Vary": "api-key, X-API-Key, api_key, Authorization, Login-Token"}
+
+
+@functools.cache
+def _docs_page():
+    with file_open("rest_api_docs/static/src/html/docs.html", "rb") as page:
+        return page.read()
+
+
+def _server_url():
+    return request.httprequest.url_root.rstrip("/")
+
+
+def _options():
+    return {
+        "version": get_manifest("rest_api_core")["version"],
+        "title": TITLE,
+        "max_limit": page_limits(request.env)[1],
+    }
+
+
+def build_document(models_param=None):
+    """The OpenAPI document this request may see: generic when anonymous, else its key's models."""
+    names = catalog.parse_models_param(models_param)
+    credentials = parse_credentials(request.httprequest.headers)
+    if not (credentials.api_key or credentials.login_token):
+        if names is not None:
+            raise AuthenticationFailed("Per-model documentation needs an API key.", error="invalid_request")
+        if not docs_public(request.env):
+            raise AuthenticationFailed("The API documentation needs an API key.", error="invalid_request")
+        return build_openapi(_server_url(), None, **_options())
+    context = authenticate_request("docs")
+    docs, detailed = catalog.model_docs(request.env, context.scope, names)
+    key = context.key
+    token_generation = bool(key and key.api_key_id and key.allow_token_generation)
+    return build_openapi(_server_url(), docs, compact=not detailed, token_generation=token_generation, **_options())
+
+
+def key_document(key_id):
+    """The document of REST API key ``key_id`` for a web client user who may read the key (its form's buttons).
+
+    Built as the key's user (never as superuser): what a request with the key would see.
+    """
+    key = request.env["rest.api.key"].browse(key_id).exists()
+    if not key:
+        raise NotFound(f"There is no REST API key with id {key_id}.")
+    key.check_access("read")
+    # the key's policy as authentication reads it (its lines name models through ir.model,
+    # which users may not read); the documentation itself is built as the key's user
+    scope = key.sudo()._rest_api_scope()
+    docs, detailed = catalog.model_docs(request.env(user=key.user_id.id), scope)
+    document = build_openapi(
+        _server_url(), docs, compact=not detailed, token_generation=key.allow_token_generation, **_options()
+    )
+    return key, document
+
+
+def _attachment(filename):
+    safe = re.sub(r"[^\w. -]+", "_", filename).strip() or "collection"
+    return {"Content-Disposition": f'attachment; filename="{safe}.postman_collection.json"'}
+
+
+class DocsController(http.Controller):
+    @http.route("/api/openapi.json", methods=["GET"], readonly=True, **API_ROUTE)
+    @api_endpoint
+    def openapi_document(self, models=None, **_params):
+        """The OpenAPI 3.1 document: generic when anonymous, per model for an API key (``?models=`` narrows)."""
+        return json_response(build_document(models), headers=NO_STORE)
+
+    @http.route("/api/postman_collection.json", methods=["GET"], readonly=True, **API_ROUTE)
+    @api_endpoint
+    def postman_collection(self, models=None, **_params):
+        """The same document as a Postman v2.1 collection."""
+        collection = build_postman(build_document(models), name=f"{TITLE} ({request.httprequest.host})")
+        return json_response(collection, headers=NO_STORE)
+
+    @http.route("/api/docs", methods=["GET"], readonly=True, **API_ROUTE)
+    def docs_page(self, **_params):
+        """Swagger UI, from this addon's static files: it loads ``/api/openapi.json`` (with the key once authorized)."""
+        return request.make_response(_docs_page(), headers=DOCS_PAGE_HEADERS)
+
+    @http.route("/rest_api_docs/keys/<int:key_id>/openapi.json", type="http", auth="user", methods=["GET"])
+    @api_endpoint
+    def key_openapi_document(self, key_id, **_params):
+        """The document of a key, for its form's "Open API Docs" (web client session)."""
+        _key, document = key_document(key_id)
+        return json_response(document, headers={"Cache-Control": "no-store"})
+
+    @http.route("/rest_api_docs/keys/<int:key_id>/postman_collection.json", type="http", auth="user", methods=["GET"])
+    @api_endpoint
+    def key_postman_collection(self, key_id, **_params):
+        """The collection of a key, downloaded from its form (the secret is left for the user to fill in)."""
+        key, document = key_document(key_id)
+        collection = build_postman(document, name=f"{TITLE} ({request.httprequest.host}) - {key.name}")
+        return json_response(collection, headers={"Cache-Control": "no-store", **_attachment(key.name)})

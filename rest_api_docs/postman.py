@@ -1,0 +1,299 @@
+"""A Postman Collection v2.1 built from the OpenAPI document of :mod:`.openapi`.
+
+Pure: OpenAPI dict in, collection dict out. One folder per tag (per model),
+requests ordered so that running a folder walks a record's life: create it,
+find it, read it, update it, call a method, delete it. Requests that change a
+record only ever target the record the folder created (or an id the user
+typed), never one found by searching, so running the collection cannot
+overwrite or delete existing data. Every request tests its success status.
+"""
+
+import json
+import re
+
+SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
+ACTION_ORDER = (
+    "create",
+    "search",
+    "record_count",
+    "schema",
+    "read",
+    "update",
+    "patch",
+    "execute_kw",
+    "delete",
+    "generate_token",
+)
+RECORD_ACTIONS = {"read", "update", "patch", "delete"}
+MUTATING_ACTIONS = {"update", "patch", "delete"}
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+GENERIC_MODEL_EXAMPLE = "res.partner"
+
+
+def _resolve(node, spec):
+    while isinstance(node, dict) and "$ref" in node:
+        target = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def _object_example(schema, spec):
+    properties = schema.get("properties") or {}
+    names = [name for name in schema.get("required") or () if name in properties]
+    if not names:
+        # no required field: show one simple field, the record's name when it has one
+        simple = [name for name, prop in properties.items() if _is_stringish(_resolve(prop, spec))]
+        names = ["name"] if "name" in simple else simple[:1]
+    return {name: example_value(properties[name], spec) for name in names}
+
+
+def _is_stringish(schema):
+    if schema.get("type") == "string":
+        return True
+    return any(branch.get("type") == "string" for branch in schema.get("anyOf") or ())
+
+
+def _merge_all_of(schema, spec):
+    merged = {"type": "object", "properties": {}, "required": list(schema.get("required") or ())}
+    for part in schema["allOf"]:
+        resolved = _resolve(part, spec)
+        merged["properties"].update(resolved.get("properties") or {})
+        merged["required"].extend(resolved.get("required") or ())
+    return merged
+
+
+def _scalar_example(schema):
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((item for item in kind if item != "null"), None)
+    if kind == "string":
+        return "2026-01-31" if schema.get("format") == "date" else "Example"
+    return {"integer": max(1, schema.get("minimum", 1)), "number": 1.0, "boolean": True}.get(kind)
+
+
+_NO_EXAMPLE = object()
+
+
+def _given_example(schema):
+    """The value the schema itself suggests (``examples``, ``const``, first of ``enum``), if any."""
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    return _NO_EXAMPLE
+
+
+def example_value(schema, spec):
+    """A plausible value for ``schema`` (refs resolved in ``spec``), for request bodies."""
+    schema = _resolve(schema, spec)
+    given = _given_example(schema)
+    if given is not _NO_EXAMPLE:
+        return given
+    if "allOf" in schema:
+        return _object_example(_merge_all_of(schema, spec), spec)
+    branches = schema.get("anyOf") or schema.get("oneOf")
+    if branches:
+        return example_value(branches[0], spec)
+    if schema.get("type") == "object" or "properties" in schema:
+        return _object_example(schema, spec)
+    if schema.get("type") == "array":
+        return [example_value(item, spec) for item in schema.get("prefixItems") or ()]
+    return _scalar_example(schema)
+
+
+def _variable_prefix(model):
+    return re.sub(r"\W", "_", model) if model else "record"
+
+
+def _script(lines):
+    return {"type": "text/javascript", "exec": lines}
+
+
+def _test_event(status, action, prefix):
+    lines = [
+        f'pm.test("status is {status}", function () {{',
+        f"    pm.response.to.have.status({status});",
+        "});",
+    ]
+    if action == "create":
+        lines += [
+            "if (pm.response.code === 201) {",
+            "    const created = pm.response.json().id;",
+            f'    pm.collectionVariables.set("{prefix}_created_id", created);',
+            f'    pm.collectionVariables.set("{prefix}_id", created);',
+            "}",
+        ]
+    elif action == "search":
+        lines += [
+            "if (pm.response.code === 200) {",
+            "    const records = pm.response.json();",
+            f'    if (records.length && !pm.collectionVariables.get("{prefix}_id")) {{',
+            f'        pm.collectionVariables.set("{prefix}_id", records[0].id);',
+            "    }",
+            "}",
+        ]
+    elif action == "delete":
+        lines += [
+            "if (pm.response.code === 200) {",
+            f'    pm.collectionVariables.unset("{prefix}_created_id");',
+            f'    pm.collectionVariables.unset("{prefix}_id");',
+            "}",
+        ]
+    return {"listen": "test", "script": _script(lines)}
+
+
+def _skip_without_id_event():
+    """Skip a record request whose id resolves to nothing (no record created or found yet)."""
+    return {
+        "listen": "prerequest",
+        "script": _script(
+            [
+                'const id = pm.variables.replaceIn(String(pm.request.url.variables.get("id") || ""));',
+                "if (!/^[0-9]+$/.test(id)) {",
+                '    console.log("No record id for " + pm.info.requestName + ": skipped.");',
+                "    pm.execution.skipRequest();",
+                "}",
+            ]
+        ),
+    }
+
+
+def _query(parameters):
+    query = []
+    for parameter in parameters:
+        if parameter["in"] != "query":
+            continue
+        query.append(
+            {
+                "key": parameter["name"],
+                "value": str(parameter.get("example", "")),
+                "description": parameter.get("description", ""),
+                "disabled": parameter["name"] != "limit",
+            }
+        )
+    return query
+
+
+def _request_item(path, method, operation, spec):
+    action = operation.get("x-odoo-action")
+    model = operation.get("x-odoo-model")
+    prefix = _variable_prefix(model)
+    parameters = [_resolve(parameter, spec) for parameter in operation.get("parameters") or ()]
+    segments = [segment for segment in path.split("/") if segment]
+    url_variables = []
+    for index, segment in enumerate(segments):
+        if segment.startswith("{") and segment.endswith("}"):
+            name = segment[1:-1]
+            segments[index] = f":{name}"
+            if name == "id":
+                source = f"{prefix}_created_id" if action in MUTATING_ACTIONS else f"{prefix}_id"
+                value = f"{{{{{source}}}}}"
+            else:
+                value = f"{{{{{name}}}}}"
+            url_variables.append({"key": name, "value": value})
+    query = _query(parameters)
+    raw = "{{base_url}}/" + "/".join(segments)
+    if any(not item["disabled"] for item in query):
+        raw += "?" + "&".join(f"{item['key']}={item['value']}" for item in query if not item["disabled"])
+    url = {"raw": raw, "host": ["{{base_url}}"], "path": segments}
+    if query:
+        url["query"] = query
+    if url_variables:
+        url["variable"] = url_variables
+
+    headers = [{"key": "Accept", "value": "application/json"}]
+    if action != "generate_token":
+        headers.append(
+            {
+                "key": "Login-Token",
+                "value": "{{login_token}}",
+                "description": "Optional: a login token issued under this API key (runs the request as its user).",
+            }
+        )
+    request = {"method": method.upper(), "header": headers, "url": url, "description": operation.get("description")}
+    body = operation.get("requestBody")
+    if body:
+        media = _resolve(body, spec)["content"]["application/json"]
+        example = media["example"] if "example" in media else example_value(media["schema"], spec)
+        request["header"].append({"key": "Content-Type", "value": "application/json"})
+        request["body"] = {
+            "mode": "raw",
+            "raw": json.dumps(example, indent=2),
+            "options": {"raw": {"language": "json"}},
+        }
+    status = next(code for code in operation["responses"] if code.startswith("2"))
+    events = [_test_event(status, action, prefix)]
+    if action in RECORD_ACTIONS:
+        events.insert(0, _skip_without_id_event())
+    return {"name": operation.get("summary") or operation.get("operationId"), "request": request, "event": events}
+
+
+def _operations(spec):
+    for path, path_item in spec.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            if method in path_item:
+                yield path, method, path_item[method]
+
+
+def build_postman(spec, name=None):
+    """The Postman Collection v2.1 (a dict, ready for JSON) of OpenAPI document ``spec``."""
+    tags = [tag["name"] for tag in spec.get("tags", [])]
+    descriptions = {tag["name"]: tag.get("description", "") for tag in spec.get("tags", [])}
+    folders = {tag: [] for tag in tags}
+    for path, method, operation in _operations(spec):
+        tag = (operation.get("tags") or ["Other"])[0]
+        folders.setdefault(tag, []).append((path, method, operation))
+
+    variables = [
+        {"key": "base_url", "value": spec["servers"][0]["url"], "type": "string"},
+        {"key": "api_key", "value": "", "type": "string"},
+        {"key": "login_token", "value": "", "type": "string"},
+    ]
+    prefixes = []
+    items = []
+    for tag, operations in folders.items():
+        if not operations:
+            continue
+        operations.sort(key=lambda entry: ACTION_ORDER.index(entry[2].get("x-odoo-action", "search")))
+        items.append(
+            {
+                "name": tag,
+                "description": descriptions.get(tag, ""),
+                "item": [_request_item(path, method, operation, spec) for path, method, operation in operations],
+            }
+        )
+        for _path, _method, operation in operations:
+            prefix = _variable_prefix(operation.get("x-odoo-model"))
+            if operation.get("x-odoo-action") in RECORD_ACTIONS | {"create"} and prefix not in prefixes:
+                prefixes.append(prefix)
+    if any("{model}" in path for path in spec.get("paths", {})):
+        variables.append({"key": "model", "value": GENERIC_MODEL_EXAMPLE, "type": "string"})
+    for prefix in prefixes:
+        variables += [
+            {"key": f"{prefix}_id", "value": "", "type": "string"},
+            {"key": f"{prefix}_created_id", "value": "", "type": "string"},
+        ]
+
+    info = spec.get("info", {})
+    return {
+        "info": {
+            "name": name or info.get("title", "API"),
+            "description": info.get("description", ""),
+            "version": info.get("version", ""),
+            "schema": SCHEMA_URL,
+        },
+        "auth": {
+            "type": "apikey",
+            "apikey": [
+                {"key": "key", "value": "api-key", "type": "string"},
+                {"key": "value", "value": "{{api_key}}", "type": "string"},
+                {"key": "in", "value": "header", "type": "string"},
+            ],
+        },
+        "variable": variables,
+        "item": items,
+    }

@@ -1,0 +1,249 @@
+"""The documentation endpoints over real HTTP: anonymous, with keys, and refused."""
+
+import re
+
+from openapi_spec_validator import validate
+
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.rest_api_auth.tests.common import RestApiUsersMixin, make_api_key, make_personal_key
+
+from ..models.res_config_settings import DOCS_PUBLIC_PARAM
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@tagged("post_install", "-at_install")
+class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_rest_api_users()
+        cls.admin_key = make_personal_key(cls.admin)
+        cls.user_key = make_api_key(cls.env, cls.user, allow_token_generation=True)[1]
+        cls.specific_key = make_api_key(
+            cls.env,
+            cls.user,
+            scope_mode="specific",
+            access=[
+                {"model": "res.partner", "read": True, "execute": True, "methods": ["name_search"]},
+                {"model": "res.partner.category", "read": True, "create": True, "write": True, "unlink": True},
+                {"model": "ir.config_parameter", "read": True},  # the user may not read it
+            ],
+        )[1]
+
+    def get(self, path, key=None, **headers):
+        if key:
+            headers["api-key"] = key
+        return self.url_open(path, headers=headers)
+
+    def assertProblem(self, response, status):
+        self.assertEqual(response.status_code, status, response.text)
+        self.assertEqual(response.headers["Content-Type"], PROBLEM_JSON)
+        body = response.json()
+        self.assertEqual(body["status"], status)
+        return body
+
+    # ------------------------------------------------------------ anonymous
+
+    def test_anonymous_document_is_generic(self):
+        response = self.get("/api/openapi.json")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/json; charset=utf-8")
+        self.assertEqual(response.headers["Cache-Control"], "no-store")
+        spec = response.json()
+        validate(spec)
+        self.assertIn("/api/{model}/search", spec["paths"])
+        # nothing about this database: no model's path nor schema
+        self.assertEqual([path for path in spec["paths"] if "." in path], [])
+        self.assertEqual([name for name in spec["components"]["schemas"] if "." in name], [])
+        self.assertEqual(spec["servers"], [{"url": self.base_url()}])
+
+    def test_anonymous_postman_collection(self):
+        response = self.get("/api/postman_collection.json")
+        self.assertEqual(response.status_code, 200)
+        collection = response.json()
+        self.assertEqual(
+            collection["info"]["schema"], "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
+        )
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["Records", "Login tokens"])
+
+    def test_hidden_documentation_needs_a_key(self):
+        self.env["ir.config_parameter"].sudo().set_param(DOCS_PUBLIC_PARAM, "False")
+        for path in ("/api/openapi.json", "/api/postman_collection.json"):
+            with self.subTest(path=path):
+                response = self.get(path)
+                body = self.assertProblem(response, 401)
+                self.assertIn("needs an API key", body["detail"])
+                self.assertIn("WWW-Authenticate", response.headers)
+                self.assertEqual(self.get(path, self.admin_key).status_code, 200)
+        # the page itself reveals nothing: it stays available, to authorize with a key
+        self.assertEqual(self.get("/api/docs").status_code, 200)
+
+    def test_per_model_documentation_needs_a_key(self):
+        self.assertProblem(self.get("/api/openapi.json?models=res.partner"), 401)
+
+    def test_settings_store_the_choice_explicitly(self):
+        settings = self.env["res.config.settings"].create({"rest_api_docs_public": False})
+        settings.execute()
+        self.assertEqual(self.env["ir.config_parameter"].sudo().get_param(DOCS_PUBLIC_PARAM), "False")
+        self.assertFalse(self.env["res.config.settings"].create({}).rest_api_docs_public)
+        self.assertEqual(self.get("/api/openapi.json").status_code, 401)
+        self.env["res.config.settings"].create({"rest_api_docs_public": True}).execute()
+        self.assertTrue(self.env["res.config.settings"].create({}).rest_api_docs_public)
+        self.assertEqual(self.get("/api/openapi.json").status_code, 200)
+
+    # ------------------------------------------------------------ with a key
+
+    def test_invalid_key_is_refused(self):
+        for path in ("/api/openapi.json", "/api/postman_collection.json", "/api/openapi.json?models=res.partner"):
+            with self.subTest(path=path):
+                response = self.get(path, "0" * 40)
+                self.assertProblem(response, 401)
+                self.assertIn("WWW-Authenticate", response.headers)
+
+    def test_key_document_lists_its_models(self):
+        response = self.get("/api/openapi.json", self.admin_key)
+        self.assertEqual(response.status_code, 200)
+        spec = response.json()
+        validate(spec)
+        self.assertNotIn("/api/{model}/search", spec["paths"])
+        for path in ("/api/res.partner/search", "/api/res.partner/{id}", "/api/ir.config_parameter/create"):
+            self.assertIn(path, spec["paths"])
+        partner = spec["components"]["schemas"]["res.partner"]["properties"]
+        self.assertEqual(partner["name"]["title"], "Name")
+        self.assertIn("X-API-Key", str(response.headers.get("Vary")))
+
+    def test_models_parameter_narrows(self):
+        spec = self.get("/api/openapi.json?models=res.partner,res.partner.category", self.admin_key).json()
+        validate(spec)
+        # a personal key cannot issue login tokens: no token endpoint
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category"])
+        collection = self.get("/api/postman_collection.json?models=res.partner", self.user_key).json()
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Login tokens"])
+
+    def test_bad_models_parameter(self):
+        body = self.assertProblem(self.get("/api/openapi.json?models=no.such.model", self.admin_key), 404)
+        self.assertIn("no.such.model", body["detail"])
+        self.assertProblem(self.get("/api/openapi.json?models=res.partner,'drop'", self.admin_key), 400)
+        self.assertProblem(self.get("/api/openapi.json?models=,", self.admin_key), 400)
+        too_many = ",".join(f"x.model{number}" for number in range(101))
+        body = self.assertProblem(self.get(f"/api/openapi.json?models={too_many}", self.admin_key), 400)
+        self.assertIn("at most 100 models", body["detail"])
+
+    def test_user_rights_shape_the_document(self):
+        spec = self.get("/api/openapi.json", self.user_key).json()
+        validate(spec)
+        self.assertIn("/api/res.partner/search", spec["paths"])
+        self.assertNotIn("/api/ir.config_parameter/search", spec["paths"])  # administrators only
+        self.assertNotIn("delete", spec["paths"].get("/api/res.currency/{id}", {}))
+        self.assertProblem(self.get("/api/openapi.json?models=ir.config_parameter", self.user_key), 403)
+
+    def test_specific_key_documents_its_scope_only(self):
+        spec = self.get("/api/openapi.json", self.specific_key).json()
+        validate(spec)
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category"])
+        operations = {
+            (path, method) for path, item in spec["paths"].items() for method in item if method != "parameters"
+        }
+        self.assertEqual(
+            operations,
+            {
+                ("/api/res.partner/search", "get"),
+                ("/api/res.partner/record_count", "get"),
+                ("/api/res.partner/schema", "get"),
+                ("/api/res.partner/{id}", "get"),
+                ("/api/res.partner/execute_kw", "post"),
+                # the key may also create, write and delete tags, but its user may only read them
+                ("/api/res.partner.category/search", "get"),
+                ("/api/res.partner.category/record_count", "get"),
+                ("/api/res.partner.category/schema", "get"),
+                ("/api/res.partner.category/{id}", "get"),
+            },
+        )
+        method = spec["paths"]["/api/res.partner/execute_kw"]["post"]["requestBody"]["content"]["application/json"]
+        self.assertEqual(method["schema"]["properties"]["method"]["enum"], ["name_search"])
+        self.assertProblem(self.get("/api/openapi.json?models=res.users", self.specific_key), 403)
+        self.assertProblem(self.get("/api/openapi.json?models=ir.config_parameter", self.specific_key), 403)
+
+    # ------------------------------------------------------------ Swagger UI
+
+    def test_swagger_ui_page_is_self_contained(self):
+        response = self.get("/api/docs")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "text/html; charset=utf-8")
+        policy = response.headers["Content-Security-Policy"]
+        self.assertIn("default-src 'none'", policy)
+        self.assertIn("script-src 'self'", policy)
+        self.assertNotIn("http", re.sub(r'href="/api/openapi.json"', "", response.text).replace("http-equiv", ""))
+        assets = re.findall(r'(?:src|href)="(/rest_api_docs/static/[^"]+)"', response.text)
+        self.assertEqual(len(assets), 5)
+        for asset in assets:
+            with self.subTest(asset=asset):
+                self.assertEqual(self.url_open(asset).status_code, 200)
+        script = self.url_open("/rest_api_docs/static/src/js/docs.js").text
+        self.assertIn("validatorUrl: null", script)
+        self.assertIn("/api/openapi.json", script)
+
+    def test_swagger_ui_license_is_shipped(self):
+        for name in ("LICENSE", "NOTICE", "swagger-ui-bundle.js.LICENSE.txt"):
+            with self.subTest(name=name):
+                self.assertEqual(self.url_open(f"/rest_api_docs/static/lib/swagger-ui/{name}").status_code, 200)
+
+
+@tagged("post_install", "-at_install")
+class TestKeyFormDocs(RestApiUsersMixin, HttpCase):
+    """The "Open API Docs" and "Download Postman Collection" buttons of a key's form."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_rest_api_users()
+        cls.key = make_api_key(
+            cls.env,
+            cls.user,
+            scope_mode="specific",
+            access=[{"model": "res.partner", "read": True}, {"model": "res.country", "read": True}],
+        )[0]
+
+    def test_buttons_open_the_key_documents(self):
+        self.assertEqual(
+            self.key.action_open_api_docs(),
+            {"type": "ir.actions.act_url", "url": f"/api/docs?key_id={self.key.id}", "target": "new"},
+        )
+        action = self.key.action_download_postman_collection()
+        self.assertEqual(action["url"], f"/rest_api_docs/keys/{self.key.id}/postman_collection.json")
+        self.assertEqual(action["target"], "download")
+        arch = self.env["rest.api.key"].get_view(view_type="form")["arch"]
+        self.assertIn('name="action_open_api_docs"', arch)
+        self.assertIn('name="action_download_postman_collection"', arch)
+
+    def test_manager_gets_the_key_scope(self):
+        self.authenticate(self.manager.login, self.manager.login)
+        response = self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json")
+        self.assertEqual(response.status_code, 200)
+        spec = response.json()
+        validate(spec)
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.country", "res.partner"])
+        response = self.url_open(f"/rest_api_docs/keys/{self.key.id}/postman_collection.json")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            response.headers["Content-Disposition"], 'attachment; filename="test key.postman_collection.json"'
+        )
+        collection = response.json()
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["res.country", "res.partner"])
+        self.assertEqual({v["key"]: v["value"] for v in collection["variable"]}["api_key"], "")  # never stored
+
+    def test_owner_may_see_its_key_others_may_not(self):
+        self.authenticate(self.user.login, self.user.login)
+        self.assertEqual(self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json").status_code, 200)
+        self.authenticate(self.other_user.login, self.other_user.login)
+        response = self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json")
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.headers["Content-Type"], PROBLEM_JSON)
+        self.assertEqual(self.url_open("/rest_api_docs/keys/999999/openapi.json").status_code, 404)
+
+    def test_needs_a_web_session(self):
+        response = self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        self.assertIn("/web/login", response.headers["Location"])

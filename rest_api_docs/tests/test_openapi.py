@@ -1,0 +1,353 @@
+"""The OpenAPI builder, on plain data: every document it makes must be valid OpenAPI 3.1."""
+
+import json
+
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+from odoo.tests import BaseCase
+
+from ..openapi import OPERATIONS, ModelDoc, build_openapi, field_schemas
+
+SERVER = "http://127.0.0.1:8069"
+VERSION = "18.0.1.0.0"
+
+# fields_get()-shaped descriptions, one field of each Odoo type
+PARTNER_FIELDS = {
+    "id": {"type": "integer", "string": "ID", "readonly": True, "required": False},
+    "name": {"type": "char", "string": "Name", "required": True, "readonly": False, "size": 64},
+    "comment": {"type": "html", "string": "Notes", "help": "Internal notes."},
+    "description": {"type": "text", "string": "Description"},
+    "color": {"type": "integer", "string": "Color"},
+    "credit_limit": {"type": "float", "string": "Credit Limit"},
+    "balance": {"type": "monetary", "string": "Balance", "currency_field": "currency_id", "readonly": True},
+    "active": {"type": "boolean", "string": "Active"},
+    "birthday": {"type": "date", "string": "Birthday"},
+    "write_date": {"type": "datetime", "string": "Last Updated on", "readonly": True},
+    "type": {"type": "selection", "string": "Type", "selection": [["contact", "Contact"], ["invoice", "Invoice"]]},
+    "lang": {"type": "selection", "string": "Language", "selection": []},
+    "priority": {"type": "selection", "string": "Priority", "selection": [[1, "Low"], [2, "High"]]},
+    "parent_id": {"type": "many2one", "string": "Parent", "relation": "res.partner"},
+    "child_ids": {"type": "one2many", "string": "Contacts", "relation": "res.partner"},
+    "category_id": {"type": "many2many", "string": "Tags", "relation": "res.partner.category"},
+    "image_1920": {"type": "binary", "string": "Image"},
+    "ref_record": {"type": "reference", "string": "Reference", "selection": [["res.users", "User"]]},
+    "res_id": {"type": "many2one_reference", "string": "Resource", "model_field": "res_model"},
+    "metadata": {"type": "json", "string": "Metadata"},
+    "properties": {"type": "properties", "string": "Properties"},
+    "properties_definition": {"type": "properties_definition", "string": "Definition"},
+    "display_name": {"type": "char", "string": "Display Name", "readonly": True},
+    "country_code": {"type": "char", "string": "Country Code", "required": True, "readonly": False},
+}
+
+
+def partner_doc(operations=OPERATIONS, **kwargs):
+    kwargs.setdefault("defaulted", frozenset({"country_code"}))
+    return ModelDoc("res.partner", "Contact", PARTNER_FIELDS, frozenset(operations), **kwargs)
+
+
+def operations_of(spec):
+    return {
+        (path, method): operation
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in ("get", "put", "post", "delete", "patch")
+    }
+
+
+class TestAnonymousDocument(BaseCase):
+    def setUp(self):
+        super().setUp()
+        self.spec = build_openapi(SERVER, None, version=VERSION)
+
+    def test_valid_openapi_31(self):
+        validate(self.spec)
+        self.assertEqual(self.spec["openapi"], "3.1.0")
+        self.assertEqual(self.spec["servers"], [{"url": SERVER}])
+        self.assertEqual(self.spec["info"]["version"], VERSION)
+
+    def test_generic_paths_only(self):
+        self.assertEqual(
+            sorted(self.spec["paths"]),
+            [
+                "/api/generate_token",
+                "/api/{model}/create",
+                "/api/{model}/execute_kw",
+                "/api/{model}/record_count",
+                "/api/{model}/schema",
+                "/api/{model}/search",
+                "/api/{model}/{id}",
+            ],
+        )
+        self.assertEqual(set(self.spec["paths"]["/api/{model}/{id}"]), {"get", "put", "patch", "delete"})
+        # nothing of a database: no per-model schema
+        self.assertFalse([name for name in self.spec["components"]["schemas"] if "." in name])
+
+    def test_security_schemes(self):
+        schemes = self.spec["components"]["securitySchemes"]
+        self.assertEqual(schemes["ApiKey"], {**schemes["ApiKey"], "type": "apiKey", "in": "header", "name": "api-key"})
+        self.assertEqual(schemes["LoginToken"]["name"], "Login-Token")
+        self.assertEqual((schemes["Bearer"]["type"], schemes["Bearer"]["scheme"]), ("http", "bearer"))
+        self.assertIn({"ApiKey": [], "LoginToken": []}, self.spec["security"])
+        token = self.spec["paths"]["/api/generate_token"]["post"]
+        self.assertNotIn("LoginToken", json.dumps(token["security"]))
+
+    def test_every_operation_documents_success_and_problems(self):
+        responses = self.spec["components"]["responses"]
+        for (path, method), operation in operations_of(self.spec).items():
+            with self.subTest(path=path, method=method):
+                codes = set(operation["responses"])
+                self.assertTrue({"400", "401", "403", "404", "409", "422", "429"} <= codes)
+                self.assertEqual("415" in codes, "requestBody" in operation)
+                self.assertEqual(len([code for code in codes if code.startswith("2")]), 1)
+                self.assertTrue(operation["operationId"])
+        self.assertEqual(
+            set(responses["TooManyRequests"]["headers"]),
+            {"Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-ID"},
+        )
+        self.assertIn("WWW-Authenticate", responses["Unauthorized"]["headers"])
+        for response in responses.values():
+            self.assertEqual(list(response["content"]), ["application/problem+json"])
+
+    def test_success_shapes(self):
+        paths = self.spec["paths"]
+        create = paths["/api/{model}/create"]["post"]["responses"]["201"]
+        self.assertIn("Location", create["headers"])
+        self.assertIn("Link", paths["/api/{model}/search"]["get"]["responses"]["200"]["headers"])
+        count = self.spec["components"]["schemas"]["RecordCount"]
+        self.assertEqual(count["required"], ["model", "domain", "record_count"])
+        operation_ids = [operation["operationId"] for operation in operations_of(self.spec).values()]
+        self.assertEqual(len(operation_ids), len(set(operation_ids)))
+
+
+class TestKeyDocument(BaseCase):
+    def test_valid_with_every_field_type(self):
+        spec = build_openapi(SERVER, [partner_doc()], version=VERSION)
+        validate(spec)
+        self.assertEqual(spec["tags"][0], {"name": "res.partner", "description": "Contact"})
+        self.assertIn("/api/res.partner/search", spec["paths"])
+        self.assertNotIn("/api/{model}/search", spec["paths"])
+
+    def test_only_the_allowed_operations(self):
+        spec = build_openapi(SERVER, [partner_doc({"read", "unlink"})], version=VERSION)
+        validate(spec)
+        documented = {(path, method) for path, method in operations_of(spec) if path.startswith("/api/res.partner")}
+        self.assertEqual(
+            documented,
+            {
+                ("/api/res.partner/search", "get"),
+                ("/api/res.partner/record_count", "get"),
+                ("/api/res.partner/schema", "get"),
+                ("/api/res.partner/{id}", "get"),
+                ("/api/res.partner/{id}", "delete"),
+            },
+        )
+
+    def test_write_only_model(self):
+        spec = build_openapi(SERVER, [partner_doc({"write"})], version=VERSION)
+        validate(spec)
+        self.assertEqual(set(spec["paths"]["/api/res.partner/{id}"]), {"put", "patch"})
+
+    def test_model_without_operations_is_left_out(self):
+        spec = build_openapi(SERVER, [partner_doc(set())], version=VERSION)
+        self.assertFalse([path for path in spec["paths"] if "res.partner" in path])
+
+    def test_execute_method_allow_list(self):
+        spec = build_openapi(
+            SERVER, [partner_doc({"execute"}, methods=("name_search", "search_count"))], version=VERSION
+        )
+        validate(spec)
+        body = spec["paths"]["/api/res.partner/execute_kw"]["post"]["requestBody"]["content"]["application/json"]
+        self.assertEqual(body["schema"]["properties"]["method"]["enum"], ["name_search", "search_count"])
+        self.assertEqual(body["example"]["method"], "name_search")
+
+    def test_compact_document_lists_the_models_of_each_operation(self):
+        docs = [
+            ModelDoc("res.partner", "Contact", {}, frozenset({"read", "write", "execute"})),
+            ModelDoc("res.country", "Country", {}, frozenset({"read"})),
+            ModelDoc("res.partner.category", "Tags", {}, frozenset({"read", "create", "unlink"})),
+        ]
+        spec = build_openapi(SERVER, docs, version=VERSION, compact=True)
+        validate(spec)
+        self.assertIn("This API key may use 3 models", spec["info"]["description"])
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["Records", "Login tokens"])
+        self.assertFalse([name for name in spec["components"]["schemas"] if "." in name])
+
+        def models_of(path, method):
+            parameter = spec["paths"][path][method]["parameters"][0]
+            self.assertEqual((parameter["name"], parameter["in"]), ("model", "path"))
+            return parameter["schema"]["enum"]
+
+        self.assertEqual(
+            models_of("/api/{model}/search", "get"), ["res.country", "res.partner", "res.partner.category"]
+        )
+        self.assertEqual(models_of("/api/{model}/create", "post"), ["res.partner.category"])
+        self.assertEqual(models_of("/api/{model}/{id}", "patch"), ["res.partner"])
+        self.assertEqual(models_of("/api/{model}/{id}", "delete"), ["res.partner.category"])
+        self.assertEqual(models_of("/api/{model}/execute_kw", "post"), ["res.partner"])
+        self.assertEqual(
+            spec["paths"]["/api/{model}/create"]["post"]["parameters"][0]["example"], "res.partner.category"
+        )
+
+    def test_compact_document_leaves_out_operations_no_model_allows(self):
+        docs = [ModelDoc("res.country", "Country", {}, frozenset({"read"}))]
+        spec = build_openapi(SERVER, docs, version=VERSION, compact=True, token_generation=False)
+        validate(spec)
+        self.assertEqual(
+            sorted(spec["paths"]),
+            ["/api/{model}/record_count", "/api/{model}/schema", "/api/{model}/search", "/api/{model}/{id}"],
+        )
+        self.assertEqual(set(spec["paths"]["/api/{model}/{id}"]), {"get"})
+
+    def test_models_sorted_and_schemas_named_by_model(self):
+        other = ModelDoc("account.move", "Journal Entry", {"id": {"type": "integer"}}, frozenset({"read"}))
+        spec = build_openapi(SERVER, [partner_doc(), other], version=VERSION)
+        validate(spec)
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["account.move", "res.partner", "Login tokens"])
+        self.assertTrue(
+            {"res.partner", "res.partner-values", "res.partner-create", "account.move"}
+            <= set(spec["components"]["schemas"])
+        )
+
+
+class TestFieldSchemas(BaseCase):
+    def setUp(self):
+        super().setUp()
+        spec = build_openapi(SERVER, [partner_doc()], version=VERSION)
+        schemas = spec["components"]["schemas"]
+        self.record = schemas["res.partner"]
+        self.values = schemas["res.partner-values"]
+        self.create = schemas["res.partner-create"]
+        self.validator = Draft202012Validator(self.record, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+    def assertValid(self, record):
+        errors = [error.message for error in self.validator.iter_errors(record)]
+        self.assertEqual(errors, [], record)
+
+    def assertInvalid(self, record):
+        self.assertFalse(self.validator.is_valid(record), record)
+
+    def test_a_read_record_validates(self):
+        self.assertValid(
+            {
+                "id": 7,
+                "name": "Azure Interior",
+                "comment": "<p>VIP</p>",
+                "description": False,
+                "color": 0,
+                "credit_limit": 0.0,
+                "balance": 12.5,
+                "active": True,
+                "birthday": "1990-05-17",
+                "write_date": "2026-01-31 13:45:07",
+                "type": "contact",
+                "lang": False,
+                "priority": 2,
+                "parent_id": [3, "Deco Addict"],
+                "child_ids": [8, 9],
+                "category_id": [],
+                "image_1920": "iVBORw0KGgo=",
+                "ref_record": "res.users,2",
+                "res_id": 0,
+                "metadata": {"any": ["json", 1]},
+                "properties": [{"name": "a1", "type": "char", "string": "A", "value": "x"}],
+                "properties_definition": False,
+                "display_name": "Azure Interior",
+            }
+        )
+
+    def test_empty_values_are_false(self):
+        self.assertValid(
+            {
+                name: False
+                for name in PARTNER_FIELDS
+                if PARTNER_FIELDS[name]["type"] not in ("integer", "float", "monetary", "boolean", "json")
+                and PARTNER_FIELDS[name]["type"] not in ("one2many", "many2many", "many2one_reference")
+            }
+        )
+        self.assertValid({"parent_id": [3, False]})  # a related record without a name
+
+    def test_wrong_shapes_are_refused(self):
+        for record in (
+            {"name": True},
+            {"name": None},
+            {"parent_id": 3},
+            {"parent_id": [3]},
+            {"child_ids": [[8, "x"]]},
+            {"type": "unknown"},
+            {"birthday": "17/05/1990"},
+            {"color": "1"},
+            {"credit_limit": False},
+            {"write_date": "yesterday"},
+            {"ref_record": "nonsense"},
+        ):
+            with self.subTest(record=record):
+                self.assertInvalid(record)
+
+    def test_readonly_reflected(self):
+        self.assertTrue(self.record["properties"]["id"]["readOnly"])
+        self.assertTrue(self.record["properties"]["write_date"]["readOnly"])
+        self.assertNotIn("readOnly", self.record["properties"]["name"])
+        self.assertFalse({"id", "write_date", "display_name", "balance"} & set(self.values["properties"]))
+        self.assertIn("name", self.values["properties"])
+        self.assertFalse(self.values["additionalProperties"])
+
+    def test_required_without_default_on_create_only(self):
+        self.assertEqual(self.create["required"], ["name"])  # country_code has a default
+        self.assertEqual(self.create["allOf"], [{"$ref": "#/components/schemas/res.partner-values"}])
+        self.assertNotIn("required", self.values)
+        self.assertEqual(self.values["properties"]["name"]["anyOf"][0]["maxLength"], 64)
+
+    def test_selection_values(self):
+        self.assertEqual(
+            self.record["properties"]["type"]["anyOf"][0], {"enum": ["contact", "invoice"], "type": "string"}
+        )
+        self.assertEqual(self.record["properties"]["priority"]["anyOf"][0], {"enum": [1, 2]})
+        self.assertEqual(self.record["properties"]["lang"]["anyOf"][0], {"type": "string"})
+
+    def test_write_shapes(self):
+        write = Draft202012Validator(self.values)
+        for values in (
+            {"parent_id": 3, "category_id": [1, 2]},
+            {"parent_id": False, "category_id": [[6, 0, [1, 2]]], "child_ids": [[0, 0, {"name": "Child"}]]},
+            {"birthday": "1990-05-17", "image_1920": False, "properties": {"a1": "x"}},
+        ):
+            with self.subTest(values=values):
+                self.assertEqual([error.message for error in write.iter_errors(values)], [])
+        self.assertFalse(write.is_valid({"parent_id": [3, "Deco Addict"]}))
+        self.assertFalse(write.is_valid({"parent_id": 2**31}))  # no such id in PostgreSQL
+        self.assertFalse(write.is_valid({"category_id": [1, [4, 2]]}))  # ids and commands mixed
+        self.assertFalse(write.is_valid({"unknown_field": 1}))
+        self.assertFalse(write.is_valid({"write_date": "2026-01-31 13:45:07"}))  # readonly
+
+    def test_datetimes(self):
+        read, write = field_schemas("date_deadline", {"type": "datetime"})
+        for value, readable, writable in (
+            ("2026-01-31 13:45:07", True, True),
+            ("2026-01-31", False, True),
+            ("2026-01-31T13:45:07", True, False),
+            ("2026-01-31T13:45:07.123456Z", True, False),
+            ("31/01/2026", False, False),
+            (False, True, True),
+        ):
+            with self.subTest(value=value):
+                self.assertEqual(Draft202012Validator(read).is_valid(value), readable)
+                self.assertEqual(Draft202012Validator(write).is_valid(value), writable)
+
+    def test_update_needs_a_field(self):
+        spec = build_openapi(SERVER, [partner_doc()], version=VERSION)
+        body = spec["paths"]["/api/res.partner/{id}"]["patch"]["requestBody"]["content"]["application/json"]
+        validator = Draft202012Validator({**body["schema"], "components": spec["components"]})
+        self.assertFalse(validator.is_valid({}))
+        self.assertTrue(validator.is_valid({"name": "New name"}))
+
+    def test_descriptions(self):
+        read, _write = field_schemas("parent_id", PARTNER_FIELDS["parent_id"])
+        self.assertEqual(read["title"], "Parent")
+        self.assertIn("`res.partner`", read["description"])
+        read, _write = field_schemas("comment", PARTNER_FIELDS["comment"])
+        self.assertEqual(read["description"], "Internal notes.")
+        read, _write = field_schemas("metadata", PARTNER_FIELDS["metadata"])
+        self.assertEqual(read, {"title": "Metadata"})
+        read, write = field_schemas("x_custom", {"type": "some_new_type"})
+        self.assertEqual((read, write), ({}, {}))

@@ -1,0 +1,158 @@
+"""The Postman collection builder, on documents made by the OpenAPI builder."""
+
+import json
+
+from jsonschema import Draft202012Validator
+
+from odoo.tests import BaseCase
+
+from ..openapi import ModelDoc, build_openapi
+from ..postman import SCHEMA_URL, build_postman, example_value
+from .test_openapi import SERVER, VERSION, partner_doc
+
+
+def requests_of(folder):
+    return {item["request"]["method"] + " " + "/".join(item["request"]["url"]["path"]): item for item in folder["item"]}
+
+
+def script(item, listen):
+    return "\n".join(
+        line for event in item.get("event", []) if event["listen"] == listen for line in event["script"]["exec"]
+    )
+
+
+class TestPostmanCollection(BaseCase):
+    def setUp(self):
+        super().setUp()
+        category = ModelDoc(
+            "res.partner.category",
+            "Partner Tags",
+            {"id": {"type": "integer", "readonly": True}, "name": {"type": "char", "required": True}},
+            frozenset({"read", "create"}),
+        )
+        self.spec = build_openapi(SERVER, [partner_doc(), category], version=VERSION)
+        self.collection = build_postman(self.spec, name="Odoo REST API (test)")
+        self.folders = {folder["name"]: folder for folder in self.collection["item"]}
+
+    def test_v21_collection_header_and_variables(self):
+        info = self.collection["info"]
+        self.assertEqual(info["schema"], SCHEMA_URL)
+        self.assertEqual(info["name"], "Odoo REST API (test)")
+        variables = {variable["key"]: variable["value"] for variable in self.collection["variable"]}
+        self.assertEqual(variables["base_url"], SERVER)
+        self.assertEqual((variables["api_key"], variables["login_token"]), ("", ""))
+        self.assertIn("res_partner_created_id", variables)
+        auth = {entry["key"]: entry["value"] for entry in self.collection["auth"]["apikey"]}
+        self.assertEqual(auth, {"key": "api-key", "value": "{{api_key}}", "in": "header"})
+        json.dumps(self.collection)  # plain JSON
+
+    def test_a_folder_per_model_walking_a_record_life(self):
+        self.assertEqual(list(self.folders), ["res.partner", "res.partner.category", "Login tokens"])
+        names = [
+            item["request"]["method"] + " " + item["request"]["url"]["raw"]
+            for item in self.folders["res.partner"]["item"]
+        ]
+        self.assertEqual(
+            names,
+            [
+                "POST {{base_url}}/api/res.partner/create",
+                "GET {{base_url}}/api/res.partner/search?limit=10",
+                "GET {{base_url}}/api/res.partner/record_count",
+                "GET {{base_url}}/api/res.partner/schema",
+                "GET {{base_url}}/api/res.partner/:id",
+                "PUT {{base_url}}/api/res.partner/:id",
+                "PATCH {{base_url}}/api/res.partner/:id",
+                "POST {{base_url}}/api/res.partner/execute_kw",
+                "DELETE {{base_url}}/api/res.partner/:id",
+            ],
+        )
+        self.assertEqual(len(self.folders["res.partner.category"]["item"]), 5)  # read + create
+
+    def test_every_request_tests_its_success_status(self):
+        for folder in self.collection["item"]:
+            for item in folder["item"]:
+                with self.subTest(request=item["name"]):
+                    expected = "201" if item["request"]["url"]["path"][-1] == "create" else "200"
+                    self.assertIn(f"pm.response.to.have.status({expected})", script(item, "test"))
+
+    def test_changes_only_target_the_created_record(self):
+        requests = requests_of(self.folders["res.partner"])
+        for key in ("PUT api/res.partner/:id", "PATCH api/res.partner/:id", "DELETE api/res.partner/:id"):
+            with self.subTest(request=key):
+                self.assertEqual(
+                    requests[key]["request"]["url"]["variable"], [{"key": "id", "value": "{{res_partner_created_id}}"}]
+                )
+                self.assertIn("pm.execution.skipRequest()", script(requests[key], "prerequest"))
+        read = requests["GET api/res.partner/:id"]
+        self.assertEqual(read["request"]["url"]["variable"], [{"key": "id", "value": "{{res_partner_id}}"}])
+        self.assertIn(
+            'pm.collectionVariables.set("res_partner_created_id"',
+            script(requests["POST api/res.partner/create"], "test"),
+        )
+        self.assertIn(
+            'pm.collectionVariables.set("res_partner_id"', script(requests["GET api/res.partner/search"], "test")
+        )
+
+    def test_example_bodies_match_the_schemas(self):
+        requests = requests_of(self.folders["res.partner"])
+        schemas = self.spec["components"]["schemas"]
+        create = json.loads(requests["POST api/res.partner/create"]["request"]["body"]["raw"])
+        self.assertEqual(create, {"name": "Example"})
+        validator = Draft202012Validator({**schemas["res.partner-create"], "components": self.spec["components"]})
+        self.assertTrue(validator.is_valid(create))
+        update = json.loads(requests["PUT api/res.partner/:id"]["request"]["body"]["raw"])
+        self.assertEqual(update, {"name": "Example"})
+        execute = json.loads(requests["POST api/res.partner/execute_kw"]["request"]["body"]["raw"])
+        self.assertEqual(execute["method"], "search_read")
+        headers = {
+            header["key"]: header["value"] for header in requests["POST api/res.partner/create"]["request"]["header"]
+        }
+        self.assertEqual(headers["Content-Type"], "application/json")
+        self.assertEqual(headers["Login-Token"], "{{login_token}}")
+
+    def test_query_parameters_are_offered_but_off(self):
+        search = requests_of(self.folders["res.partner"])["GET api/res.partner/search"]
+        query = {item["key"]: item for item in search["request"]["url"]["query"]}
+        self.assertEqual(set(query), {"domain", "fields", "limit", "offset", "order"})
+        self.assertEqual([key for key, item in query.items() if not item["disabled"]], ["limit"])
+
+    def test_anonymous_document(self):
+        collection = build_postman(build_openapi(SERVER, None, version=VERSION))
+        variables = {variable["key"]: variable["value"] for variable in collection["variable"]}
+        self.assertEqual(variables["model"], "res.partner")
+        records = collection["item"][0]
+        self.assertEqual(records["name"], "Records")
+        create = records["item"][0]["request"]
+        self.assertEqual(create["url"]["variable"], [{"key": "model", "value": "{{model}}"}])
+        self.assertEqual(json.loads(create["body"]["raw"]), {"name": "New record"})
+
+
+class TestExampleValues(BaseCase):
+    def test_examples_by_schema(self):
+        spec = {
+            "components": {
+                "schemas": {
+                    "Thing": {
+                        "type": "object",
+                        "required": ["a"],
+                        "properties": {"a": {"type": "integer", "minimum": 3}},
+                    }
+                }
+            }
+        }
+        for schema, expected in (
+            ({"type": "string"}, "Example"),
+            ({"type": "string", "format": "date"}, "2026-01-31"),
+            ({"type": ["null", "number"]}, 1.0),
+            ({"type": "boolean"}, True),
+            ({"anyOf": [{"enum": ["b", "c"]}, {"const": False}]}, "b"),
+            ({"const": False}, False),
+            ({"type": "array", "items": {"type": "integer"}}, []),
+            ({"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}]}, [1, "Example"]),
+            ({"$ref": "#/components/schemas/Thing"}, {"a": 3}),
+            ({"allOf": [{"$ref": "#/components/schemas/Thing"}], "required": []}, {"a": 3}),
+            ({"examples": [{"x": 1}], "type": "object"}, {"x": 1}),
+            ({}, None),
+        ):
+            with self.subTest(schema=schema):
+                self.assertEqual(example_value(schema, spec), expected)
