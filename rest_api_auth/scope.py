@@ -6,8 +6,10 @@ OPERATIONS = ("read", "create", "write", "unlink", "execute")
 
 # Credentials are never managed through the REST API, whatever a key's scope: a leaked
 # key must not be able to mint, widen or revive keys and tokens (provisioning stays on
-# XML-RPC/JSON-RPC and the web client). Model names starting with one of these.
-DENIED_MODEL_PREFIXES = ("rest.api.", "res.users.apikeys", "auth_totp.device")
+# XML-RPC/JSON-RPC and the web client). Model names starting with one of these: the
+# REST API's keys, access lines, tokens, their dialogs and the throttle store; Odoo's
+# own API keys and their dialogs; the trusted browsers of two-factor authentication.
+DENIED_MODEL_PREFIXES = ("rest.api.key", "rest.api.token", "rest.api.throttle", "res.users.apikeys", "auth_totp.device")
 
 
 def model_denied(model):

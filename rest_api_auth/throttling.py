@@ -23,6 +23,10 @@ Why PostgreSQL, and why not the request's cursor:
   short timeouts, and after a failure the process leaves the store alone for
   :data:`STORE_RETRY_AFTER` seconds (a circuit breaker), failing open or
   closed as the settings say.
+* Connections: besides Odoo's own pool, each process keeps up to
+  ``StorePool.MAX_IDLE`` idle connections to the store (a prefork worker: one,
+  plus one now and then for the usage counter; a threaded server: about one per
+  busy thread). Count them in PostgreSQL's ``max_connections``.
 
 The algorithm is GCRA (the "virtual scheduling" form of a token bucket): one
 number per bucket, the theoretical arrival time ``tat``. A policy of ``limit``
