@@ -537,7 +537,8 @@ class UsageCounter:
     """
 
     def __init__(self):
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # guards pending
+        self.flush_lock = threading.Lock()  # one flush at a time: a reader's flush waits for the thread's
         self.pending = {}  # dbname -> {api_key_id: [requests, last_used (epoch seconds)]}
         self.wake = threading.Event()
         self.thread = None
@@ -557,16 +558,17 @@ class UsageCounter:
                 self.thread.start()
 
     def flush(self, dbname):
-        """Add this process's counts of ``dbname`` to the store now."""
-        with self.lock:
-            counts = self.pending.pop(dbname, None)
-        if not counts:
-            return
-        try:
-            ThrottleStore(dbname).add_usage(counts)
-        except StoreUnavailable as error:
-            self._keep(dbname, counts)
-            _warn_store_unavailable(dbname, "storing key usage", error, "kept for the next try")
+        """Add this process's counts of ``dbname`` to the store now (when this returns, they are stored)."""
+        with self.flush_lock:
+            with self.lock:
+                counts = self.pending.pop(dbname, None)
+            if not counts:
+                return
+            try:
+                ThrottleStore(dbname).add_usage(counts)
+            except StoreUnavailable as error:
+                self._keep(dbname, counts)
+                _warn_store_unavailable(dbname, "storing key usage", error, "kept for the next try")
 
     def flush_all(self):
         for dbname in list(self.pending):
