@@ -3,8 +3,12 @@
 * The RateLimit headers and the 429 problem, with a key whose requests land on
   either of two prefork workers.
 * Failed authentications limited per client address, behind a proxy
-  (``--proxy-mode``: the address comes from ``X-Forwarded-For``), before any key
-  is verified.
+  (``--proxy-mode``: the address comes from ``X-Forwarded-For``, and Odoo reads
+  it only when the proxy also sends ``X-Forwarded-Host``), before a key hash is
+  checked; a key the server has already verified is never refused for others'
+  failures from the same address (NAT, proxies).
+* A request Odoo runs again after a real serialization failure is charged once
+  and counted once.
 * The load test, bounded: two Odoo servers (one with ``--workers 2``) on one
   database, Locust against both; throttling must stay exact, with its headers,
   and nothing may answer 5xx.
@@ -14,11 +18,12 @@ import json
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from loadtests.run import run_load_test, tools_venv
-from tools.odoo_env import OdooRpc, OdooServer
+from loadtests.run import USAGE_FLUSH_INTERVAL, run_load_test, tools_venv
+from tools.odoo_env import OdooRpc, OdooServer, pg_connect
 
 LOAD_DURATION = 30  # seconds of load; the load test stays well under a minute and a half
 
@@ -82,15 +87,17 @@ def test_ratelimit_headers_then_a_429_problem_with_retry_after(prefork_server, r
     assert third_headers["RateLimit"].startswith('"default";r=0;t=')
 
 
-def test_failed_authentication_is_limited_per_client_address_before_any_key_check(
+def test_failed_authentication_is_limited_per_client_address_before_any_hash_check(
     proxied_server, rpc, strict_failed_auth_limit
 ):
-    key = new_key(rpc, "live failed-auth limit", rate_limit=0)
+    known = new_key(rpc, "live failed-auth limit, known key", rate_limit=0)
     path = "/api/res.partner/record_count"
 
     def from_address(address, api_key):
         headers = {"api-key": api_key, "X-Forwarded-For": address, "X-Forwarded-Host": "api.example.com"}
         return get(proxied_server.base_url, path, headers)
+
+    assert from_address("198.51.100.20", known)[0] == 200  # the server has verified this key once
 
     wrong = "0" * 40
     assert [from_address("198.51.100.7", wrong)[0] for _ in range(3)] == [401, 401, 401]
@@ -98,20 +105,111 @@ def test_failed_authentication_is_limited_per_client_address_before_any_key_chec
     assert status == 429
     assert 8 <= int(headers["Retry-After"]) <= 10  # 30 s / 3 failures, less the time the requests took
     assert "failed authentication" in problem["detail"]
-    # refused before the key is even looked at: a valid key from that address waits too
-    status, headers, _problem = from_address("198.51.100.7", key)
+    # a key the server has not verified yet would need a hash check: it waits like the failed attempts
+    new = new_key(rpc, "live failed-auth limit, new key", rate_limit=0)
+    status, headers, _problem = from_address("198.51.100.7", new)
     assert status == 429
     retry_after = int(headers["Retry-After"])
-    assert from_address("198.51.100.8", key)[0] == 200
-    assert get(proxied_server.base_url, path, {"api-key": key})[0] == 200  # the proxy's own address is not blocked
+    # the verified key needs no hash: the other clients behind that address (NAT, proxy) go on
+    assert [from_address("198.51.100.7", known)[0] for _ in range(3)] == [200, 200, 200]
+    assert get(proxied_server.base_url, path, {"api-key": known})[0] == 200  # the proxy's own address
 
     # one IPv6 subscriber (/64) is one client
     assert [from_address(f"2001:db8:7:7::{n}", wrong)[0] for n in range(1, 4)] == [401, 401, 401]
-    assert from_address("2001:db8:7:7::99", key)[0] == 429
-    assert from_address("2001:db8:7:8::1", key)[0] == 200
+    another = new_key(rpc, "live failed-auth limit, IPv6", rate_limit=0)
+    assert from_address("2001:db8:7:7::99", another)[0] == 429
+    assert from_address("2001:db8:7:8::1", another)[0] == 200
 
     time.sleep(retry_after + 0.5)  # then the address may try again
-    assert from_address("198.51.100.7", key)[0] == 200
+    assert from_address("198.51.100.7", new)[0] == 200
+
+
+@pytest.fixture(scope="module")
+def retry_logging_server(live_workspace, live_database):
+    """A threaded Odoo server that logs its serialization retries (odoo.service.model at INFO)."""
+    arguments = ["--workers=0", "--max-cron-threads=0", "--log-handler=odoo.service.model:INFO"]
+    with OdooServer(live_workspace, live_database, extra_args=arguments) as server:
+        yield server
+
+
+def send(base_url, method, path, headers, body=None):
+    """``(status, headers, body)`` of a request with a JSON body."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        base_url + path, data, {"Content-Type": "application/json", **headers}, method=method
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, json.load(error)
+
+
+def test_a_request_odoo_runs_again_is_charged_and_counted_once(retry_logging_server, rpc, live_database):
+    """A real serialization failure: another transaction updates the record while the request waits
+    for its row lock; Odoo rolls the request back and runs it again (odoo.service.model.retrying)."""
+    server = retry_logging_server
+    created = rpc.execute(
+        "rest.api.key",
+        "generate_api_key",
+        {"name": "live retry", "rate_limit": 10, "rate_period": 60, "rate_burst": 10},
+    )
+    headers = {"api-key": created["key"]}
+    partner_id = rpc.execute("res.partner", "create", {"name": "Retried"})
+    path = f"/api/res.partner/{partner_id}"
+
+    blocker = pg_connect(live_database)
+    blocker.autocommit = False
+    try:
+        with blocker.cursor() as cr:  # an open transaction holds the partner's row
+            cr.execute("UPDATE res_partner SET comment = 'concurrent' WHERE id = %s", [partner_id])
+            with ThreadPoolExecutor(1) as pool:
+                answer = pool.submit(send, server.base_url, "PUT", path, headers, {"name": "Retried once"})
+                watcher = pg_connect(live_database)
+                try:
+                    assert wait_for_lock_waiter(watcher, live_database), "the request never waited for the row"
+                finally:
+                    watcher.close()
+                blocker.commit()  # the request's update now conflicts with a newer committed version
+                status, response_headers, body = answer.result(timeout=60)
+    finally:
+        blocker.close()
+
+    assert (status, body) == (200, {"message": "Record updated successfully."})
+    assert "SERIALIZATION_FAILURE" in server.log_file.read_text(), "Odoo did not run the request again"
+    assert response_headers["RateLimit"].startswith('"default";r=9;'), "the first attempt's admission"
+    status, response_headers, _body = send(server.base_url, "GET", path, headers)
+    assert status == 200
+    assert response_headers["RateLimit"].startswith('"default";r=8;'), "two requests, two slots"
+    assert rpc.execute("res.partner", "read", [partner_id], ["name", "comment"])[0]["name"] == "Retried once"
+    time.sleep(USAGE_FLUSH_INTERVAL + 1)
+    assert stored_request_count(live_database, created["id"]) == 2
+
+
+def wait_for_lock_waiter(connection, database, timeout=20):
+    """Whether some session of ``database`` waits for a lock within ``timeout`` seconds."""
+    connection.autocommit = True
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cr:
+        while time.monotonic() < deadline:
+            cr.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [database]
+            )
+            if cr.fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False
+
+
+def stored_request_count(database, api_key_id):
+    connection = pg_connect(database)
+    try:
+        with connection.cursor() as cr:
+            cr.execute("SELECT request_count FROM rest_api_key_usage WHERE api_key_id = %s", [api_key_id])
+            row = cr.fetchone()
+            return row[0] if row else 0
+    finally:
+        connection.close()
 
 
 def test_throttling_is_exact_across_two_servers_under_load(live_workspace, live_database):

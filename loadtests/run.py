@@ -11,9 +11,10 @@ provisioning API over JSON-RPC (admin/admin), runs the Locust scenarios of
 then checks, for every throttled key, that the admitted requests (HTTP 200)
 stay within ``burst + rate * T`` and reach at least 90 % of it (T: from the
 sending of the key's first admitted request to the response to its last one:
-every admission happened in between), that no request got a 5xx,
-and that every 429 carried ``Retry-After`` and the RateLimit headers. Prints
-RPS and p50/p95/p99; exits non-zero when a check fails.
+every admission happened in between), that the servers' usage count of each
+key equals its admitted requests, that no request got a 5xx, and that every
+429 carried ``Retry-After`` and the RateLimit headers. Prints RPS and
+p50/p95/p99; exits non-zero when a check fails.
 
 Locust comes from the tools virtualenv: ``$TOOLS_VENV`` (default ``.venv-tools``
 in the repository, ``make tools-venv`` creates it).
@@ -24,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,8 @@ LOCUSTFILE = REPO_ROOT / "loadtests" / "locustfile.py"
 MODEL = "res.partner"
 USERS_PER_KEY = 3  # throttled users per key, each sending up to 10 requests/s
 LOWER_SHARE = 0.9
+# rest_api_auth.throttling.USAGE_FLUSH_INTERVAL: how often each server process stores its usage counts
+USAGE_FLUSH_INTERVAL = 5
 # No cron, and no websocket process: the load test needs neither, and both would compete for the CPU.
 SERVER_ARGS = ("--max-cron-threads=0", "--gevent-port=0")  # admitted requests must reach this share of burst + rate * T
 
@@ -164,6 +168,10 @@ def check(results, throttled, usage):
             failures.append(f"{key.name}: {admitted} admitted < {LOWER_SHARE:.0%} of {ceiling:.1f}")
         if not refused:
             failures.append(f"{key.name}: never throttled; the load did not exceed the rate")
+        if usage.get(key_id, 0) != admitted:
+            failures.append(
+                f"{key.name}: the servers counted {usage.get(key_id, 0)} requests, {admitted} were admitted"
+            )
     problems = results["problems"]
     if problems["server_errors"]:
         failures.append(f"{problems['server_errors']} responses with a 5xx status")
@@ -200,11 +208,12 @@ def run_load_test(workspace, database, duration, crud_users, venv_bin):
         }
         users = crud_users + USERS_PER_KEY * len(throttled)  # the locustfile's fixed count of throttled users
         results = run_locust(venv_bin, config, duration, users, out_dir)
+        time.sleep(USAGE_FLUSH_INTERVAL + 1)  # every server process has stored its usage counts
+        usage = server_usage(database, [key_id for _key, key_id, _secret in throttled])
     if results["problems"]["server_errors"]:
         for server in (prefork, threaded):
             errors = [line for line in server.log_file.read_text().splitlines() if " ERROR " in line]
             print(f"[load] {server.base_url} logged {len(errors)} errors; last ones:\n" + "\n".join(errors[-5:]))
-    usage = server_usage(database, [key_id for _key, key_id, _secret in throttled])
     return check(results, throttled, usage)
 
 

@@ -6,6 +6,8 @@
     "author": "odoo-rest-api contributors",
     "website": "https://github.com/odoo-rest-api/odoo-rest-api",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["odoo-rest-api"],
     "depends": ["base", "web"],
     "external_dependencies": {"python": ["PyJWT"]},
     "data": [

@@ -1,27 +1,30 @@
 """The single authentication entry point every ``/api`` route calls.
 
 ``authenticate`` reads the credentials, verifies the API key (from the worker's
-verified-key cache, or with Odoo's hash), applies the key's policy (active,
-expiry, client IP, login token requirement, scope), verifies the login token,
-throttles, and switches the request to the effective user. It raises the typed
-errors of :mod:`.exceptions`; it never returns a partial result.
+verified-key cache, or with Odoo's hash after the client address's
+failed-authentication limit), applies the key's policy (active, expiry,
+client IP), throttles, verifies the login token, checks the scope, and
+switches the request to the effective user. It raises the typed errors of
+:mod:`.exceptions`; it never returns a partial result.
 """
 
 from dataclasses import dataclass, field
 
-from odoo import fields
+from odoo import SUPERUSER_ID, fields
 
 from . import throttling
 from .credentials import parse_credentials
-from .exceptions import AuthenticationFailed, PermissionDenied
+from .current_request import mark_authenticated
+from .exceptions import AuthenticationFailed, PermissionDenied, RestApiError
 from .keys import REST_API_KEY_SCOPE, VerifiedKey, ip_allowed, secret_digest
 from .models.rest_api_key import UnknownApiKey
 from .models.rest_api_token import UnknownLoginToken
-from .scope import FULL_SCOPE, KeyScope
+from .scope import model_denied
+from .tokens import OTHER_USER, token_refusal
 
 __all__ = ["REST_API_KEY_SCOPE", "AuthContext", "authenticate", "resolve"]
 
-# ``token``: generate_token, authenticated by the key alone. ``docs``: no model to narrow.
+# Operations authenticated by the key alone, without a login token (generate_token).
 KEY_ONLY_OPERATIONS = ("token",)
 
 
@@ -30,67 +33,103 @@ class AuthContext:
     """Who the request runs as, and under which key policy."""
 
     uid: int  # the effective user (login token's user, else the key owner)
-    scope: KeyScope = FULL_SCOPE
-    api_key_id: int | None = None  # rest.api.key id; None for a personal key
+    key: VerifiedKey  # the verified key's policy (owner, scope, token permissions, ...)
     token_id: int | None = None  # rest.api.token id when a login token was sent
     response_headers: dict = field(default_factory=dict)  # e.g. RateLimit headers
-    key: VerifiedKey | None = None  # the verified key's policy (owner, token permissions, ...)
+
+    @property
+    def scope(self):
+        return self.key.scope
+
+    @property
+    def api_key_id(self):
+        """The rest.api.key id; None for a personal key."""
+        return self.key.api_key_id
 
 
-def authenticate(request, operation, model=None, method=None):
+def authenticate(request, operation, model=None, method=None, *, charge=True):
     """Authenticate ``request`` for ``operation`` on ``model`` (and ``method``).
 
     On success the request environment is switched to the effective user
     (``request.env.uid == context.uid``, with the user's language and time zone)
     and an :class:`AuthContext` is returned. Raises :class:`AuthenticationFailed`
-    (401), :class:`PermissionDenied` (403) or ``Throttled`` (429).
+    (401), :class:`PermissionDenied` (403), ``Throttled`` (429) or
+    ``ServiceUnavailable`` (503, the throttle store is down and the settings say
+    fail closed). ``charge=False`` skips the rate check and the usage count: for
+    a request Odoo runs again (serialization retry, read-only cursor upgraded to
+    read-write) after it was charged once.
     """
     httprequest = request.httprequest
-    context = resolve(request.env, httprequest.headers, httprequest.remote_addr, operation, model=model, method=method)
+    context = resolve(
+        request.env, httprequest.headers, httprequest.remote_addr, operation, model=model, method=method, charge=charge
+    )
     request.update_env(user=context.uid, su=False)
     user_context = request.env["res.users"].context_get()
     request.update_context(lang=user_context.get("lang"), tz=user_context.get("tz"))
+    mark_authenticated(request, context)
     return context
 
 
-def resolve(env, headers, client_ip, operation, *, model=None, method=None):
-    """The checks of :func:`authenticate`, on plain inputs, without touching the request."""
+def resolve(env, headers, client_ip, operation, *, model=None, method=None, charge=True):
+    """The checks of :func:`authenticate`, on plain inputs, without touching the request.
+
+    Order: the key (401; the failed-authentication limit only when its hash must
+    be checked), its client addresses (403; not charged, so that a leaked key
+    used from elsewhere cannot spend the real client's allowance), then the
+    key's rate (429), then the login token (401) and the scope (403), which are
+    charged: a client sending refused requests is throttled like any other.
+    """
     credentials = parse_credentials(headers)
     if not credentials.api_key:
         raise AuthenticationFailed("An API key is required (header 'api-key').", error="invalid_request")
-
-    throttling.check_client_ip(env, client_ip)
     try:
-        key = env["rest.api.key"]._rest_api_verified_key(credentials.api_key)
+        key = env["rest.api.key"]._rest_api_verified_key(credentials.api_key, client_ip)
     except UnknownApiKey:
         throttling.record_auth_failure(env, client_ip)
         raise AuthenticationFailed("Invalid API key.") from None
-
     _check_key_usable(key, client_ip)
-    token = None
-    if operation not in KEY_ONLY_OPERATIONS:
-        if credentials.login_token:
-            token = _verified_token(env, key, credentials.login_token)
-        elif key.require_login_token:
-            raise AuthenticationFailed(
-                "This API key requires a login token (header 'Login-Token').", error="invalid_request"
-            )
 
-    if model and not key.scope.allows(model, operation, method):
-        target = f"{model}.{method}" if method else model
-        raise PermissionDenied(f"This API key may not {operation} {target}.")
-
-    verdict = throttling.check_key_rate(env, key.bucket, key.rate)
-    if key.api_key_id:
-        throttling.record_usage(env, key.api_key_id)
+    verdict = _charge(env, key) if charge else None
+    try:
+        token = _login_token(env, key, credentials.login_token, operation)
+        uid = token.user_id if token else key.uid
+        if uid == SUPERUSER_ID:  # Odoo runs everything of uid 1 as superuser, past every access right
+            raise PermissionDenied("The superuser (__system__) cannot act through the REST API.")
+        if model:
+            _check_scope(key, model, operation, method)
+    except RestApiError as error:
+        if verdict:  # the request was charged: say so on the refusal too
+            for name, value in verdict.headers().items():
+                error.headers.setdefault(name, value)
+        raise
     return AuthContext(
-        uid=token.user_id if token else key.uid,
-        scope=key.scope,
-        api_key_id=key.api_key_id,
+        uid=uid,
+        key=key,
         token_id=token.token_id if token else None,
         response_headers=verdict.headers() if verdict else {},
-        key=key,
     )
+
+
+def _charge(env, key):
+    """Admit the request under the key's rate (the verdict, None when unlimited) and count it."""
+    # an unlimited key costs no round trip to the throttle store
+    verdict = None if key.rate.unlimited else throttling.check_key_rate(env, key.bucket, key.rate)
+    if key.api_key_id:
+        throttling.record_usage(env, key.api_key_id)
+    return verdict
+
+
+def _login_token(env, key, raw_token, operation):
+    """The verified login token's state, None when none is needed and none was sent."""
+    if operation in KEY_ONLY_OPERATIONS:
+        return None
+    if raw_token:
+        return _verified_token(env, key, raw_token)
+    if key.require_login_token:
+        raise AuthenticationFailed(
+            "This API key requires a login token (header 'Login-Token').", error="invalid_request"
+        )
+    return None
 
 
 def _check_key_usable(key, client_ip):
@@ -102,6 +141,17 @@ def _check_key_usable(key, client_ip):
         raise AuthenticationFailed("This API key has expired.")
     if not ip_allowed(key.networks, client_ip):
         raise PermissionDenied(f"This API key may not be used from {client_ip}.")
+
+
+def _check_scope(key, model, operation, method):
+    if model_denied(model):
+        raise PermissionDenied(
+            f"{model} cannot be used through the REST API: API keys and login tokens are managed "
+            "in Odoo (web client, XML-RPC/JSON-RPC), never with an API key."
+        )
+    if not key.scope.allows(model, operation, method):
+        target = f"{model}.{method}" if method else model
+        raise PermissionDenied(f"This API key may not {operation} {target}.")
 
 
 def _verified_token(env, key, raw_token):
@@ -120,6 +170,7 @@ def _verified_token(env, key, raw_token):
         raise AuthenticationFailed("The login token has expired.")
     if not state.user_active:
         raise AuthenticationFailed("The user of this login token is deactivated.")
-    if state.user_id != key.uid and not key.owner_is_system:
+    # Tokens already issued keep working when the key stops issuing new ones.
+    if token_refusal(True, key.uid, key.owner_is_system, state.user_id) == OTHER_USER:
         raise AuthenticationFailed("This API key may no longer act for the user of this login token.")
     return state

@@ -86,10 +86,14 @@ class VerifiedKey:
 
     @property
     def bucket(self):
-        """The throttle bucket: one per REST key, one per personal key."""
+        """The throttle bucket: one per REST key; one per user for all of a user's personal keys.
+
+        Anyone may create personal keys in their preferences: a bucket per personal
+        key would let a user multiply the default rate by creating more keys.
+        """
         if self.api_key_id:
             return f"key:{self.api_key_id}"
-        return f"personal:{self.native_key_id}"
+        return f"personal:user:{self.uid}"
 
     def expired(self, now):
         return self.expires_at is not None and self.expires_at < now

@@ -4,6 +4,18 @@ from dataclasses import dataclass, field
 
 OPERATIONS = ("read", "create", "write", "unlink", "execute")
 
+# Credentials are never managed through the REST API, whatever a key's scope: a leaked
+# key must not be able to mint, widen or revive keys and tokens (provisioning stays on
+# XML-RPC/JSON-RPC and the web client). Model names starting with one of these: the
+# REST API's keys, access lines, tokens, their dialogs and the throttle store; Odoo's
+# own API keys and their dialogs; the trusted browsers of two-factor authentication.
+DENIED_MODEL_PREFIXES = ("rest.api.key", "rest.api.token", "rest.api.throttle", "res.users.apikeys", "auth_totp.device")
+
+
+def model_denied(model):
+    """Whether ``model`` is out of reach of every key (credential models)."""
+    return model.startswith(DENIED_MODEL_PREFIXES)
+
 
 @dataclass(frozen=True)
 class ModelAccess:
@@ -32,16 +44,25 @@ class KeyScope:
     access: dict = field(default_factory=dict)  # model name -> ModelAccess
 
     def allows(self, model, operation, method=None):
+        if model_denied(model):
+            return False
         if self.mode == "all":
             return True
         model_access = self.access.get(model)
         return bool(model_access and model_access.allows(operation, method))
 
     def allowed_models(self):
-        """Model names this scope may touch, or None when it does not narrow models."""
+        """Model names this scope may touch, or None when it does not narrow models.
+
+        Either way, models for which :func:`model_denied` holds are refused.
+        """
         if self.mode == "all":
             return None
-        return sorted(model for model, access in self.access.items() if any(getattr(access, op) for op in OPERATIONS))
+        return sorted(
+            model
+            for model, access in self.access.items()
+            if any(getattr(access, op) for op in OPERATIONS) and not model_denied(model)
+        )
 
 
 FULL_SCOPE = KeyScope()

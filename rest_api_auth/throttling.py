@@ -14,6 +14,19 @@ Why PostgreSQL, and why not the request's cursor:
   per row), on the primary even when the request is served by a replica
   (UNLOGGED tables are not replicated).
 * Time is the database clock (``clock_timestamp()``), shared by every host.
+* A request of a throttled key costs one round trip to the store (one
+  statement decides, updates and, when refused, says when to retry); a
+  request of an unlimited key costs none. Usage figures (request count, last
+  use) are counted in the process and added to the store every
+  :data:`USAGE_FLUSH_INTERVAL` seconds by a background thread.
+* The store never makes a request hang: connections and statements have
+  short timeouts, and after a failure the process leaves the store alone for
+  :data:`STORE_RETRY_AFTER` seconds (a circuit breaker), failing open or
+  closed as the settings say.
+* Connections: besides Odoo's own pool, each process keeps up to
+  ``StorePool.MAX_IDLE`` idle connections to the store (a prefork worker: one,
+  plus one now and then for the usage counter; a threaded server: about one per
+  busy thread). Count them in PostgreSQL's ``max_connections``.
 
 The algorithm is GCRA (the "virtual scheduling" form of a token bucket): one
 number per bucket, the theoretical arrival time ``tat``. A policy of ``limit``
@@ -24,6 +37,7 @@ the requests admitted in any interval of ``T`` seconds never exceed
 the pure Python functions below compute exactly the same thing.
 """
 
+import atexit
 import ipaddress
 import logging
 import os
@@ -45,6 +59,11 @@ MICROSECONDS = 1_000_000
 POLICY_NAME = "default"
 
 STORE_WARNING_INTERVAL = 60  # seconds between two "store unavailable" warnings of one process
+STORE_CONNECT_TIMEOUT = 2  # seconds to open a connection to the store
+STORE_STATEMENT_TIMEOUT = 2000  # milliseconds a store statement may run
+STORE_LOCK_TIMEOUT = 1000  # milliseconds a store statement may wait for a bucket's row lock
+STORE_RETRY_AFTER = 10  # seconds a process leaves the store alone after a failure
+USAGE_FLUSH_INTERVAL = 5  # seconds between two additions of a process's usage counts to the store
 
 
 @dataclass(frozen=True)
@@ -150,7 +169,9 @@ def gcra_verdict(policy, tat, now, admitted=True):
     """The :class:`ThrottleVerdict` of a bucket at ``tat`` seen at ``now`` (both µs)."""
     backlog = 0 if tat is None else max(0, tat - now)
     remaining = min(policy.capacity, max(0, (policy.tolerance - backlog) // policy.emission_interval + 1))
-    retry_after = 0 if admitted else max(0, backlog - policy.tolerance)
+    # A refused request waits at least a moment: its tat may be a snapshot taken
+    # just before a concurrent admission moved the bucket on.
+    retry_after = 0 if admitted else max(1, backlog - policy.tolerance)
     return ThrottleVerdict(
         policy=policy,
         remaining=remaining,
@@ -222,13 +243,19 @@ GCRA_PARAMS = (("bucket", "varchar"), ("emission", "bigint"), ("tolerance", "big
 
 ADMIT = Statement(
     "rest_api_throttle_admit",
-    """WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now)
-INSERT INTO rest_api_throttle AS bucket (bucket, tat)
-SELECT %(bucket)s, clock.now + %(emission)s FROM clock
-ON CONFLICT (bucket) DO UPDATE
-   SET tat = greatest(bucket.tat, (SELECT now FROM clock)) + %(emission)s
- WHERE greatest(bucket.tat, (SELECT now FROM clock)) - (SELECT now FROM clock) <= %(tolerance)s
-RETURNING bucket.tat, (SELECT now FROM clock)""",
+    """WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now),
+admitted AS (
+    INSERT INTO rest_api_throttle AS bucket (bucket, tat)
+    SELECT %(bucket)s, clock.now + %(emission)s FROM clock
+    ON CONFLICT (bucket) DO UPDATE
+       SET tat = greatest(bucket.tat, (SELECT now FROM clock)) + %(emission)s
+     WHERE greatest(bucket.tat, (SELECT now FROM clock)) - (SELECT now FROM clock) <= %(tolerance)s
+    RETURNING bucket.tat
+)
+SELECT true, admitted.tat, clock.now FROM admitted, clock
+UNION ALL
+SELECT false, bucket.tat, clock.now FROM clock, rest_api_throttle bucket
+ WHERE bucket.bucket = %(bucket)s AND NOT EXISTS (SELECT FROM admitted)""",
     GCRA_PARAMS,
 )
 
@@ -250,13 +277,16 @@ SELECT bucket.tat, clock.now FROM clock LEFT JOIN rest_api_throttle bucket ON bu
     (("bucket", "varchar"),),
 )
 
-COUNT_USAGE = Statement(
-    "rest_api_throttle_count_usage",
+ADD_USAGE = Statement(
+    "rest_api_throttle_add_usage",
     """INSERT INTO rest_api_key_usage AS usage (api_key_id, request_count, last_used)
-VALUES (%(api_key_id)s, 1, clock_timestamp() AT TIME ZONE 'UTC')
+SELECT api_key_id, requests, to_timestamp(last_used) AT TIME ZONE 'UTC'
+  FROM unnest(%(ids)s::integer[], %(counts)s::bigint[], %(times)s::double precision[])
+       AS counted (api_key_id, requests, last_used)
 ON CONFLICT (api_key_id) DO UPDATE
-   SET request_count = usage.request_count + 1, last_used = excluded.last_used""",
-    (("api_key_id", "integer"),),
+   SET request_count = usage.request_count + excluded.request_count,
+       last_used = greatest(usage.last_used, excluded.last_used)""",
+    prepared=False,
 )
 
 USAGE = Statement(
@@ -278,7 +308,11 @@ WHERE NOT EXISTS (SELECT 1 FROM rest_api_key WHERE rest_api_key.id = usage.api_k
     prepared=False,
 )
 
-PREPARED_STATEMENTS = (ADMIT, CHARGE, PEEK, COUNT_USAGE, USAGE)
+PREPARED_STATEMENTS = (ADMIT, CHARGE, PEEK, USAGE)
+
+
+class StoreUnavailable(Exception):
+    """The store did not answer (or was not asked: it failed moments ago); the cause is chained."""
 
 
 class StoreConnection:
@@ -286,18 +320,24 @@ class StoreConnection:
 
     Behind a pooler that does not keep sessions (PgBouncer in transaction
     mode), prepared statements vanish; the connection then runs plain SQL.
+    Connecting and every statement have short timeouts; the statement and lock
+    timeouts are startup ``options``, which PgBouncer refuses unless it lists
+    ``options`` in ``ignore_startup_parameters`` (then only the connect timeout applies).
     """
 
     def __init__(self, dbname):
         connection_info = sql_db.connection_info_for(dbname)[1]  # Odoo's db_host, db_user, ... (the primary)
-        self.connection = psycopg2.connect(**connection_info)
+        self.connection = psycopg2.connect(
+            **connection_info,
+            connect_timeout=STORE_CONNECT_TIMEOUT,
+            options=f"-c statement_timeout={STORE_STATEMENT_TIMEOUT} -c lock_timeout={STORE_LOCK_TIMEOUT}",
+        )
         self.connection.autocommit = True
         self.prepared = True
         self.last_used = time.monotonic()
         try:
             with self.connection.cursor() as cr:
-                for statement in PREPARED_STATEMENTS:
-                    cr.execute(statement.prepare_sql())
+                cr.execute(";".join(statement.prepare_sql() for statement in PREPARED_STATEMENTS))
         except psycopg2.Error:
             self.connection.close()
             raise
@@ -357,8 +397,35 @@ class StorePool:
         connection.close()
 
 
+class CircuitBreaker:
+    """Per process and database: after a store failure, the store is left alone for a while.
+
+    While the store is down, every request would otherwise wait for a connection
+    attempt (up to :data:`STORE_CONNECT_TIMEOUT`); for :data:`STORE_RETRY_AFTER`
+    seconds after a failure requests go on at once (fail open) or get a 503
+    (fail closed), then the next one tries the store again.
+    """
+
+    def __init__(self):
+        self.failed_until = {}  # dbname -> time.monotonic() until which the store is skipped
+
+    def check(self, dbname):
+        until = self.failed_until.get(dbname)
+        if until is not None:
+            if time.monotonic() < until:
+                raise StoreUnavailable(f"the store failed less than {STORE_RETRY_AFTER} s ago; not asked")
+            self.failed_until.pop(dbname, None)
+
+    def failed(self, dbname):
+        self.failed_until[dbname] = time.monotonic() + STORE_RETRY_AFTER
+
+    def reset(self):
+        self.failed_until.clear()
+
+
 _pools = {}
 _pools_lock = threading.Lock()
+_breaker = CircuitBreaker()
 
 
 def _pool_for(dbname):
@@ -367,29 +434,6 @@ def _pool_for(dbname):
         if pool is None:
             pool = _pools[dbname] = StorePool(dbname)
         return pool
-
-
-def _forget_connections_after_fork():
-    """In a forked child: drop the parent's connections without ending the parent's sessions.
-
-    Closing a copy would send the server a termination message on the socket
-    the parent still uses; point the copy at /dev/null first.
-    """
-    global _pools_lock  # noqa: PLW0603 - a lock held by another thread at fork time stays held forever
-    devnull = os.open(os.devnull, os.O_RDWR)
-    try:
-        for pool in _pools.values():
-            for connection in pool.idle:
-                if not connection.broken:
-                    os.dup2(devnull, connection.connection.fileno())
-                    connection.close()
-    finally:
-        os.close(devnull)
-    _pools.clear()
-    _pools_lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_connections_after_fork)
 
 
 # --- the store and the checks -------------------------------------------------------------------
@@ -406,7 +450,19 @@ class ThrottleStore:
         self.dbname = dbname
 
     def run(self, statement, **arguments):
-        """``(rows, rowcount)`` of ``statement``; retried once on a fresh connection when a kept one was lost."""
+        """``(rows, rowcount)`` of ``statement``; raises :class:`StoreUnavailable`.
+
+        Retried once on a fresh connection when a kept one was lost; any other
+        failure opens the circuit breaker.
+        """
+        _breaker.check(self.dbname)
+        try:
+            return self._run(statement, arguments)
+        except psycopg2.Error as error:
+            _breaker.failed(self.dbname)
+            raise StoreUnavailable(str(error).strip()) from error
+
+    def _run(self, statement, arguments):
         pool = _pool_for(self.dbname)
         connection, reused = pool.borrow()
         try:
@@ -424,13 +480,13 @@ class ThrottleStore:
     def admit(self, bucket, policy):
         """Decide one request for ``bucket``; returns ``(admitted, tat, now)`` (µs, database clock).
 
-        The decision and the update are one atomic statement; a refused request
-        writes nothing and reads the bucket again only to say when to retry.
+        One atomic statement decides and updates; a refused request writes
+        nothing and gets the bucket's ``tat`` back, to say when to retry.
         """
         rows, _count = self.run(ADMIT, **_gcra_arguments(bucket, policy))
         if rows:
-            tat, now = rows[0]
-            return True, tat, now
+            return rows[0]
+        # Refused, on a bucket another process created after this statement's snapshot was taken.
         tat, now = self.peek(bucket)
         return False, tat, now
 
@@ -442,8 +498,15 @@ class ThrottleStore:
         rows, _count = self.run(PEEK, bucket=bucket)
         return rows[0]
 
-    def count_usage(self, api_key_id):
-        self.run(COUNT_USAGE, api_key_id=api_key_id)
+    def add_usage(self, counts):
+        """Add ``{api_key_id: (requests, last_used epoch seconds)}`` to the usage counters."""
+        ids = list(counts)
+        self.run(
+            ADD_USAGE,
+            ids=ids,
+            counts=[counts[api_key_id][0] for api_key_id in ids],
+            times=[counts[api_key_id][1] for api_key_id in ids],
+        )
 
     def usage(self, api_key_ids):
         rows, _count = self.run(USAGE, ids=list(api_key_ids))
@@ -464,6 +527,103 @@ def _gcra_arguments(bucket, policy):
     return {"bucket": bucket, "emission": policy.emission_interval, "tolerance": policy.tolerance}
 
 
+class UsageCounter:
+    """Requests per key counted in this process, added to the store in one statement per database
+    every :data:`USAGE_FLUSH_INTERVAL` seconds by a background thread, and when the process exits.
+
+    Counting costs a request no round trip. The figures shown lag by up to the
+    interval (a process killed outright, e.g. past ``--limit-time-real``, loses
+    its last interval); counts that could not be stored are kept for the next try.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()  # guards pending
+        self.flush_lock = threading.Lock()  # one flush at a time: a reader's flush waits for the thread's
+        self.pending = {}  # dbname -> {api_key_id: [requests, last_used (epoch seconds)]}
+        self.wake = threading.Event()
+        self.thread = None
+
+    def count(self, dbname, api_key_id):
+        now = time.time()
+        with self.lock:
+            counts = self.pending.setdefault(dbname, {})
+            entry = counts.get(api_key_id)
+            if entry is None:
+                counts[api_key_id] = [1, now]
+            else:
+                entry[0] += 1
+                entry[1] = now
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="rest_api usage counter", daemon=True)
+                self.thread.start()
+
+    def flush(self, dbname):
+        """Add this process's counts of ``dbname`` to the store now (when this returns, they are stored)."""
+        with self.flush_lock:
+            with self.lock:
+                counts = self.pending.pop(dbname, None)
+            if not counts:
+                return
+            try:
+                ThrottleStore(dbname).add_usage(counts)
+            except StoreUnavailable as error:
+                self._keep(dbname, counts)
+                _warn_store_unavailable(dbname, "storing key usage", error, "kept for the next try")
+
+    def flush_all(self):
+        for dbname in list(self.pending):
+            self.flush(dbname)
+
+    def _keep(self, dbname, counts):
+        with self.lock:
+            pending = self.pending.setdefault(dbname, {})
+            for api_key_id, (requests, last_used) in counts.items():
+                entry = pending.setdefault(api_key_id, [0, last_used])
+                entry[0] += requests
+                entry[1] = max(entry[1], last_used)
+
+    def _run(self):
+        while True:
+            self.wake.wait(USAGE_FLUSH_INTERVAL)
+            self.wake.clear()
+            try:
+                self.flush_all()
+            except Exception:  # the thread must survive anything; the counts stay pending
+                _logger.exception("REST API usage counter: flush failed")
+
+
+_usage = UsageCounter()
+atexit.register(_usage.flush_all)
+
+
+def _forget_connections_after_fork():
+    """In a forked child: drop the parent's connections and counts without touching the parent's.
+
+    Closing a copy of a connection would send the server a termination message
+    on the socket the parent still uses; point the copy at /dev/null first. The
+    parent's pending counts are the parent's to store, and its thread does not
+    exist in the child.
+    """
+    global _pools_lock, _usage  # noqa: PLW0603 - locks held by another thread at fork time stay held forever
+    devnull = os.open(os.devnull, os.O_RDWR)
+    try:
+        for pool in _pools.values():
+            for connection in pool.idle:
+                if not connection.broken:
+                    os.dup2(devnull, connection.connection.fileno())
+                    connection.close()
+    finally:
+        os.close(devnull)
+    _pools.clear()
+    _pools_lock = threading.Lock()
+    atexit.unregister(_usage.flush_all)
+    _usage = UsageCounter()
+    atexit.register(_usage.flush_all)
+
+
+os.register_at_fork(after_in_child=_forget_connections_after_fork)
+
+
 _last_store_warning = {"at": 0.0, "suppressed": 0}
 
 
@@ -482,6 +642,12 @@ def _warn_store_unavailable(dbname, action, error, outcome):
         str(error).strip(),
     )
     _last_store_warning.update(at=now, suppressed=0)
+
+
+def reset_store_state():
+    """Forget this process's store failures (circuit breaker, warning interval); for tests."""
+    _breaker.reset()
+    _last_store_warning.update(at=0.0, suppressed=0)
 
 
 class Throttle:
@@ -505,7 +671,7 @@ class Throttle:
             return
         try:
             tat, now = self.store.peek(policy_bucket(client_bucket(client_ip), policy))
-        except psycopg2.Error as error:
+        except StoreUnavailable as error:
             self._store_failed("checking failed authentications", error)
             return
         admitted, _tat = gcra_admit(policy, tat, now)
@@ -521,7 +687,7 @@ class Throttle:
             return
         try:
             self.store.charge(policy_bucket(client_bucket(client_ip), policy), policy)
-        except psycopg2.Error as error:
+        except StoreUnavailable as error:
             _warn_store_unavailable(self.store.dbname, "counting a failed authentication", error, "not counted")
 
     def check_key_rate(self, bucket, policy):
@@ -529,7 +695,7 @@ class Throttle:
             return None
         try:
             admitted, tat, now = self.store.admit(policy_bucket(bucket, policy), policy)
-        except psycopg2.Error as error:
+        except StoreUnavailable as error:
             self._store_failed("checking the request rate", error)
             return None
         verdict = gcra_verdict(policy, tat, now, admitted=admitted)
@@ -538,18 +704,16 @@ class Throttle:
         return verdict
 
     def record_usage(self, api_key_id):
-        try:
-            self.store.count_usage(api_key_id)
-        except psycopg2.Error as error:
-            _warn_store_unavailable(self.store.dbname, "counting key usage", error, "not counted")
+        _usage.count(self.store.dbname, api_key_id)
 
     def usage_for(self, api_key_ids):
         ids = [api_key_id for api_key_id in api_key_ids if api_key_id]
         if not ids:
             return {}
+        _usage.flush(self.store.dbname)  # this process's own latest requests, at least
         try:
             return self.store.usage(ids)
-        except psycopg2.Error as error:
+        except StoreUnavailable as error:
             _warn_store_unavailable(self.store.dbname, "reading key usage", error, "shown as unused")
             return {}
 
@@ -560,7 +724,7 @@ def throttle_for(env):
 
 
 def check_client_ip(env, client_ip):
-    """Before any key hash: raise ``Throttled`` when ``client_ip`` has failed authentication too often."""
+    """Before a key hash: raise ``Throttled`` when ``client_ip`` has failed authentication too often."""
     throttle_for(env).check_client_ip(client_ip)
 
 
@@ -579,10 +743,15 @@ def check_key_rate(env, bucket, policy):
 
 
 def record_usage(env, api_key_id):
-    """Note one request for ``rest.api.key`` ``api_key_id`` without writing the key row."""
-    throttle_for(env).record_usage(api_key_id)
+    """Count one request for ``rest.api.key`` ``api_key_id`` (in the process; stored within seconds)."""
+    _usage.count(env.cr.dbname, api_key_id)
 
 
 def usage_for(env, api_key_ids):
     """``{api_key_id: (last_used_datetime, request_count)}`` for the given keys."""
     return throttle_for(env).usage_for(api_key_ids)
+
+
+def flush_usage(env):
+    """Store this process's pending usage counts of ``env``'s database now."""
+    _usage.flush(env.cr.dbname)

@@ -15,6 +15,14 @@ MAX_EXPIRATION_DAYS = 90  # like Odoo's longest self-service API key for interna
 
 TOKEN_REQUEST_MEMBERS = ("user_id", "expiration_days")
 
+# Why a key may not issue a login token for a user (see token_refusal)
+NOT_ALLOWED = "not_allowed"
+OTHER_USER = "other_user"
+TOKEN_REFUSALS = {
+    NOT_ALLOWED: "This API key may not issue login tokens.",
+    OTHER_USER: "This API key may only issue login tokens for its own user.",
+}
+
 
 def new_secret():
     """A signing secret: 48 random bytes (64 URL-safe characters), well above HS256's 32."""
@@ -92,6 +100,22 @@ def decode_login_token(token, secret, issuer):
         issued_at=payload["iat"],
         expires_at=payload["exp"],
     )
+
+
+def token_refusal(allow_token_generation, key_owner_id, key_owner_is_system, user_id):
+    """Why a key may not issue a login token for ``user_id``: :data:`NOT_ALLOWED`, :data:`OTHER_USER`, or None.
+
+    The one rule for every path (``/api/generate_token``, the web client's dialog,
+    and every request carrying a token): a key issues tokens for its own user only,
+    unless its user is a system administrator, who may act for anyone. A token
+    stops working as soon as its key's user could no longer issue it (lost the
+    administrator rights).
+    """
+    if not allow_token_generation:
+        return NOT_ALLOWED
+    if user_id != key_owner_id and not key_owner_is_system:
+        return OTHER_USER
+    return None
 
 
 def parse_token_request(body):

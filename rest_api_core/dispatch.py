@@ -13,6 +13,7 @@ is authenticated through :func:`authenticate_request`, the headers of the
 key's policy (``RateLimit``...). ``OPTIONS`` preflights are answered here.
 """
 
+import dataclasses
 import functools
 import logging
 
@@ -70,9 +71,17 @@ def authenticate_request(operation, model=None, method=None):
 
     Switches ``request.env`` to the effective user and makes every later
     response, error or not, carry the key policy's headers.
+
+    Odoo may run the same request again (after a serialization failure, or on a
+    read-write cursor after a read-only one): the request is then authenticated
+    again but charged only once, and keeps the first attempt's RateLimit headers.
     """
-    context = authenticate(request, operation, model=model, method=method)
-    _state().auth = context
+    state = _state()
+    charged = state.auth is not None
+    context = authenticate(request, operation, model=model, method=method, charge=not charged)
+    if charged:
+        context = dataclasses.replace(context, response_headers=state.auth.response_headers)
+    state.auth = context
     return context
 
 
@@ -99,8 +108,9 @@ def api_endpoint(method):
                 response = problem_response(NotFound(f"The REST API is not installed in database {request.db!r}."))
             else:
                 response = _call(method, self, args, kwargs)
-        if state.auth is not None:
-            headers = {**state.auth.response_headers, **headers}
+        if state.auth is not None:  # an error's own policy headers (a 429's) win
+            policy_headers = state.auth.response_headers.items()
+            headers = {**{name: value for name, value in policy_headers if name not in response.headers}, **headers}
         vary = headers.pop("Vary", None)
         response.headers.update(headers)
         if vary:

@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..settings import (
     DEFAULT_RATE_BURST,
@@ -54,6 +55,11 @@ class ResConfigSettings(models.TransientModel):
         return values
 
     def set_values(self):
+        problem = self.env["rest.api.key"]._rate_problem(
+            self.rest_api_default_rate_limit, self.rest_api_default_rate_period, self.rest_api_default_rate_burst
+        )
+        if problem:  # the default policy of new keys and of personal keys
+            raise ValidationError(problem)
         super().set_values()
         parameters = self.env["ir.config_parameter"].sudo()
         for field_name, parameter in SETTING_FIELDS.items():

@@ -7,6 +7,11 @@ class ResUsers(models.Model):
     rest_api_key_ids = fields.One2many("rest.api.key", "user_id", string="REST API Keys")
     rest_api_token_ids = fields.One2many("rest.api.token", "user_id", string="REST API Login Tokens")
 
+    @property
+    def SELF_READABLE_FIELDS(self):
+        """Users see their own keys and login tokens in their preferences."""
+        return [*super().SELF_READABLE_FIELDS, "rest_api_key_ids", "rest_api_token_ids"]
+
     def action_new_rest_api_key(self):
         self.ensure_one()
         return {

@@ -10,6 +10,7 @@ from odoo.tools.cache import get_cache_key_counter
 
 from odoo.addons.base.models.res_users import INDEX_SIZE, KEY_CRYPT_CONTEXT
 
+from ..current_request import refuse_through_rest_api
 from ..keys import (
     REST_API_KEY_SCOPE,
     VERIFIED_KEY_TTL,
@@ -18,7 +19,7 @@ from ..keys import (
     plausible_key,
     secret_digest,
 )
-from ..scope import FULL_SCOPE, OPERATIONS, KeyScope, ModelAccess
+from ..scope import FULL_SCOPE, OPERATIONS, KeyScope, ModelAccess, model_denied
 from ..settings import (
     DEFAULT_RATE_BURST,
     DEFAULT_RATE_LIMIT,
@@ -26,7 +27,8 @@ from ..settings import (
     PERSONAL_KEYS_ENABLED,
     get_setting,
 )
-from ..throttling import RatePolicy, usage_for
+from ..throttling import RatePolicy, check_client_ip, usage_for
+from ..tokens import NOT_ALLOWED, token_refusal
 
 MANAGER_GROUP = "rest_api_auth.group_rest_api_manager"
 
@@ -106,7 +108,8 @@ class RestApiKey(models.Model):
     rate_period = fields.Integer(string="Rate Period (s)", default=_default_setting(DEFAULT_RATE_PERIOD))
     rate_burst = fields.Integer(
         default=_default_setting(DEFAULT_RATE_BURST),
-        help="Requests that may arrive at once before the steady rate applies.",
+        help="Requests that may arrive at once before the steady rate applies (at most the rate limit; "
+        "0 or 1: strictly paced).",
     )
     allowed_ips = fields.Char(
         string="Allowed IPs",
@@ -185,10 +188,28 @@ class RestApiKey(models.Model):
     @api.constrains("rate_limit", "rate_period", "rate_burst")
     def _check_rate(self):
         for key in self:
-            if min(key.rate_limit, key.rate_period, key.rate_burst) < 0:
-                raise ValidationError(_("Rate limit, period and burst cannot be negative (0 means unlimited)."))
-            if key.rate_limit and not key.rate_period:
-                raise ValidationError(_("A rate limit needs a period of at least one second."))
+            problem = self._rate_problem(key.rate_limit, key.rate_period, key.rate_burst)
+            if problem:
+                raise ValidationError(problem)
+
+    @api.onchange("rate_limit")
+    def _onchange_rate_limit(self):
+        """Lowering the limit below the burst lowers the burst with it."""
+        if self.rate_limit > 0 and self.rate_burst > self.rate_limit:
+            self.rate_burst = self.rate_limit
+
+    @api.model
+    def _rate_problem(self, limit, period, burst):
+        """Why a rate policy is invalid (None when it is valid): for keys and for the default policy."""
+        if min(limit, period, burst) < 0:
+            return _("Rate limit, period and burst cannot be negative (0 means unlimited).")
+        if limit and not period:
+            return _("A rate limit needs a period of at least one second.")
+        if limit and burst > limit:
+            # RateLimit headers announce a quota of `limit` per period: a deeper bucket would
+            # let `remaining` exceed the announced quota.
+            return _("The burst (%(burst)s) cannot exceed the rate limit (%(limit)s).", burst=burst, limit=limit)
+        return None
 
     @api.constrains("allowed_ips")
     def _check_allowed_ips(self):
@@ -214,7 +235,17 @@ class RestApiKey(models.Model):
     # CRUD: every change clears the verified-key cache in every worker
     # ------------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        refuse_through_rest_api()
+        owners = self.env["res.users"].browse({vals["user_id"] for vals in vals_list if vals.get("user_id")})
+        for owner in owners:
+            self._check_may_manage_owner(owner)
+        return super().create(vals_list)
+
     def write(self, vals):
+        refuse_through_rest_api()
+        self._check_may_manage_keys()
         if "user_id" in vals and any(key.user_id.id != vals["user_id"] for key in self):
             raise UserError(_("The user of an API key cannot change; issue a new key for the other user."))
         result = super().write(vals)
@@ -228,6 +259,8 @@ class RestApiKey(models.Model):
         return result
 
     def unlink(self):
+        refuse_through_rest_api()
+        self._check_may_manage_keys()
         natives = self.native_key_id
         result = super().unlink()
         natives.sudo().unlink()
@@ -237,12 +270,37 @@ class RestApiKey(models.Model):
     def copy(self, default=None):
         raise UserError(_("API keys cannot be duplicated: issue a new key instead."))
 
+    @api.model
+    def _may_manage_owner(self, owner):
+        """Whether the current user may handle credentials (keys, login tokens) acting as ``owner``.
+
+        A key acts with its owner's rights, so handing one out, widening it or
+        keeping it alive is acting as that user. System administrators may do so
+        for anyone; other REST API managers for themselves and for users who have
+        no group they lack (else a manager could issue a key for an "Access
+        Rights" user and make themselves administrator with it).
+        """
+        env = self.env
+        if env.su or owner == env.user or env.user._is_system():
+            return True
+        return not owner.sudo().groups_id - env.user.sudo().groups_id
+
+    @api.model
     def _check_may_manage_owner(self, owner):
-        """Only a system administrator may hand out credentials of another system administrator."""
-        if owner != self.env.user and owner._is_system() and not self.env.is_system():
+        if not self._may_manage_owner(owner):
+            lacking = owner.sudo().groups_id - self.env.user.sudo().groups_id
             raise AccessError(
-                _("Only a system administrator may issue API keys or login tokens for another administrator.")
+                _(
+                    "You may not manage the API keys or login tokens of %(user)s: that user has access rights "
+                    "you do not have (%(groups)s).",
+                    user=owner.sudo().display_name,
+                    groups=", ".join(lacking.mapped("full_name")),
+                )
             )
+
+    def _check_may_manage_keys(self):
+        for owner in self.sudo().user_id:
+            self._check_may_manage_owner(owner)
 
     # ------------------------------------------------------------------
     # Provisioning API (plain data in and out; XML-RPC / JSON-RPC / code)
@@ -289,6 +347,8 @@ class RestApiKey(models.Model):
                 if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                     raise ValidationError(_("%s must be an integer of 0 or more (0 = unlimited).", member))
                 values[member] = value
+        if values.get("rate_limit") and "rate_burst" not in values:  # the default burst, within the new limit
+            values["rate_burst"] = min(get_setting(self.env, DEFAULT_RATE_BURST), values["rate_limit"])
         for member in ("require_login_token", "allow_token_generation"):
             if member in vals:
                 if not isinstance(vals[member], bool):
@@ -383,30 +443,36 @@ class RestApiKey(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _rest_api_verified_key(self, secret):
+    def _rest_api_verified_key(self, secret, client_ip=None):
         """The :class:`VerifiedKey` for ``secret``; raises :class:`UnknownApiKey`.
 
         Served from the worker's cache when verified less than
-        ``VERIFIED_KEY_TTL`` seconds ago and nothing changed since.
+        ``VERIFIED_KEY_TTL`` seconds ago and nothing changed since. Only when the
+        hash must be checked is ``client_ip``'s failed-authentication limit
+        applied (raising ``Throttled``): a client whose key is cached is never
+        refused because others behind the same address failed.
         """
         digest = secret_digest(secret)
-        verified = self._rest_api_verify_secret(digest, secret)
+        verified = self._rest_api_verify_secret(digest, secret, client_ip)
         if time.monotonic() - verified.verified_at > VERIFIED_KEY_TTL:
-            cache, cache_key, _counter = get_cache_key_counter(self._rest_api_verify_secret, digest, secret)
+            cache, cache_key, _counter = get_cache_key_counter(self._rest_api_verify_secret, digest, secret, client_ip)
             with contextlib.suppress(KeyError):  # another thread of this worker may have dropped it
                 cache.pop(cache_key)
-            verified = self._rest_api_verify_secret(digest, secret)
+            verified = self._rest_api_verify_secret(digest, secret, client_ip)
         return verified
 
     @api.model
     @tools.ormcache("digest")
-    def _rest_api_verify_secret(self, digest, secret):
+    def _rest_api_verify_secret(self, digest, secret, client_ip):
         """Odoo's hash check (~3-4 ms), cached per worker under the secret's digest.
 
         Lives in the registry's ``default`` ormcache, which ``registry.clear_cache()``
         empties in this worker at once and in every other worker on its next request.
-        Failures raise, so they are never cached.
+        Failures raise, so they are never cached. ``client_ip`` (not part of the
+        cache key; None to skip) is checked against the failed-authentication limit first.
         """
+        if client_ip is not None:
+            check_client_ip(self.env, client_ip)
         if not plausible_key(secret):
             raise UnknownApiKey
         personal_keys = get_setting(self.env, PERSONAL_KEYS_ENABLED)
@@ -477,11 +543,13 @@ class RestApiKey(models.Model):
     # ------------------------------------------------------------------
 
     def _login_token_refusal(self, user):
-        """Why this key may not issue a login token for ``user`` (None when it may)."""
+        """Why this key may not issue a login token for ``user`` (None when it may); see ``tokens.token_refusal``."""
         self.ensure_one()
-        if not self.allow_token_generation:
+        owner = self.sudo().user_id
+        refusal = token_refusal(self.allow_token_generation, owner.id, owner._is_system(), user.id)
+        if refusal == NOT_ALLOWED:
             return _("This API key may not issue login tokens.")
-        if user != self.user_id and not self.user_id._is_system():
+        if refusal:
             return _("This API key may only issue login tokens for its own user.")
         return None
 
@@ -537,6 +605,14 @@ class RestApiKeyAccess(models.Model):
         self.ensure_one()
         return [name for name in re.split(r"[\s,;]+", self.allowed_methods or "") if name]
 
+    @api.constrains("model_id")
+    def _check_model(self):
+        for line in self:
+            if model_denied(line.model):
+                raise ValidationError(
+                    _("%s cannot be granted: API keys and login tokens are never managed with an API key.", line.model)
+                )
+
     @api.constrains("allowed_methods")
     def _check_allowed_methods(self):
         for line in self:
@@ -548,16 +624,25 @@ class RestApiKeyAccess(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        refuse_through_rest_api()
+        keys = self.env["rest.api.key"].browse({vals["key_id"] for vals in vals_list if vals.get("key_id")})
+        keys._check_may_manage_keys()
         lines = super().create(vals_list)
         self.env.registry.clear_cache()
         return lines
 
     def write(self, vals):
+        refuse_through_rest_api()
+        self.key_id._check_may_manage_keys()
+        if vals.get("key_id"):
+            self.key_id.browse(vals["key_id"])._check_may_manage_keys()
         result = super().write(vals)
         self.env.registry.clear_cache()
         return result
 
     def unlink(self):
+        refuse_through_rest_api()
+        self.key_id._check_may_manage_keys()
         result = super().unlink()
         self.env.registry.clear_cache()
         return result

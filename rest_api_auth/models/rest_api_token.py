@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from ..current_request import refuse_through_rest_api
 from ..settings import JWT_SECRET
 from ..tokens import (
     MAX_EXPIRATION_DAYS,
@@ -83,23 +84,51 @@ class RestApiToken(models.Model):
         return expression.OR([domains[state] for state in states])
 
     # ------------------------------------------------------------------
-    # Changes clear the token cache in every worker
+    # A token can only be revoked or deleted; changes clear the token cache in every worker
     # ------------------------------------------------------------------
 
     def write(self, vals):
+        """Only revocation: a revoked token never comes back, and a token's user, key and dates never change."""
+        refuse_through_rest_api()
+        self.check_access("write")
+        if set(vals) - {"revoked", "revoked_at"} or vals.get("revoked", True) is not True:
+            raise UserError(_("A login token cannot be changed, only revoked; issue a new one instead."))
         result = super().write(vals)
         self.env.registry.clear_cache()
         return result
 
     def unlink(self):
+        refuse_through_rest_api()
+        self._check_may_revoke()
         result = super().unlink()
         self.env.registry.clear_cache()
         return result
 
     def action_revoke(self):
-        """Revoke these tokens: refused from the very next request, in every worker."""
-        self.filtered(lambda token: not token.revoked).write({"revoked": True, "revoked_at": fields.Datetime.now()})
+        """Revoke these tokens: refused from the very next request, in every worker.
+
+        Allowed to the token's user, to the user of the key it was issued under, and
+        to REST API managers who may manage the token's user (see
+        ``rest.api.key._may_manage_owner``); nobody holds write access on tokens.
+        """
+        self._check_may_revoke()
+        valid = self.filtered(lambda token: not token.revoked)
+        valid.sudo().write({"revoked": True, "revoked_at": fields.Datetime.now()})
         return True
+
+    def _check_may_revoke(self):
+        env = self.env
+        if env.su or env.user._is_system():
+            return
+        self.check_access("read")
+        keys = env["rest.api.key"]
+        is_manager = env.user.has_group(MANAGER_GROUP)
+        for token in self.sudo():
+            if env.user in (token.user_id, token.key_id.user_id):
+                continue
+            if not is_manager:
+                raise AccessError(_("Only the token's user, its key's user or a REST API manager may revoke it."))
+            keys._check_may_manage_owner(token.user_id)
 
     # ------------------------------------------------------------------
     # Issuing

@@ -1,5 +1,6 @@
 from . import (
     test_keys,
+    test_manager_rules,
     test_provisioning,
     test_settings,
     test_throttling_concurrency,

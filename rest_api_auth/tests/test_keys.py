@@ -68,7 +68,10 @@ class TestSecrets(BaseCase):
         rest = VerifiedKey(api_key_id=9, expires_at=now, **common)
         personal = VerifiedKey(api_key_id=None, expires_at=None, **common)
         self.assertEqual(rest.bucket, "key:9")
-        self.assertEqual(personal.bucket, "personal:4")
+        self.assertEqual(personal.bucket, "personal:user:2")
+        # all personal keys of a user share one bucket: more keys never mean a higher rate
+        another_personal = VerifiedKey(api_key_id=None, expires_at=None, **{**common, "native_key_id": 5})
+        self.assertEqual(another_personal.bucket, personal.bucket)
         self.assertFalse(rest.expired(now))
         self.assertTrue(rest.expired(now + datetime.timedelta(seconds=1)))
         self.assertFalse(personal.expired(now + datetime.timedelta(days=9999)))

@@ -3,11 +3,15 @@ checks through an Odoo environment, failed-authentication limits, usage
 figures, and what happens when the store cannot be reached."""
 
 import contextlib
+import socket
 import time
 import uuid
 from datetime import timedelta
+from unittest.mock import patch
 
-from odoo import fields
+import psycopg2
+
+from odoo import fields, sql_db
 from odoo.tests import TransactionCase
 
 from .. import throttling
@@ -24,6 +28,7 @@ from ..throttling import (
     policy_bucket,
     record_auth_failure,
     record_usage,
+    reset_store_state,
     throttle_for,
     usage_for,
 )
@@ -39,7 +44,9 @@ class ThrottleCase(TransactionCase):
     def setUp(self):
         super().setUp()
         self.store = ThrottleStore(self.env.cr.dbname)
-        throttling._last_store_warning.update(at=0.0, suppressed=0)  # each test sees its first warning
+        # each test sees its first warning and a closed circuit breaker, and leaves them so
+        reset_store_state()
+        self.addCleanup(reset_store_state)
 
     def stored_tat(self, bucket, policy=None):
         return self.store.peek(policy_bucket(bucket, policy) if policy else bucket)[0]
@@ -237,6 +244,29 @@ class TestUsage(ThrottleCase):
     def test_no_ids_no_query(self):
         self.assertEqual(usage_for(self.env, []), {})
 
+    def test_counts_reach_the_store_from_the_background_thread(self):
+        key_id = uuid.uuid4().int % 1_000_000_000 + 1_000_000
+        for _ in range(4):
+            record_usage(self.env, key_id)
+        self.assertEqual(self.store.usage([key_id]), {}, "counted in the process, no round trip")
+        throttling._usage.wake.set()  # as every USAGE_FLUSH_INTERVAL seconds
+        deadline = time.monotonic() + 5
+        while not self.store.usage([key_id]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.store.usage([key_id])[key_id][1], 4)
+
+    def test_counts_the_store_could_not_take_are_kept(self):
+        key_id = uuid.uuid4().int % 1_000_000_000 + 1_000_000
+        record_usage(self.env, key_id)
+        throttling._breaker.failed(self.store.dbname)  # as after a store failure
+        with self.assertLogs("odoo.addons.rest_api_auth.throttling", "WARNING") as logs:
+            throttling.flush_usage(self.env)
+        self.assertIn("kept for the next try", logs.output[0])
+        record_usage(self.env, key_id)
+        reset_store_state()
+        _last_used, count = usage_for(self.env, [key_id])[key_id]
+        self.assertEqual(count, 2)
+
 
 class TestUninstall(ThrottleCase):
     def test_uninstall_drops_the_store_tables(self):
@@ -249,6 +279,8 @@ class TestUnreachableStore(ThrottleCase):
     """A database that does not exist, and one without the tables: real connection failures."""
 
     def throttle(self, dbname, fail_open):
+        # counts noted for this store must not stay pending in this process once the test is over
+        self.addCleanup(throttling._usage.pending.pop, dbname, None)
         return Throttle(ThrottleStore(dbname), ThrottleSettings(fail_open=fail_open))
 
     def test_fail_open_allows_and_logs_a_warning_once(self):
@@ -266,7 +298,7 @@ class TestUnreachableStore(ThrottleCase):
         for dbname in (f"rest_api_missing_{uuid.uuid4().hex[:8]}", "postgres"):
             throttle = self.throttle(dbname, fail_open=False)
             with self.subTest(dbname=dbname), self.assertLogs("odoo.addons.rest_api_auth.throttling", "WARNING"):
-                throttling._last_store_warning.update(at=0.0)
+                reset_store_state()
                 with self.assertRaises(ServiceUnavailable) as caught:
                     throttle.check_key_rate("key:1", HOUR_POLICY)
                 self.assertEqual(caught.exception.status, 503)
@@ -278,3 +310,60 @@ class TestUnreachableStore(ThrottleCase):
         self.assertTrue(throttle_for(self.env).settings.fail_open)
         self.env["ir.config_parameter"].sudo().set_param("rest_api.throttle_fail_open", "False")
         self.assertFalse(throttle_for(self.env).settings.fail_open)
+
+
+class TestStoreTimeoutsAndCircuitBreaker(ThrottleCase):
+    """A store that hangs costs a request at most a short timeout, and then nothing for a while."""
+
+    def fail_open(self, dbname=None):
+        return Throttle(ThrottleStore(dbname or self.store.dbname), ThrottleSettings(fail_open=True))
+
+    def timed(self, function):
+        started = time.monotonic()
+        result = function()
+        return result, time.monotonic() - started
+
+    def test_a_locked_bucket_times_out_then_the_store_is_left_alone(self):
+        policy = RatePolicy(limit=1000, period=1, burst=1000)
+        bucket = unique_bucket("key")
+        throttle = self.fail_open()
+        self.assertTrue(throttle.check_key_rate(bucket, policy).admitted)
+        blocker = psycopg2.connect(**sql_db.connection_info_for(self.store.dbname)[1])
+        self.addCleanup(blocker.close)
+        with blocker.cursor() as cr:  # another session holds the bucket's row (an open transaction)
+            cr.execute("SELECT 1 FROM rest_api_throttle WHERE bucket = %s FOR UPDATE", [policy_bucket(bucket, policy)])
+
+        with self.assertLogs("odoo.addons.rest_api_auth.throttling", "WARNING") as logs:
+            verdict, waited = self.timed(lambda: throttle.check_key_rate(bucket, policy))
+        self.assertIsNone(verdict, "admitted without a verdict (fail open)")
+        self.assertIn("lock timeout", logs.output[0])
+        self.assertTrue(0.9 <= waited < 1.9, f"waited {waited:.2f} s; the lock timeout is 1 s")
+        # the breaker is open: the next requests do not wait at all
+        for _attempt in range(3):
+            verdict, waited = self.timed(lambda: throttle.check_key_rate(bucket, policy))
+            self.assertIsNone(verdict)
+            self.assertLess(waited, 0.05)
+
+        blocker.rollback()
+        with patch.object(throttling, "STORE_RETRY_AFTER", 0.1):
+            throttling._breaker.failed(self.store.dbname)  # failed again just now, with a short pause
+            time.sleep(0.15)
+            self.assertTrue(throttle.check_key_rate(bucket, policy).admitted, "the store is asked again")
+
+    def test_a_store_that_never_answers_costs_the_connect_timeout_once(self):
+        silent = socket.socket()  # accepts TCP connections and never says a word, like a hung server
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        self.addCleanup(silent.close)
+        dbname = f"postgresql://127.0.0.1:{silent.getsockname()[1]}/rest_api_silent"
+        throttle = self.fail_open(dbname)
+
+        with self.assertLogs("odoo.addons.rest_api_auth.throttling", "WARNING"):
+            verdict, waited = self.timed(lambda: throttle.check_key_rate("key:1", HOUR_POLICY))
+        self.assertIsNone(verdict)
+        self.assertTrue(1.9 <= waited < 3.5, f"waited {waited:.2f} s; the connect timeout is 2 s")
+        _verdict, waited = self.timed(lambda: throttle.check_key_rate("key:1", HOUR_POLICY))
+        self.assertLess(waited, 0.05)
+        # a failed-authentication check of the same store does not wait either
+        _result, waited = self.timed(lambda: throttle.check_client_ip("192.0.2.1"))
+        self.assertLess(waited, 0.05)

@@ -4,7 +4,7 @@ import xmlrpc.client
 
 import jwt
 
-from odoo.tests import HttpCase, JsonRpcException, tagged
+from odoo.tests import HttpCase, JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..authentication import resolve
@@ -42,7 +42,15 @@ class TestKeyAndTokenDialogs(RestApiUsersMixin, HttpCase):
         wizard_id = self.call_kw(
             "rest.api.key.generate",
             "create",
-            [{"name": "mobile app", "user_id": self.user.id, "scope_mode": "specific", "rate_limit": 30}],
+            [
+                {
+                    "name": "mobile app",
+                    "user_id": self.user.id,
+                    "scope_mode": "specific",
+                    "rate_limit": 30,
+                    "rate_burst": 5,
+                }
+            ],
         )
         action = self.confirm_identity(
             self.call_button("rest.api.key.generate", "action_generate", [wizard_id]), "rest_manager"
@@ -106,6 +114,57 @@ class TestKeyAndTokenDialogs(RestApiUsersMixin, HttpCase):
             self.confirm_identity(self.call_button("rest.api.token.issue", "action_issue", [wizard_id]), "rest_manager")
         self.assertEqual(caught.exception.args[0], "odoo.exceptions.UserError")
         self.assertFalse(self.env["rest.api.token"].search([]))
+
+    def test_a_manager_cannot_provision_for_a_user_with_more_rights(self):
+        """The review's probe, over JSON-RPC: a key for an "Access Rights" user would let the manager
+        give themselves any group with it."""
+        rights_manager = new_test_user(self.env, login="rest_rights", groups="base.group_user,base.group_erp_manager")
+        self.authenticate("rest_manager", "rest_manager")
+        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException) as caught:
+            self.call_kw("rest.api.key", "generate_api_key", [{"name": "escalation", "user_id": rights_manager.id}])
+        self.assertEqual(caught.exception.args[0], "odoo.exceptions.AccessError")
+        self.assertFalse(self.env["rest.api.key"].search([("user_id", "=", rights_manager.id)]))
+
+        # nor issue a login token acting as that user, under any key
+        admin_key, _secret = make_api_key(self.env, self.admin, allow_token_generation=True)
+        wizard_id = self.call_kw(
+            "rest.api.token.issue", "create", [{"user_id": rights_manager.id, "key_id": admin_key.id}]
+        )
+        self.assertEqual(
+            self.call_kw("rest.api.token.issue", "read", [[wizard_id], ["allowed_key_ids"]])[0]["allowed_key_ids"], []
+        )
+        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException) as caught:
+            self.confirm_identity(self.call_button("rest.api.token.issue", "action_issue", [wizard_id]), "rest_manager")
+        self.assertEqual(caught.exception.args[0], "odoo.exceptions.AccessError")
+        self.assertFalse(self.env["rest.api.token"].search([("user_id", "=", rights_manager.id)]))
+
+    def test_users_see_their_keys_and_revoke_their_tokens_in_their_preferences(self):
+        key, _secret = make_api_key(self.env, self.user, allow_token_generation=True)
+        token, _login_token = self.env["rest.api.token"]._issue(key, self.user, 1)
+        self.authenticate("rest_user", "rest_user")
+        view = self.env.ref("base.view_users_form_simple_modif")
+        arch = self.call_kw("res.users", "get_views", [[[view.id, "form"]]])["views"]["form"]["arch"]
+        self.assertIn('name="rest_api_key_ids"', arch)
+        values = self.call_kw(
+            "res.users",
+            "web_read",
+            [[self.user.id]],
+            {
+                "specification": {
+                    "rest_api_key_ids": {"fields": {"name": {}, "key_prefix": {}, "request_count": {}}},
+                    "rest_api_token_ids": {"fields": {"state": {}}},
+                }
+            },
+        )[0]
+        self.assertEqual([line["id"] for line in values["rest_api_key_ids"]], key.ids)
+        self.assertEqual(values["rest_api_token_ids"], [{"id": token.id, "state": "valid"}])
+        self.call_button("rest.api.token", "action_revoke", [token.id])
+        self.assertTrue(token.revoked)
+        # un-revoking is refused to everybody
+        with mute_logger("odoo.http"), self.assertRaises(JsonRpcException) as caught:
+            self.call_kw("rest.api.token", "write", [[token.id], {"revoked": False}])
+        self.assertEqual(caught.exception.args[0], "odoo.exceptions.AccessError")
+        self.assertTrue(token.revoked)
 
     def test_users_cannot_open_the_dialogs(self):
         self.authenticate("rest_user", "rest_user")

@@ -7,6 +7,7 @@ the verified-key cache and its invalidation, which only the worker can see.
 import datetime
 import json
 import time
+import uuid
 from unittest.mock import patch
 
 import jwt
@@ -16,7 +17,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.cache import get_cache_key_counter
 
 from ..authentication import resolve
-from ..exceptions import AuthenticationFailed, PermissionDenied
+from ..exceptions import AuthenticationFailed, PermissionDenied, Throttled
 from ..keys import secret_digest
 from ..models import rest_api_key as rest_api_key_module
 from ..scope import FULL_SCOPE
@@ -146,7 +147,7 @@ class TestResolve(RestApiUsersMixin, TransactionCase):
     def test_expired_key_is_refused_even_from_the_cache(self):
         self.key.expiration_date = datetime.datetime.now().replace(microsecond=0) + datetime.timedelta(seconds=1)
         verify = self.env["rest.api.key"]._rest_api_verify_secret
-        _cache, _key, counter = get_cache_key_counter(verify, secret_digest(self.secret), self.secret)
+        _cache, _key, counter = get_cache_key_counter(verify, secret_digest(self.secret), self.secret, None)
         self.resolve({"api-key": self.secret})
         time.sleep(2.1)
         hits = counter.hit
@@ -248,7 +249,13 @@ class TestResolve(RestApiUsersMixin, TransactionCase):
 
     def test_token_expired_in_the_database(self):
         token, login_token = self.tokens._issue(self.key, self.user, 1)
-        token.expires_at = datetime.datetime.now() - datetime.timedelta(seconds=1)
+        # tokens cannot be changed through the ORM (only revoked): end it behind the ORM's back
+        self.env.cr.execute(
+            "UPDATE rest_api_token SET expires_at = %s WHERE id = %s",
+            [datetime.datetime.now() - datetime.timedelta(seconds=1), token.id],
+        )
+        token.invalidate_recordset()
+        self.env.registry.clear_cache()
         self.assertRefused({"api-key": self.secret, "Login-Token": login_token}, "The login token has expired.")
 
     def test_token_issued_under_another_key(self):
@@ -305,6 +312,133 @@ class TestResolve(RestApiUsersMixin, TransactionCase):
         self.assertRefused(headers, "This API key may no longer act for the user of this login token.")
 
 
+def unique_address():
+    """A documentation IPv6 address of its own /64: the throttle store outlives test transactions."""
+    return f"2001:db8:{uuid.uuid4().int % 65536:x}:{uuid.uuid4().int % 65536:x}::7"
+
+
+@tagged("post_install", "-at_install")
+class TestThrottlingInResolve(RestApiUsersMixin, TransactionCase):
+    """Where authentication throttles: failed attempts per address, then each key's rate."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_rest_api_users()
+
+    def resolve(self, secret, ip=LOCAL, model="res.partner", operation="read", **kwargs):
+        return resolve(self.env, {"api-key": secret}, ip, operation, model=model, **kwargs)
+
+    def test_failed_attempts_from_an_address_never_lock_out_a_cached_key(self):
+        """Behind NAT or a proxy, many clients share an address; a cached key needs no hash to protect."""
+        parameters = self.env["ir.config_parameter"].sudo()
+        parameters.set_param("rest_api.failed_auth_limit", "2")
+        parameters.set_param("rest_api.failed_auth_period", "60")
+        _key, secret = make_api_key(self.env, self.user, rate_limit=0)
+        _key, unused_secret = make_api_key(self.env, self.user, rate_limit=0)
+        address = unique_address()
+        self.resolve(secret, ip=address)  # verified once: now in this worker's cache
+
+        statuses = []
+        for _attempt in range(4):
+            try:
+                self.resolve("0" * 40, ip=address)
+            except (AuthenticationFailed, Throttled) as error:
+                statuses.append(error.status)
+        self.assertEqual(statuses, [401, 401, 429, 429])
+
+        self.assertEqual(self.resolve(secret, ip=address).uid, self.user.id)
+        # a key that would need a hash check waits like the failed attempts
+        with self.assertRaises(Throttled):
+            self.resolve(unused_secret, ip=address)
+        self.assertEqual(self.resolve(unused_secret, ip=unique_address()).uid, self.user.id)
+
+    def test_a_request_run_again_is_charged_once(self):
+        key, secret = make_api_key(self.env, self.user, rate_limit=1, rate_period=3600, rate_burst=1)
+        first = self.resolve(secret)
+        self.assertEqual(first.response_headers["RateLimit"], '"default";r=0;t=3600')
+        again = self.resolve(secret, charge=False)  # Odoo's retry of the same request
+        self.assertEqual((again.uid, again.response_headers), (self.user.id, {}))
+        with self.assertRaises(Throttled):
+            self.resolve(secret)
+        self.assertEqual(key.request_count, 1)
+
+    def test_requests_refused_by_the_scope_are_charged(self):
+        _key, secret = make_api_key(
+            self.env,
+            self.user,
+            scope_mode="specific",
+            access=[{"model": "res.partner", "read": True}],
+            rate_limit=2,
+            rate_period=3600,
+            rate_burst=2,
+        )
+        with self.assertRaises(PermissionDenied) as caught:
+            self.resolve(secret, model="res.country")
+        self.assertEqual(caught.exception.headers["RateLimit"], '"default";r=1;t=1800')
+        self.resolve(secret)
+        with self.assertRaises(Throttled):
+            self.resolve(secret, model="res.country")
+
+    def test_requests_from_a_refused_address_are_not_charged(self):
+        """A leaked key used from elsewhere cannot spend the real client's allowance."""
+        _key, secret = make_api_key(
+            self.env, self.user, allowed_ips="10.0.0.0/8", rate_limit=1, rate_period=3600, rate_burst=1
+        )
+        for _attempt in range(3):
+            with self.assertRaises(PermissionDenied) as caught:
+                self.resolve(secret)
+            self.assertNotIn("RateLimit", caught.exception.headers)
+        self.assertEqual(self.resolve(secret, ip="10.1.2.3").response_headers["RateLimit"], '"default";r=0;t=3600')
+
+    def test_personal_keys_of_one_user_share_one_allowance(self):
+        parameters = self.env["ir.config_parameter"].sudo()
+        parameters.set_param("rest_api.default_rate_limit", "2")
+        parameters.set_param("rest_api.default_rate_burst", "2")
+        first, second = make_personal_key(self.other_user), make_personal_key(self.other_user)
+        self.resolve(first)
+        self.resolve(second)
+        for secret in (first, second, make_personal_key(self.other_user)):
+            with self.subTest(secret=secret[:8]), self.assertRaises(Throttled):
+                self.resolve(secret)
+        self.resolve(make_personal_key(self.user))  # another user's allowance is their own
+
+
+@tagged("post_install", "-at_install")
+class TestNeverThroughTheRestApi(RestApiUsersMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_rest_api_users()
+        cls.key, cls.secret = make_api_key(cls.env, cls.admin, rate_limit=0)  # scope "all", an administrator
+
+    def test_credential_models_are_refused_whatever_the_scope(self):
+        for model in (
+            "rest.api.key",
+            "rest.api.key.access",
+            "rest.api.token",
+            "rest.api.key.generate",
+            "res.users.apikeys",
+            "res.users.apikeys.description",
+            "auth_totp.device",
+        ):
+            for operation in ("read", "create", "write", "unlink", "execute"):
+                with self.subTest(model=model, operation=operation), self.assertRaises(PermissionDenied) as caught:
+                    resolve(self.env, {"api-key": self.secret}, LOCAL, operation, model=model, method="search")
+                self.assertTrue(caught.exception.detail.startswith(f"{model} cannot be used through the REST API"))
+        resolve(self.env, {"api-key": self.secret}, LOCAL, "read", model="res.users")
+
+    def test_the_superuser_cannot_act(self):
+        root = self.env.ref("base.user_root")
+        # __system__ is never active, and Odoo refuses to activate it; even if it were, behind the ORM's back
+        self.env.cr.execute("UPDATE res_users SET active = true WHERE id = %s", [root.id])
+        root.invalidate_recordset(["active"])
+        secret = make_personal_key(root)
+        with self.assertRaises(PermissionDenied) as caught:
+            resolve(self.env, {"api-key": secret}, LOCAL, "read", model="res.partner")
+        self.assertEqual(caught.exception.detail, "The superuser (__system__) cannot act through the REST API.")
+
+
 @tagged("post_install", "-at_install")
 class TestVerifiedKeyCache(RestApiUsersMixin, TransactionCase):
     """Odoo's hash runs once per key per worker, until a change or the TTL."""
@@ -318,7 +452,7 @@ class TestVerifiedKeyCache(RestApiUsersMixin, TransactionCase):
     def cache_entry(self, secret):
         """``(cache, cache key, hit/miss counter)`` of ``secret`` in this worker's verified-key cache."""
         verify = self.env["rest.api.key"]._rest_api_verify_secret
-        return get_cache_key_counter(verify, secret_digest(secret), secret)
+        return get_cache_key_counter(verify, secret_digest(secret), secret, None)
 
     def authenticate(self, secret=None):
         return resolve(self.env, {"api-key": secret or self.secret}, LOCAL, "read", model="res.partner")
@@ -336,7 +470,7 @@ class TestVerifiedKeyCache(RestApiUsersMixin, TransactionCase):
         cache, cache_key, _counter = self.cache_entry(self.secret)
         self.authenticate()
         self.assertIn(cache_key, cache)
-        self.key.rate_limit = 5
+        self.key.write({"rate_limit": 5, "rate_burst": 5})
         self.assertNotIn(cache_key, cache)
         self.assertEqual(self.authenticate().key.rate.limit, 5)
         self.key.access_ids = [Command.create({"model_id": self.env["ir.model"]._get_id("res.partner")})]

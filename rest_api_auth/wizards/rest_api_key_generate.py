@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 
 from odoo.addons.base.models.res_users import check_identity
 
@@ -31,6 +31,12 @@ class RestApiKeyGenerate(models.TransientModel):
     allowed_ips = fields.Char(string="Allowed IPs")
     require_login_token = fields.Boolean()
     allow_token_generation = fields.Boolean()
+
+    @api.onchange("rate_limit")
+    def _onchange_rate_limit(self):
+        """Lowering the limit below the burst lowers the burst with it."""
+        if self.rate_limit > 0 and self.rate_burst > self.rate_limit:
+            self.rate_burst = self.rate_limit
 
     @check_identity
     def action_generate(self):

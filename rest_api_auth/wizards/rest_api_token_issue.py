@@ -31,8 +31,11 @@ class RestApiTokenIssue(models.TransientModel):
     @api.depends("user_id")
     def _compute_allowed_key_ids(self):
         keys = self.env["rest.api.key"].search([("allow_token_generation", "=", True)])
+        keys = keys.filtered(lambda key: keys._may_manage_owner(key.sudo().user_id))
         for wizard in self:
-            wizard.allowed_key_ids = keys.filtered(lambda key, user=wizard.user_id: not key._login_token_refusal(user))
+            user = wizard.user_id
+            allowed = keys.filtered(lambda key, user=user: not key._login_token_refusal(user))
+            wizard.allowed_key_ids = allowed if keys._may_manage_owner(user) else keys.browse()
 
     @check_identity
     def action_issue(self):
@@ -52,7 +55,9 @@ class RestApiTokenIssue(models.TransientModel):
             refusal = _("The user %s is deactivated.", self.user_id.name)
         if refusal:
             raise UserError(refusal)
+        # A token acts as its user, under its key: the manager must be allowed to act as both.
         key._check_may_manage_owner(self.user_id)
+        key._check_may_manage_keys()
         token, login_token = self.env["rest.api.token"]._issue(key, self.user_id, self.expiration_days)
         self.unlink()
         return {

@@ -1,11 +1,10 @@
-import json
-
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied
-from odoo.addons.rest_api_auth.tokens import parse_token_request
+from odoo.addons.rest_api_auth.exceptions import NotFound, PermissionDenied
+from odoo.addons.rest_api_auth.tokens import TOKEN_REFUSALS, parse_token_request, token_refusal
 
+from .. import serialization
 from ..dispatch import api_endpoint, authenticate_request
 from ..responses import json_response
 
@@ -29,12 +28,14 @@ class TokenController(http.Controller):
         """
         context = authenticate_request("token")
         key = context.key
-        if not key.api_key_id or not key.allow_token_generation:
-            raise PermissionDenied("This API key may not issue login tokens.")
-        user_id, days = parse_token_request(_json_body())
+        raw = request.httprequest.get_data()
+        # An empty body is an empty object: a token for the key's user, valid for the default days.
+        user_id, days = parse_token_request(serialization.parse_json_object(raw) if raw.strip() else {})
         user_id = user_id or key.uid
-        if user_id != key.uid and not key.owner_is_system:
-            raise PermissionDenied("This API key may only issue login tokens for its own user.")
+        allowed = bool(key.api_key_id) and key.allow_token_generation  # never with a personal key
+        refusal = token_refusal(allowed, key.uid, key.owner_is_system, user_id)
+        if refusal:
+            raise PermissionDenied(TOKEN_REFUSALS[refusal])
         user = request.env["res.users"].sudo().browse(user_id).exists()
         if not user or not user.active:
             raise NotFound(f"There is no active user with id {user_id}.")
@@ -49,14 +50,3 @@ class TokenController(http.Controller):
             "user_info": {"user_id": user.id, "user_name": user.name, "user_login": user.login},
         }
         return json_response(body, headers={"Cache-Control": "no-store"})
-
-
-def _json_body():
-    """The request's JSON body; an empty body is an empty object."""
-    data = request.httprequest.get_data(cache=True)
-    if not data.strip():
-        return None
-    try:
-        return json.loads(data)
-    except (ValueError, RecursionError):  # ValueError includes UnicodeDecodeError
-        raise BadRequest("The request body is not valid JSON.") from None

@@ -7,7 +7,7 @@ import jwt
 
 from odoo.tests import tagged
 
-from odoo.addons.rest_api_auth.tests.common import RestApiHttpCase, make_api_key
+from odoo.addons.rest_api_auth.tests.common import RestApiHttpCase, make_api_key, make_personal_key
 from odoo.addons.rest_api_auth.tokens import LoginTokenClaims, encode_login_token
 
 SEARCH = "/api/res.partner/search"
@@ -72,9 +72,16 @@ class TestAuthenticationOnDataEndpoints(RestApiHttpCase):
                 self.assertEqual(response.status_code, 403, response.text)
                 self.assertEqual(response.headers["Content-Type"], "application/problem+json")
                 self.assertNotIn("Traceback", response.text)
-        # record rules apply too: of all API keys, the user sees only their own
-        response = self.get("/api/res.users.apikeys/search", headers, {"fields": "['user_id']"})
-        self.assertEqual(response.json(), [{"id": key.native_key_id.id, "user_id": [self.user.id, "Rest User"]}])
+        # record rules apply too: of the saved filters, the user sees their own and the shared ones only
+        filters = self.env["ir.filters"]
+        own = filters.create({"name": "own", "model_id": "res.partner", "user_id": self.user.id})
+        theirs = filters.create({"name": "theirs", "model_id": "res.partner", "user_id": self.other_user.id})
+        response = self.get("/api/ir.filters/search", headers, {"fields": "['user_id']", "limit": 500})
+        seen = {record["id"]: record["user_id"] for record in response.json()}
+        self.assertEqual(seen[own.id], [self.user.id, "Rest User"])
+        self.assertNotIn(theirs.id, seen)
+        self.assertEqual([owner for owner in seen.values() if owner], [[self.user.id, "Rest User"]])
+        self.assertEqual(key.user_id, self.user)
 
     def test_specific_scope_allows_exactly_its_models_and_operations(self):
         self.user.groups_id += self.env.ref("base.group_partner_manager")
@@ -164,3 +171,97 @@ class TestAuthenticationOnDataEndpoints(RestApiHttpCase):
         self.assertEqual(self.search({"api-key": secret}).status_code, 200)
         key.with_user(self.manager).active = False
         self.assertProblem(self.search({"api-key": secret}), 401, "This API key is deactivated.", SEARCH)
+
+
+@tagged("post_install", "-at_install")
+class TestCredentialsAreNeverManagedThroughTheApi(RestApiHttpCase):
+    """Not even by an administrator's key of scope "all": a leaked key must not copy itself, widen
+    or revive keys and tokens (provisioning stays on XML-RPC/JSON-RPC and the web client)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin_key, cls.admin_secret = make_api_key(cls.env, cls.admin, allow_token_generation=True)
+        cls.headers = {"api-key": cls.admin_secret}
+
+    def test_a_key_cannot_generate_keys(self):
+        """The review's probe: generate_api_key through execute_kw."""
+        path = "/api/rest.api.key/execute_kw"
+        response = self.post(path, self.headers, {"method": "generate_api_key", "args": [{"name": "copy"}]})
+        detail = (
+            "rest.api.key cannot be used through the REST API: API keys and login tokens are managed "
+            "in Odoo (web client, XML-RPC/JSON-RPC), never with an API key."
+        )
+        self.assertProblem(response, 403, detail, path)
+        self.assertFalse(self.env["rest.api.key"].search([("name", "=", "copy")]))
+
+    def test_credential_models_are_refused_on_every_route(self):
+        key, _secret = make_api_key(self.env, self.user)
+        for method, path in (
+            ("GET", "/api/rest.api.key/search"),
+            ("GET", f"/api/rest.api.key/{key.id}"),
+            ("PUT", f"/api/rest.api.key/{key.id}"),
+            ("DELETE", f"/api/rest.api.key/{key.id}"),
+            ("GET", "/api/rest.api.token/record_count"),
+            ("GET", "/api/res.users.apikeys/search"),
+            ("GET", "/api/res.users.apikeys/schema"),
+            ("POST", "/api/res.users.apikeys.description/create"),
+        ):
+            with self.subTest(method=method, path=path):
+                response = self.request(method, path, self.headers, {"rate_limit": 0})
+                self.assertEqual(response.status_code, 403, response.text)
+                self.assertIn("cannot be used through the REST API", response.json()["detail"])
+        self.assertEqual(key.rate_limit, 600)
+
+    def test_nor_through_the_users_x2many_fields(self):
+        key, _secret = make_api_key(self.env, self.user, scope_mode="specific")
+        token, _jwt = self.env["rest.api.token"]._issue(self.admin_key, self.user, 1)
+        token.action_revoke()
+        path = f"/api/res.users/{self.user.id}"
+        for values in (
+            {"rest_api_key_ids": [[1, key.id, {"scope_mode": "all", "rate_limit": 0}]]},
+            {"rest_api_key_ids": [[2, key.id]]},
+            {"rest_api_token_ids": [[1, token.id, {"revoked": False}]]},
+        ):
+            with self.subTest(values=values):
+                response = self.request("PUT", path, self.headers, values)
+                self.assertProblem(
+                    response, 403, "REST API keys and login tokens cannot be managed through the REST API.", path
+                )
+        self.assertEqual((key.scope_mode, key.rate_limit, token.revoked), ("specific", 600, True))
+
+
+@tagged("post_install", "-at_install")
+class TestThrottlingOverHttp(RestApiHttpCase):
+    def search(self, secret, model="res.partner"):
+        return self.opener.get(
+            f"{self.base_url()}/api/{model}/search", params={"limit": 1}, headers={"api-key": secret}, timeout=30
+        )
+
+    def test_personal_keys_of_one_user_share_one_allowance(self):
+        """Anyone may create personal keys: more keys must not mean a higher rate."""
+        parameters = self.env["ir.config_parameter"].sudo()
+        parameters.set_param("rest_api.default_rate_limit", "3")
+        parameters.set_param("rest_api.default_rate_burst", "3")
+        secrets = [make_personal_key(self.user) for _key in range(4)]
+        statuses = [self.search(secret).status_code for secret in secrets]
+        self.assertEqual(statuses, [200, 200, 200, 429])
+        self.assertEqual(self.search(make_personal_key(self.other_user)).status_code, 200)
+
+    def test_requests_refused_by_the_scope_are_throttled(self):
+        _key, secret = make_api_key(
+            self.env,
+            self.user,
+            scope_mode="specific",
+            access=[{"model": "res.partner", "read": True}],
+            rate_limit=2,
+            rate_period=3600,
+            rate_burst=2,
+        )
+        refused = self.search(secret, model="res.country")
+        self.assertEqual(refused.status_code, 403, refused.text)
+        self.assertEqual(refused.headers["RateLimit"], '"default";r=1;t=1800')
+        self.assertEqual(self.search(secret).status_code, 200)
+        throttled = self.search(secret, model="res.country")
+        self.assertEqual(throttled.status_code, 429)
+        self.assertIn("Retry-After", throttled.headers)

@@ -124,6 +124,9 @@ class TestGenerateToken(GenerateTokenCase):
                 response = self.generate(raw=raw.encode("latin-1"))
                 self.assertEqual(response.status_code, 400, response.text)
                 self.assertEqual(response.headers["Content-Type"], PROBLEM_CONTENT_TYPE)
+        # the same JSON parser as every other /api body: the problem names the body
+        problem = self.generate(raw=b"[1, 2]").json()
+        self.assertEqual(problem["invalid_params"], [{"name": "body", "reason": "must be a JSON object, not an array"}])
         body = self.assertProblem(self.generate(body={"user": 3}), 400, "Invalid token request.")
         self.assertEqual(body["invalid_params"], [{"name": "user", "reason": "unknown member"}])
         body = self.assertProblem(self.generate(body={"user_id": "7"}), 400, "Invalid token request.")
