@@ -7,7 +7,6 @@
     "website": "https://github.com/odoo-rest-api/odoo-rest-api",
     "license": "LGPL-3",
     "development_status": "Beta",
-    "maintainers": ["odoo-rest-api"],
     "depends": ["base", "web"],
     "external_dependencies": {"python": ["PyJWT"]},
     "data": [

@@ -7,6 +7,7 @@
     "author": "odoo-rest-api contributors",
     "website": "https://github.com/odoo-rest-api/odoo-rest-api",
     "license": "LGPL-3",
+    "development_status": "Beta",
     "depends": ["rest_api_auth"],
     "data": [],
     # Loaded server-wide (--load=base,web,rest_api_core), routes /api requests
