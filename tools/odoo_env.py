@@ -275,13 +275,12 @@ class OdooWorkspace:
             shutil.copytree(source_store, self.data_dir / "filestore" / name)
         return name
 
-    def shell(self, database, script, env=None):
+    def shell(self, database, script):
         """What ``script`` prints, run by ``odoo shell`` on ``database`` (as superuser, in ``env``;
         it commits what must stay); SetupError when it fails."""
         result = subprocess.run(
             self.odoo_command("-d", database, "--no-http", subcommand="shell"),
             input=script,
-            env=env,
             capture_output=True,
             text=True,
             check=False,
