@@ -9,6 +9,7 @@ database the in-process HttpCase tests use.
 import os
 import re
 from collections import Counter
+from urllib.parse import unquote
 
 import psutil
 import pytest
@@ -59,7 +60,8 @@ def served_by(server, since, method, path):
         log.seek(since)
         lines = log.read().decode(errors="replace").splitlines()
     matches = (REQUEST_LINE.match(line) for line in lines)
-    return Counter(int(m["pid"]) for m in matches if m and (m["method"], m["path"]) == (method, path))
+    wanted = (method, unquote(path))  # the log shows the path partly unquoted
+    return Counter(int(m["pid"]) for m in matches if m and (m["method"], unquote(m["path"])) == wanted)
 
 
 @pytest.fixture(scope="session")
