@@ -7,10 +7,19 @@ database the in-process HttpCase tests use.
 """
 
 import os
+import re
+from collections import Counter
+from urllib.parse import unquote
 
+import psutil
 import pytest
 
-from tools.odoo_env import TEST_DB_PREFIX, OdooServer, OdooWorkspace
+from tools.odoo_env import TEST_DB_PREFIX, OdooRpc, OdooServer, OdooWorkspace
+
+# Odoo logs each request it serves (logger werkzeug, at INFO) with the pid of the process that served it.
+REQUEST_LOG = "--log-handler=werkzeug:INFO"
+REQUEST_LINE = re.compile(r'^\S+ \S+ (?P<pid>\d+) INFO \S+ werkzeug: .*"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/')
+BURSTS = 5  # bursts sent at most until two workers have served one
 
 
 @pytest.fixture(scope="session")
@@ -33,5 +42,46 @@ def live_database():
 @pytest.fixture(scope="session")
 def prefork_server(live_workspace, live_database):
     """Odoo with ``--workers 2`` on loopback: each request may land on either worker."""
-    with OdooServer(live_workspace, live_database, extra_args=["--workers=2", "--max-cron-threads=0"]) as server:
+    arguments = ["--workers=2", "--max-cron-threads=0", REQUEST_LOG]
+    with OdooServer(live_workspace, live_database, extra_args=arguments) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def rpc(prefork_server, live_database):
+    """JSON-RPC as the administrator, e.g. to provision keys and change settings."""
+    return OdooRpc(prefork_server.base_url, live_database)
+
+
+def served_by(server, since, method, path):
+    """``{pid: requests}``: the processes of ``server`` that served ``method path`` (as sent) according to
+    what its log says after byte ``since``. The server logs requests when started with REQUEST_LOG."""
+    with server.log_file.open("rb") as log:
+        log.seek(since)
+        lines = log.read().decode(errors="replace").splitlines()
+    matches = (REQUEST_LINE.match(line) for line in lines)
+    wanted = (method, unquote(path))  # the log shows the path partly unquoted
+    return Counter(int(m["pid"]) for m in matches if m and (m["method"], unquote(m["path"])) == wanted)
+
+
+@pytest.fixture(scope="session")
+def on_both_workers():
+    """``on_both_workers(server, method, path, send)``: calls ``send()``, a burst of concurrent ``method path``
+    requests to a prefork ``server`` started with REQUEST_LOG, until its log shows that two of its worker
+    processes served them (at most BURSTS times); returns the list of what each call returned.
+
+    Fails when fewer than two workers served them: a test of what every worker does then proves it.
+    """
+
+    def run(server, method, path, send):
+        answers, pids = [], Counter()
+        while len(pids) < 2 and len(answers) < BURSTS:
+            since = server.log_file.stat().st_size
+            answers.append(send())
+            pids += served_by(server, since, method, path)
+        assert len(pids) >= 2, f"{method} {path}: served by {dict(pids)} in {len(answers)} bursts, not two workers"
+        workers = {child.pid for child in psutil.Process(server.process.pid).children()}
+        assert set(pids) <= workers, f"{set(pids)} are not all worker processes of the server ({workers})"
+        return answers
+
+    return run

@@ -7,24 +7,23 @@ itself selects none (every API client would get 404), so API requests name
 theirs with ``X-Odoo-Database`` (or ``?db=``).
 """
 
-import json
 import re
-import shutil
-import subprocess
-import sys
-import urllib.error
 import urllib.parse
-import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 
-from tools.odoo_env import OdooServer, SetupError, pg_connect
+from tools.odoo_env import OdooServer, SetupError, http_json
 
 KEY_SCRIPT = """
 key = env["res.users.apikeys"].with_user(env.ref("base.user_admin")).sudo()._generate(None, "live multi-db", False)
 env.cr.commit()
 print("API_KEY=" + key)
 """
+BURST = 8  # concurrent requests sent to the workers at once
+# Odoo logs each request with the pid of the worker that served it (see on_both_workers).
+REQUEST_LOG = "--log-handler=werkzeug:INFO"
 
 
 class MultiDatabaseServer(OdooServer):
@@ -49,57 +48,18 @@ def call(server, method, path, *, database=None, key=None, body=None, headers=No
         request_headers["X-Odoo-Database"] = database
     if key:
         request_headers["api-key"] = key
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        request_headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(server.base_url + path, data=data, headers=request_headers, method=method)
-    opener = urllib.request.build_opener(NoRedirect)
     try:
-        with opener.open(request, timeout=30) as response:
-            return response.status, response.headers, _decode(response)
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, _decode(error)
+        return http_json(method, server.base_url + path, body, request_headers, timeout=30)
     except OSError:
         return 0, {}, None
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def _decode(response):
-    text = response.read().decode()
-    content_type = response.headers.get("Content-Type", "")
-    return json.loads(text) if "json" in content_type else text
-
-
-def _create_key(workspace, database):
-    result = subprocess.run(
-        [sys.executable, "-m", "odoo", "shell", "-c", str(workspace.config_file), "-d", database, "--no-http"],
-        input=KEY_SCRIPT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    match = re.search(r"API_KEY=([0-9a-f]{40})", result.stdout)
+def create_admin_key(workspace, database):
+    """A REST API key of the administrator of ``database`` (an Odoo API key: the README's multi-database setup)."""
+    match = re.search(r"API_KEY=([0-9a-f]{40})", workspace.shell(database, KEY_SCRIPT))
     if not match:
-        raise SetupError(f"Could not create an API key in {database}:\n{result.stderr[-4000:]}")
+        raise SetupError(f"Could not create an API key in {database}")
     return match[1]
-
-
-def _drop(workspace, databases):
-    connection = pg_connect()
-    try:
-        with connection.cursor() as cursor:
-            for name in databases:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        connection.close()
-    for name in databases:
-        shutil.rmtree(workspace.data_dir / "filestore" / name, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -108,11 +68,11 @@ def two_databases(live_workspace):
     first = live_workspace.create_database()
     databases = [first]
     try:
-        key = _create_key(live_workspace, first)
+        key = create_admin_key(live_workspace, first)
         databases.append(live_workspace.copy_database(first, f"{first}_b"))
         yield databases, key
     finally:
-        _drop(live_workspace, databases)
+        live_workspace.drop(databases)
 
 
 @pytest.fixture(scope="module")
@@ -122,31 +82,37 @@ def database_without_api(live_workspace):
     try:
         yield name
     finally:
-        _drop(live_workspace, [name])
+        live_workspace.drop([name])
 
 
 @pytest.fixture(scope="module")
 def multidb_server(live_workspace, two_databases, database_without_api):
     databases = [*two_databases[0], database_without_api]
-    with MultiDatabaseServer(live_workspace, databases, extra_args=["--workers=2", "--max-cron-threads=0"]) as server:
+    arguments = ["--workers=2", "--max-cron-threads=0", REQUEST_LOG]
+    with MultiDatabaseServer(live_workspace, databases, extra_args=arguments) as server:
         yield server
 
 
-def test_each_database_is_reached_by_name(multidb_server, two_databases):
+def count_burst(server, path, **request):
+    """``BURST`` concurrent GETs of ``path`` (a record_count): their (status, record count or body)."""
+    with ThreadPoolExecutor(BURST) as pool:
+        answers = pool.map(lambda _index: call(server, "GET", path, **request), range(BURST))
+        return [(status, body["record_count"] if status == 200 else str(body)) for status, _headers, body in answers]
+
+
+def test_each_database_is_reached_by_name_on_every_worker(multidb_server, two_databases, on_both_workers):
     (first, second), key = two_databases
     status, headers, body = call(
         multidb_server, "POST", "/api/res.partner/create", database=first, key=key, body={"name": "Only in first"}
     )
     assert status == 201, body
     assert headers["Location"] == f"/api/res.partner/{body['id']}"
-    domain = urllib.parse.quote("[('name', '=', 'Only in first')]")
+    path = "/api/res.partner/record_count?domain=" + urllib.parse.quote("[('name', '=', 'Only in first')]")
     for database, expected in ((first, 1), (second, 0)):
-        for _attempt in range(2):  # two workers: either may answer
-            status, _headers, body = call(
-                multidb_server, "GET", f"/api/res.partner/record_count?domain={domain}", database=database, key=key
-            )
-            assert status == 200, body
-            assert body["record_count"] == expected, database
+        # each worker opens the database's registry itself, the first time a request names it
+        send = partial(count_burst, multidb_server, path, database=database, key=key)
+        answers = [answer for burst in on_both_workers(multidb_server, "GET", path, send) for answer in burst]
+        assert set(answers) == {(200, expected)}, database
 
 
 def test_db_query_parameter(multidb_server, two_databases):

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from tools.odoo_env import REPO_ROOT, OdooRpc, SetupError, http_json, tools_venv
+from tools.odoo_env import REPO_ROOT, SetupError, http_json, tools_venv
 
 ARTIFACTS = Path(os.environ.get("REST_API_ARTIFACTS", REPO_ROOT / "artifacts"))
 TOOLS_JS = REPO_ROOT / "tools" / "js"
@@ -97,17 +97,12 @@ def get(base_url, path, key=None):
 
 
 @pytest.fixture(scope="module")
-def keys(prefork_server, live_database):
+def keys(rpc):
     """Unthrottled REST API keys of the administrator, provisioned over JSON-RPC; deleted afterwards."""
-    rpc = OdooRpc(prefork_server.base_url, live_database)
     policy = {"user_id": rpc.uid, "rate_limit": 0, "allow_token_generation": True}
     created = {
-        "all": rpc.execute("rest.api.key", "generate_api_key", {"name": "docs all", "scope_mode": "all", **policy}),
-        "specific": rpc.execute(
-            "rest.api.key",
-            "generate_api_key",
-            {"name": "docs specific", "scope_mode": "specific", "access": SPECIFIC_ACCESS, **policy},
-        ),
+        "all": rpc.generate_api_key("docs all", scope_mode="all", **policy),
+        "specific": rpc.generate_api_key("docs specific", scope_mode="specific", access=SPECIFIC_ACCESS, **policy),
     }
     yield {name: result["key"] for name, result in created.items()}
     rpc.execute("rest.api.key", "unlink", [result["id"] for result in created.values()])

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tools.odoo_env import REPO_ROOT, free_port, pg_connect, unique_db_name
+from tools.odoo_env import REPO_ROOT, drop_databases, free_port, unique_db_name
 
 
 def run_dev_until_ready(database, port, data_dir):
@@ -43,10 +43,7 @@ def run_curl_example(banner):
 def dev_database(tmp_path):
     database = unique_db_name("rest_api_dev_test")
     yield database
-    connection = pg_connect()
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    connection.close()
+    drop_databases([database])
 
 
 def test_run_prints_a_working_demo_key_and_replaces_it_on_each_run(dev_database, tmp_path):

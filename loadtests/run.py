@@ -26,23 +26,30 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from tools.odoo_env import OdooRpc, OdooServer, OdooWorkspace, SetupError, pg_connect  # noqa: E402
+from tools.odoo_env import (  # noqa: E402
+    OdooRpc,
+    OdooServer,
+    OdooWorkspace,
+    SetupError,
+    http_json,
+    pg_connect,
+    tools_venv,
+)
 
 LOCUSTFILE = REPO_ROOT / "loadtests" / "locustfile.py"
 MODEL = "res.partner"
 USERS_PER_KEY = 3  # throttled users per key, each sending up to 10 requests/s
-LOWER_SHARE = 0.9
+LOWER_SHARE = 0.9  # admitted requests must reach this share of burst + rate * T
 # rest_api_auth.throttling.USAGE_FLUSH_INTERVAL: how often each server process stores its usage counts
 USAGE_FLUSH_INTERVAL = 5
 # No cron, and no websocket process: the load test needs neither, and both would compete for the CPU.
-SERVER_ARGS = ("--max-cron-threads=0", "--gevent-port=0")  # admitted requests must reach this share of burst + rate * T
+SERVER_ARGS = ("--max-cron-threads=0", "--gevent-port=0")
 
 
 @dataclass(frozen=True)
@@ -64,44 +71,27 @@ THROTTLED_KEYS = (
 )
 
 
-def tools_venv():
-    """The tools virtualenv's ``bin`` directory: ``$TOOLS_VENV`` or the repository's ``.venv-tools``."""
-    venv = Path(os.environ.get("TOOLS_VENV", ".venv-tools"))
-    venv = venv if venv.is_absolute() else REPO_ROOT / venv
-    locust = venv / "bin" / "locust"
-    if not locust.exists():
-        raise SetupError(
-            f"Locust is not installed at {locust}.\n"
-            "Create the tools virtualenv with `make tools-venv`, or point TOOLS_VENV at one that has locust."
-        )
-    return venv / "bin"
-
-
 def provision_keys(base_url, database):
     """Keys issued by the provisioning API as admin: ``(crud_key, [(ThrottledKey, id, secret), ...])``."""
     rpc = OdooRpc(base_url, database)
-
-    def generate(values):
-        result = rpc.execute("rest.api.key", "generate_api_key", values)
-        return result["id"], result["key"]
-
-    _crud_id, crud_key = generate({"name": "load test CRUD", "rate_limit": 0, "rate_period": 60, "rate_burst": 0})
+    crud_key = rpc.generate_api_key("load test CRUD", rate_limit=0, rate_period=60, rate_burst=0)["key"]
     throttled = []
     for key in THROTTLED_KEYS:
-        policy = {"rate_limit": key.limit, "rate_period": key.period, "rate_burst": key.burst}
-        key_id, secret = generate({"name": f"load test {key.name}", **policy})
-        throttled.append((key, key_id, secret))
+        created = rpc.generate_api_key(
+            f"load test {key.name}", rate_limit=key.limit, rate_period=key.period, rate_burst=key.burst
+        )
+        throttled.append((key, created["id"], created["key"]))
     return crud_key, throttled
 
 
 def warm_up(base_urls, api_key, requests=12):
     """Load every server's registry and caches before the clock starts (a cold first request takes seconds)."""
     for base_url in base_urls:
+        url = f"{base_url}/api/{MODEL}/search?limit=5"
         for _ in range(requests):  # enough to reach each prefork worker and the threaded server's threads
-            url = f"{base_url}/api/{MODEL}/search?limit=5"  # a loopback server this script started
-            request = urllib.request.Request(url, headers={"api-key": api_key})  # noqa: S310
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-                response.read()
+            status, _headers, body = http_json("GET", url, headers={"api-key": api_key})
+            if status != 200:
+                raise SetupError(f"Warming up {base_url} failed: HTTP {status}: {str(body)[:500]}")
 
 
 def run_locust(venv_bin, config, duration, users, out_dir):
@@ -224,7 +214,7 @@ def main(argv):
     parser.add_argument("--keep-db", action="store_true", help="keep the database and the server logs")
     args = parser.parse_args(argv)
     try:
-        venv_bin = tools_venv()
+        venv_bin = tools_venv("locust")
         pg_connect().close()
         workspace = OdooWorkspace(prefix="rest_api_load", keep=args.keep_db)
     except SetupError as error:

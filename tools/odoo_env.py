@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -109,6 +110,17 @@ def drop_stale_databases(prefix, older_than=timedelta(days=1)):
     if dropped:
         print(f"[odoo] dropped {len(dropped)} databases left by earlier runs: {', '.join(dropped)}", flush=True)
     return dropped
+
+
+def drop_databases(names):
+    """Drop the databases ``names`` that exist, closing the connections still open to them."""
+    connection = pg_connect()
+    try:
+        with connection.cursor() as cursor:
+            for name in names:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        connection.close()
 
 
 def free_port():
@@ -263,25 +275,37 @@ class OdooWorkspace:
             shutil.copytree(source_store, self.data_dir / "filestore" / name)
         return name
 
+    def shell(self, database, script):
+        """What ``script`` prints, run by ``odoo shell`` on ``database`` (as superuser, in ``env``;
+        it commits what must stay); SetupError when it fails."""
+        result = subprocess.run(
+            self.odoo_command("-d", database, "--no-http", subcommand="shell"),
+            input=script,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            sys.stderr.write(result.stderr[-8000:])
+            raise SetupError(f"odoo shell on {database} failed (exit {result.returncode}).")
+        return result.stdout
+
+    def drop(self, names):
+        """Drop the databases ``names`` created through this workspace, with their filestores, now."""
+        drop_databases(names)
+        for name in names:
+            shutil.rmtree(self.data_dir / "filestore" / name, ignore_errors=True)
+        self.databases = [name for name in self.databases if name not in names]
+
     def cleanup(self):
         """Drop the databases created through this workspace, with their filestores, then
         the directory if this workspace made it; nothing when told to keep them."""
         if self.keep:
             print(f"[odoo] kept databases {self.databases} and {self.directory}")
             return
-        connection = pg_connect()
-        try:
-            with connection.cursor() as cursor:
-                for name in self.databases:
-                    cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            connection.close()
+        self.drop(self.databases)
         if self.owns_directory:
             shutil.rmtree(self.directory, ignore_errors=True)
-        else:
-            for name in self.databases:
-                shutil.rmtree(self.data_dir / "filestore" / name, ignore_errors=True)
-        self.databases = []
 
 
 class OdooServer:
@@ -414,3 +438,20 @@ class OdooRpc:
 
     def execute(self, model, method, *args, **kwargs):
         return self._call("object", "execute_kw", self.database, self.uid, self.password, model, method, args, kwargs)
+
+    def generate_api_key(self, name, **values):
+        """A new REST API key through the provisioning API: ``{"id": ..., "key": <its secret>, ...}``."""
+        return self.execute("rest.api.key", "generate_api_key", {"name": name, **values})
+
+    @contextmanager
+    def config_parameters(self, values):
+        """Set the system parameters ``values`` (name: value) for the ``with`` block, then restore them."""
+        parameters = "ir.config_parameter"
+        previous = {name: self.execute(parameters, "get_param", name) for name in values}
+        for name, value in values.items():
+            self.execute(parameters, "set_param", name, value)
+        try:
+            yield
+        finally:
+            for name, value in previous.items():
+                self.execute(parameters, "set_param", name, value)
