@@ -115,9 +115,9 @@ def _defaulted_fields(env, model):
 def model_docs(env, scope, names=None):
     """``(docs, detailed)``: the :class:`ModelDoc` of each model to document, and whether with fields.
 
-    ``names`` (from ``?models=``) documents just those, in detail: an unknown,
-    abstract or transient model is 404; a credential model, or one the key or
-    the user may not use, is 403. Otherwise every model the key may use, sorted
+    ``names`` (from ``?models=``) documents just those, in detail: a credential
+    model name is 403; an unknown, abstract or transient model is 404; one the
+    key or the user may not use is 403. Otherwise every model the key may use, sorted
     by name: in detail up to :data:`.openapi.MAX_DETAILED_MODELS` of them, else
     without fields (compact document).
     """
@@ -128,13 +128,14 @@ def model_docs(env, scope, names=None):
         return [with_fields(env, doc) for doc in docs], True
     docs = []
     for name in names:
+        # as the API refuses them: whether they exist or not
+        if model_denied(name):
+            raise PermissionDenied(f"{name} cannot be used through the REST API: credentials are managed in Odoo.")
         model = env.registry.get(name)
         if model is None or model._abstract:
             raise NotFound(f"Unknown model '{name}'.")
         if model._transient:
             raise NotFound(f"Model '{name}' is a wizard (transient model): wizards are not documented.")
-        if model_denied(name):
-            raise PermissionDenied(f"{name} cannot be used through the REST API: credentials are managed in Odoo.")
         doc = model_operations(env, name, scope)
         if doc is None:
             raise PermissionDenied(f"This API key may not use model '{name}'.")

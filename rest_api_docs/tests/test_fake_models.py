@@ -179,10 +179,11 @@ class TestFakeModelDocuments(TransactionCase):
         self.assertEqual(catalog.candidate_models(self.admin_env, scope), [FAKE])
         docs, _detailed = catalog.model_docs(self.admin_env, scope)
         self.assertEqual([doc.model for doc in docs], [FAKE])
-        for name in ("rest.api.key", "rest.api.key.access", "res.users.apikeys", "rest.api.token", "rest.api.throttle"):
-            with self.subTest(name=name), self.assertRaises(PermissionDenied) as caught:
-                catalog.model_docs(self.admin_env, FULL_SCOPE, [name])
-            self.assertIn("cannot be used through the REST API", caught.exception.detail)
+        for name in ("rest.api.key", "rest.api.key.access", "res.users.apikeys", "rest.api.throttle", "rest.api.token"):
+            with self.subTest(name=name):
+                with self.assertRaises(PermissionDenied) as caught:
+                    catalog.model_docs(self.admin_env, FULL_SCOPE, [name])
+                self.assertIn("cannot be used through the REST API", caught.exception.detail)
         for name, detail in (
             (
                 "res.config.settings",
@@ -191,9 +192,10 @@ class TestFakeModelDocuments(TransactionCase):
             ("image.mixin", "Unknown model 'image.mixin'."),
             ("no.such.model", "Unknown model 'no.such.model'."),
         ):
-            with self.subTest(name=name), self.assertRaises(NotFound) as caught:
-                catalog.model_docs(self.admin_env, FULL_SCOPE, [name])
-            self.assertEqual(caught.exception.detail, detail)
+            with self.subTest(name=name):
+                with self.assertRaises(NotFound) as caught:
+                    catalog.model_docs(self.admin_env, FULL_SCOPE, [name])
+                self.assertEqual(caught.exception.detail, detail)
 
     def test_keys_with_too_many_models_get_a_compact_document(self):
         with patch.object(openapi, "MAX_DETAILED_MODELS", 5):
