@@ -6,7 +6,8 @@
   server error, and every response conforms to the document (status, content
   type, headers, body);
 * newman runs the Postman collection built for that key: every request
-  passes its status check;
+  passes its status check; and the collection of a key that requires login
+  tokens, which gets its token first and sends it with every other request;
 * headless Chromium opens ``/api/docs``: the operations render, "Authorize"
   with the key reloads the document with its models, and "Try it out" on a
   search endpoint gets a 200.
@@ -103,6 +104,13 @@ def keys(rpc):
     created = {
         "all": rpc.generate_api_key("docs all", scope_mode="all", **policy),
         "specific": rpc.generate_api_key("docs specific", scope_mode="specific", access=SPECIFIC_ACCESS, **policy),
+        "token": rpc.generate_api_key(
+            "docs login token",
+            scope_mode="specific",
+            access=[{"model": "res.partner.category", "read": True}],
+            require_login_token=True,
+            **policy,
+        ),
     }
     yield {name: result["key"] for name, result in created.items()}
     rpc.execute("rest.api.key", "unlink", [result["id"] for result in created.values()])
@@ -137,6 +145,13 @@ def test_live_documents_are_valid_openapi_31(prefork_server, keys):
     assert [tag["name"] for tag in specific["tags"]] == [*sorted(a["model"] for a in SPECIFIC_ACCESS), "Login tokens"]
     assert set(specific["paths"]["/api/res.partner.category/{id}"]) == {"get", "put", "patch", "delete"}
     assert set(specific["paths"]["/api/res.users/{id}"]) == {"get"}
+
+    # a key that requires login tokens reads its document with the key alone; data needs a token
+    status, _headers, token_key = get(base_url, "/api/openapi.json", keys["token"])
+    assert status == 200
+    validate(token_key)
+    assert [tag["name"] for tag in token_key["tags"]] == ["Login tokens", "res.partner.category"]
+    assert token_key["security"] == [{"ApiKey": [], "LoginToken": []}, {"ApiKey": [], "Bearer": []}]
 
 
 def test_schemathesis_finds_no_server_error_nor_schema_violation(prefork_server, keys, artifacts, tmp_path):
@@ -188,6 +203,34 @@ def test_newman_runs_the_postman_collection(prefork_server, keys, artifacts, tmp
     assert run["stats"]["assertions"]["failed"] == 0
     assert run["stats"]["assertions"]["total"] == requests  # none skipped: each request tested its status
     assert run["failures"] == []
+
+
+def test_newman_follows_the_login_token_flow(prefork_server, keys, artifacts, tmp_path):
+    """The collection of a key that requires login tokens: its first request gets one, the others send it."""
+    newman = node_tool("newman")
+    status, _headers, collection = get(prefork_server.base_url, "/api/postman_collection.json", keys["token"])
+    assert status == 200
+    assert [folder["name"] for folder in collection["item"]] == ["Login tokens", "res.partner.category"]
+    collection_file = tmp_path / "collection.json"
+    collection_file.write_text(json.dumps(collection))
+    report = artifacts / "newman-login-token.json"
+    command = [
+        newman, "run", str(collection_file),
+        "--env-var", f"api_key={keys['token']}",
+        "--reporters", "cli,json", "--reporter-json-export", str(report),
+        "--timeout-request", "60000", "--color", "off",
+    ]  # fmt: skip
+    result = run_client(command)
+    (artifacts / "newman-login-token.log").write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    run = json.loads(report.read_text())["run"]
+    assert run["stats"]["requests"]["failed"] == 0
+    assert run["stats"]["assertions"]["failed"] == 0
+    assert run["failures"] == []
+    sent = [(execution["item"]["name"], execution["response"]["code"]) for execution in run["executions"]]
+    assert sent[:3] == [("Generate a login token", 200), ("Search records", 200), ("Count records", 200)], sent
+    search = run["executions"][1]["request"]["header"]
+    assert any(header["key"] == "Login-Token" and header["value"] for header in search), search
 
 
 def test_swagger_ui_in_headless_chromium(prefork_server, keys, artifacts):

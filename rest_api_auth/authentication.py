@@ -26,6 +26,9 @@ __all__ = ["REST_API_KEY_SCOPE", "AuthContext", "authenticate", "resolve"]
 
 # Operations authenticated by the key alone, without a login token (generate_token).
 KEY_ONLY_OPERATIONS = ("token",)
+# Operations a key that requires login tokens may do without one: reading its documentation,
+# which shows how to get a token. A token sent anyway is verified and used.
+TOKEN_OPTIONAL_OPERATIONS = ("docs",)
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,7 @@ def _login_token(env, key, raw_token, operation):
         return None
     if raw_token:
         return _verified_token(env, key, raw_token)
-    if key.require_login_token:
+    if key.require_login_token and operation not in TOKEN_OPTIONAL_OPERATIONS:
         raise AuthenticationFailed(
             "This API key requires a login token (header 'Login-Token').", error="invalid_request"
         )

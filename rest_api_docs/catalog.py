@@ -5,7 +5,11 @@ built from the effective user's access rights and ``fields_get()``, narrowed
 by the key's scope. Documents only what would work: an operation appears
 when both the key's scope and the user's access rights allow it.
 
-A document details at most :data:`MAX_DETAILED_MODELS` models (paths and
+Never documented: credential models (``rest_api_auth.scope.model_denied``,
+which every route refuses whatever the key's scope), wizards (transient
+models) and abstract models.
+
+A document details at most :data:`.openapi.MAX_DETAILED_MODELS` models (paths and
 field schemas per model). A key that may use more (typically scope ``all``
 on a database with many apps) gets a compact document instead: the generic
 ``/api/{model}`` paths, each operation listing the models it may be used on;
@@ -18,10 +22,11 @@ import dataclasses
 import re
 
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied
+from odoo.addons.rest_api_auth.scope import model_denied
 
+from . import openapi
 from .openapi import OPERATIONS, ModelDoc
 
-MAX_DETAILED_MODELS = 100
 # the fields_get() attributes the schemas use; asking for these only is ~2x faster than all
 FIELD_ATTRIBUTES = (
     "type",
@@ -51,24 +56,25 @@ def parse_models_param(value):
             "'models' must be a comma-separated list of model names, e.g. 'res.partner,sale.order'.",
             invalid_params=[{"name": "models", "reason": "not a list of model names"}],
         )
-    if len(names) > MAX_DETAILED_MODELS:
+    bound = openapi.MAX_DETAILED_MODELS
+    if len(names) > bound:
         raise BadRequest(
-            f"'models' may name at most {MAX_DETAILED_MODELS} models.",
-            invalid_params=[{"name": "models", "reason": f"more than {MAX_DETAILED_MODELS} models"}],
+            f"'models' may name at most {bound} models.",
+            invalid_params=[{"name": "models", "reason": f"more than {bound} models"}],
         )
     return names
 
 
 def _documentable(model):
-    return not model._abstract and not model._transient
+    """Whether the documentation shows ``model`` (a registry class): not abstract, no wizard, no credentials."""
+    return not (model._abstract or model._transient or model_denied(model._name))
 
 
 def candidate_models(env, scope):
     """Every model the key could use, before access rights: its scope's models, or all for ``all``."""
     allowed = scope.allowed_models()
-    if allowed is None:
-        return sorted(name for name, model in env.registry.items() if _documentable(model))
-    return [name for name in allowed if name in env.registry]
+    names = sorted(env.registry) if allowed is None else allowed
+    return [name for name in names if name in env.registry and _documentable(env.registry[name])]
 
 
 def model_operations(env, name, scope):
@@ -109,20 +115,27 @@ def _defaulted_fields(env, model):
 def model_docs(env, scope, names=None):
     """``(docs, detailed)``: the :class:`ModelDoc` of each model to document, and whether with fields.
 
-    ``names`` (from ``?models=``) documents just those, in detail: an unknown
-    model is 404, one the key or the user may not use is 403. Otherwise every
-    model the key may use, sorted by name: in detail up to
-    :data:`MAX_DETAILED_MODELS` of them, else without fields (compact document).
+    ``names`` (from ``?models=``) documents just those, in detail: a credential
+    model name is 403; an unknown, abstract or transient model is 404; one the
+    key or the user may not use is 403. Otherwise every model the key may use, sorted
+    by name: in detail up to :data:`.openapi.MAX_DETAILED_MODELS` of them, else
+    without fields (compact document).
     """
     if names is None:
         docs = [doc for doc in (model_operations(env, name, scope) for name in candidate_models(env, scope)) if doc]
-        if len(docs) > MAX_DETAILED_MODELS:
+        if len(docs) > openapi.MAX_DETAILED_MODELS:
             return docs, False
         return [with_fields(env, doc) for doc in docs], True
     docs = []
     for name in names:
-        if name not in env.registry or env.registry[name]._abstract:
+        # as the API refuses them: whether they exist or not
+        if model_denied(name):
+            raise PermissionDenied(f"{name} cannot be used through the REST API: credentials are managed in Odoo.")
+        model = env.registry.get(name)
+        if model is None or model._abstract:
             raise NotFound(f"Unknown model '{name}'.")
+        if model._transient:
+            raise NotFound(f"Model '{name}' is a wizard (transient model): wizards are not documented.")
         doc = model_operations(env, name, scope)
         if doc is None:
             raise PermissionDenied(f"This API key may not use model '{name}'.")

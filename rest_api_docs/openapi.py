@@ -13,7 +13,9 @@ validators, and readable in Swagger UI.
 
 from dataclasses import dataclass, field
 
+from odoo.addons.rest_api_auth.scope import DENIED_MODEL_PREFIXES, model_denied
 from odoo.addons.rest_api_auth.tokens import DEFAULT_EXPIRATION_DAYS, MAX_EXPIRATION_DAYS
+from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 from odoo.addons.rest_api_core.query import MAX_OFFSET
 from odoo.addons.rest_api_core.serialization import MAX_ID
 
@@ -21,6 +23,10 @@ OPENAPI_VERSION = "3.1.0"
 OPERATIONS = ("read", "create", "write", "unlink", "execute")
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
+# The most models a document details (paths and field schemas of each, from fields_get()):
+# more makes a compact document, and ``?models=`` may name at most this many. Bounds the
+# cost of generating the document and keeps it usable in Swagger UI and Postman.
+MAX_DETAILED_MODELS = 100
 
 # the request/response shapes of the endpoints (DESIGN.md, "Endpoints")
 CREATED_MESSAGE = "Record created successfully."
@@ -33,18 +39,45 @@ DATETIME_WRITE_PATTERN = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$"
 EMPTY = {"const": False}
 SECURITY = [{"ApiKey": []}, {"ApiKey": [], "LoginToken": []}, {"Bearer": []}]
 KEY_ONLY_SECURITY = [{"ApiKey": []}, {"Bearer": []}]
+# a key that requires a login token: the key in its header, with the token in
+# ``Login-Token`` or as ``Authorization: Bearer <token>``
+TOKEN_SECURITY = [{"ApiKey": [], "LoginToken": []}, {"ApiKey": [], "Bearer": []}]
 
 ERRORS = {
-    "400": ("BadRequest", "Malformed JSON; bad `domain`, `fields`, `order`, `limit` or `offset`; unknown field."),
+    "400": (
+        "BadRequest",
+        "Malformed JSON; bad `domain`, `fields`, `order`, `limit` or `offset`; unknown field; no database "
+        "named on a server hosting several.",
+    ),
     "401": ("Unauthorized", "Missing, unknown, expired, revoked or inactive API key; bad or expired login token."),
     "403": ("Forbidden", "The key's scope, an Odoo access right or record rule, or the IP allow-list refuses."),
-    "404": ("NotFound", "Unknown model, or no record with this id."),
+    "404": ("NotFound", "Unknown model, no record with this id, or a database this server does not serve."),
     "409": ("Conflict", "The values conflict with a unique constraint."),
     "422": ("UnprocessableContent", "Odoo refused the values (validation error, user error, constraint)."),
     "415": ("UnsupportedMediaType", "The body was not sent as JSON (`Content-Type: application/json`)."),
     "429": ("TooManyRequests", "The key is over its rate limit: retry after `Retry-After` seconds."),
 }
-BODY_ONLY_ERRORS = {"415"}  # documented on operations that take a body
+# every operation also has a ``default`` response: the problem of any other status
+OTHER_ERRORS = (
+    "Error",
+    "Any other error, same shape: 405 method not allowed on the path (with `Allow`), 413 body too large, "
+    "503 service unavailable (throttle store down, or concurrent updates), 500 unexpected error.",
+)
+READ_ERRORS = ("400", "401", "403", "404", "429")
+WRITE_ERRORS = ("400", "401", "403", "404", "409", "415", "422", "429")
+# x-odoo-action -> the error statuses it documents (each a component response of ERRORS)
+ACTION_ERRORS = {
+    "search": READ_ERRORS,
+    "record_count": READ_ERRORS,
+    "schema": READ_ERRORS,
+    "read": READ_ERRORS,
+    "create": WRITE_ERRORS,
+    "update": WRITE_ERRORS,
+    "patch": WRITE_ERRORS,
+    "delete": ("400", "401", "403", "404", "422", "429"),
+    "execute_kw": WRITE_ERRORS,
+    "generate_token": ("400", "401", "403", "404", "415", "429"),
+}
 
 
 @dataclass(frozen=True)
@@ -228,10 +261,19 @@ def field_schemas(name, description):
     return read, {**write, **annotations}
 
 
+def _documented_field(description):
+    """``description``, read-only when the field relates to a credential model: credentials are
+    never changed through the API, not even through another model's field."""
+    if description.get("relation") and model_denied(description["relation"]):
+        return {**description, "readonly": True}
+    return description
+
+
 def model_schemas(model_doc):
     """The component schemas of one model: its records, writable values, and create body."""
     properties, writable, required = {}, {}, []
-    for name, description in model_doc.fields.items():
+    for name, fields_get_entry in model_doc.fields.items():
+        description = _documented_field(fields_get_entry)
         read, write = field_schemas(name, description)
         properties[name] = read
         if not description.get("readonly") and name != "id":
@@ -349,7 +391,7 @@ def _problem_schema():
 
 def _error_responses():
     responses = {}
-    for status, (name, description) in ERRORS.items():
+    for status, (name, description) in (*ERRORS.items(), ("default", OTHER_ERRORS)):
         headers = _header_refs("X-Request-ID")
         if status == "401":
             headers = _header_refs("WWW-Authenticate", "X-Request-ID")
@@ -420,6 +462,20 @@ def _parameters(max_limit=None):
             "description": "Sort order: comma-separated field names, each optionally followed by `asc` or `desc`.",
             "schema": {"type": "string"},
             "example": "id desc",
+        },
+        "database": {
+            "name": DATABASE_HEADER,
+            "in": "header",
+            "description": "The database to use, on a server hosting several (a single database needs "
+            f"nothing). Same as the `{DATABASE_PARAM}` query parameter; an unknown or refused database is 404.",
+            "schema": {"type": "string"},
+        },
+        "db": {
+            "name": DATABASE_PARAM,
+            "in": "query",
+            "description": f"The database to use, on a server hosting several: the `{DATABASE_HEADER}` header "
+            "wins when both are sent.",
+            "schema": {"type": "string"},
         },
     }
 
@@ -560,12 +616,9 @@ def _responses(status, description, schema=None, headers=SUCCESS_HEADERS):
     return {status: success}
 
 
-def _error_refs(with_body):
-    return {
-        status: {"$ref": f"#/components/responses/{name}"}
-        for status, (name, _description) in ERRORS.items()
-        if with_body or status not in BODY_ONLY_ERRORS
-    }
+def _error_refs(action):
+    refs = {status: {"$ref": f"#/components/responses/{ERRORS[status][0]}"} for status in ACTION_ERRORS[action]}
+    return {**refs, "default": {"$ref": f"#/components/responses/{OTHER_ERRORS[0]}"}}
 
 
 def _json_body(schema, example=None, required=True):
@@ -608,10 +661,10 @@ def _operation(model, action, tag, *, summary, description, responses, parameter
         "operationId": f"{model}.{action}" if model else action,
         "x-odoo-model": model,
         "x-odoo-action": action,
-        "responses": {**responses, **_error_refs(body is not None)},
+        "responses": {**responses, **_error_refs(action)},
+        # every operation may name its database (several databases on one server)
+        "parameters": [*parameters, *_parameter_refs("database", "db")],
     }
-    if parameters:
-        operation["parameters"] = list(parameters)
     if body is not None:
         operation["requestBody"] = body
     if security is not None:
@@ -794,61 +847,103 @@ x2many lists of ids, dates `YYYY-MM-DD`, datetimes `YYYY-MM-DD HH:MM:SS` (UTC), 
 **Errors** are `application/problem+json` (RFC 9457) with the HTTP status: 400 bad input, 401 bad
 credentials, 403 refused by scope or access rights, 404 unknown model or record, 405 method not
 allowed on the path, 409 unique-constraint conflict, 422 refused by Odoo, 429 throttled
-(`Retry-After`). A failed request writes nothing.
+(`Retry-After`). A failed request writes nothing. Each operation lists the statuses it may answer;
+its `default` response is the same problem shape for any other status.
 
 **Throttling.** Throttled keys get `RateLimit-Policy` and `RateLimit` headers on every response.
+
+**Several databases.** On a server hosting several databases, name the database of each request
+in the `X-Odoo-Database` header (or the `db` query parameter); a single database needs nothing.
+"""
+CREDENTIALS_DESCRIPTION = (
+    "\n**Credentials are never served**: models whose name starts with "
+    + ", ".join(f"`{prefix}`" for prefix in DENIED_MODEL_PREFIXES)
+    + " answer 403 on every path, whatever the key's scope (keys and tokens are managed in Odoo itself).\n"
+)
+LOGIN_REQUIRED_DESCRIPTION = """
+**This API key requires a login token** on every request but `POST /api/generate_token` (and
+this documentation): send the token with the key, in `Login-Token` (or as `Authorization: Bearer
+<token>` with the key in `api-key`); a request with the key alone gets 401.
+"""
+LOGIN_FLOW_DESCRIPTION = """Get one with the key alone: `POST /api/generate_token` (body
+`{"expiration_days": 10}`, optionally `"user_id"`) returns it in `login_token`.
+"""
+LOGIN_ISSUED_DESCRIPTION = """This key may not generate tokens itself: an administrator issues them
+(user form, "REST API" tab).
 """
 
 
-def build_openapi(
-    server_url, models=None, *, version, title="Odoo REST API", max_limit=None, token_generation=True, compact=False
-):
-    """The OpenAPI 3.1 document (a dict, ready for JSON).
-
-    ``models``: the :class:`ModelDoc` of every model to document, or ``None``
-    for the anonymous document (generic ``/api/{model}`` paths only).
-    ``compact``: document ``models`` (their fields unused) through the
-    generic paths, each operation listing the models it may be used on.
-    ``token_generation``: whether to document ``POST /api/generate_token``.
-    """
-    description = API_DESCRIPTION
-    schemas = _shared_schemas()
-    paths, tags = {}, []
+def _document_description(models, compact, token_generation, login_token_required):
+    description = API_DESCRIPTION + CREDENTIALS_DESCRIPTION
     if models is None:
         description += (
             "\nThis is the generic document. Authorize with an API key to get one set of paths per model "
             "the key may use, with the fields of each model.\n"
         )
+    elif compact:
+        description += (
+            f"\nThis API key may use {len(models)} models: more than the {MAX_DETAILED_MODELS} a document details, "
+            "so each operation lists them in its `model` parameter. For the paths and fields of the models you "
+            f"need, ask for them, up to {MAX_DETAILED_MODELS} at a time: `?models=res.partner,sale.order`; "
+            "`GET /api/{model}/schema` describes the fields of any of them.\n"
+        )
+    if login_token_required:
+        description += LOGIN_REQUIRED_DESCRIPTION
+        description += LOGIN_FLOW_DESCRIPTION if token_generation else LOGIN_ISSUED_DESCRIPTION
+    return description
+
+
+def build_openapi(
+    server_url,
+    models=None,
+    *,
+    version,
+    title="Odoo REST API",
+    max_limit=None,
+    token_generation=True,
+    login_token_required=False,
+    compact=False,
+):
+    """The OpenAPI 3.1 document (a dict, ready for JSON).
+
+    ``models``: the :class:`ModelDoc` of every model to document, or ``None``
+    for the anonymous document (generic ``/api/{model}`` paths only); models
+    for which ``rest_api_auth.scope.model_denied`` holds are never documented.
+    ``compact``: document ``models`` (their fields unused) through the
+    generic paths, each operation listing the models it may be used on.
+    ``token_generation``: whether to document ``POST /api/generate_token``.
+    ``login_token_required``: the key needs a login token on data requests:
+    they require it (``TOKEN_SECURITY``), and the token endpoint comes first.
+    """
+    if models is not None:
+        models = [doc for doc in models if doc.operations and not model_denied(doc.model)]
+    schemas = _shared_schemas()
+    paths, tags = {}, []
+    if models is None:
         paths.update(_model_paths(None, "Records", set(OPERATIONS)))
         tags.append({"name": "Records", "description": "Any model the API key may use."})
     elif compact:
-        description += (
-            f"\nThis API key may use {len(models)} models: too many to detail them all here, so each operation "
-            "lists them in its `model` parameter. For the paths and fields of the models you need, ask for them, "
-            "up to 100 at a time: `?models=res.partner,sale.order`; `GET /api/{model}/schema` describes the "
-            "fields of any of them.\n"
-        )
         paths.update(_compact_paths(models))
         tags.append({"name": "Records", "description": "The models this API key may use."})
     else:
         for model_doc in sorted(models, key=lambda doc: doc.model):
-            if not model_doc.operations:
-                continue
             paths.update(_model_paths(model_doc.model, model_doc.model, model_doc.operations, model_doc.methods))
             schemas.update(model_schemas(model_doc))
             tags.append({"name": model_doc.model, "description": model_doc.description or model_doc.model})
     if token_generation:
         paths.update(_token_paths("Login tokens"))
-        tags.append({"name": "Login tokens", "description": "JWT login tokens acting as an individual user."})
+        token_tag = {"name": "Login tokens", "description": "JWT login tokens acting as an individual user."}
+        # a key that requires tokens starts there (in Swagger UI, and as the collection's first folder)
+        tags.insert(0 if login_token_required else len(tags), token_tag)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": title,
             "version": version,
-            "description": description,
+            "description": _document_description(models, compact, token_generation, login_token_required),
         },
         "servers": [{"url": server_url}],
-        "security": SECURITY,
+        "security": TOKEN_SECURITY if login_token_required else SECURITY,
         "tags": tags,
         "paths": paths,
         "components": {

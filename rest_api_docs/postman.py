@@ -6,10 +6,17 @@ find it, read it, update it, call a method, delete it. Requests that change a
 record only ever target the record the folder created (or an id the user
 typed), never one found by searching, so running the collection cannot
 overwrite or delete existing data. Every request tests its success status.
+
+Every request sends ``X-Odoo-Database: {{database}}`` (ignored while empty:
+one database). "Generate a login token" stores the token it gets in the
+``login_token`` variable, which every other request sends in ``Login-Token``;
+for a key that requires login tokens, its folder comes first.
 """
 
 import json
 import re
+
+from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 ACTION_ORDER = (
@@ -143,6 +150,12 @@ def _test_event(status, action, prefix):
             f'    pm.collectionVariables.unset("{prefix}_id");',
             "}",
         ]
+    elif action == "generate_token":
+        lines += [
+            "if (pm.response.code === 200) {",
+            '    pm.collectionVariables.set("login_token", pm.response.json().login_token);',
+            "}",
+        ]
     return {"listen": "test", "script": _script(lines)}
 
 
@@ -165,7 +178,8 @@ def _skip_without_id_event():
 def _query(parameters):
     query = []
     for parameter in parameters:
-        if parameter["in"] != "query":
+        # the database goes in its header (the ``database`` variable), not in every URL
+        if parameter["in"] != "query" or parameter["name"] == DATABASE_PARAM:
             continue
         query.append(
             {
@@ -176,6 +190,37 @@ def _query(parameters):
             }
         )
     return query
+
+
+def login_token_required(requirements):
+    """Whether every alternative of these OpenAPI security ``requirements`` needs a login token."""
+    return bool(requirements) and all(
+        "LoginToken" in requirement or {"ApiKey", "Bearer"} <= set(requirement) for requirement in requirements
+    )
+
+
+def _headers(operation, spec):
+    headers = [
+        {"key": "Accept", "value": "application/json"},
+        {
+            "key": DATABASE_HEADER,
+            "value": "{{database}}",
+            "description": "The database, on a server hosting several (the `database` variable; empty: ignored).",
+        },
+    ]
+    if operation.get("x-odoo-action") != "generate_token":
+        required = login_token_required(operation.get("security", spec.get("security")))
+        headers.append(
+            {
+                "key": "Login-Token",
+                "value": "{{login_token}}",
+                "description": 'Required by this API key: run "Generate a login token" first, or set the '
+                "`login_token` variable."
+                if required
+                else "Optional: a login token issued under this API key (runs the request as its user).",
+            }
+        )
+    return headers
 
 
 def _request_item(path, method, operation, spec):
@@ -205,16 +250,12 @@ def _request_item(path, method, operation, spec):
     if url_variables:
         url["variable"] = url_variables
 
-    headers = [{"key": "Accept", "value": "application/json"}]
-    if action != "generate_token":
-        headers.append(
-            {
-                "key": "Login-Token",
-                "value": "{{login_token}}",
-                "description": "Optional: a login token issued under this API key (runs the request as its user).",
-            }
-        )
-    request = {"method": method.upper(), "header": headers, "url": url, "description": operation.get("description")}
+    request = {
+        "method": method.upper(),
+        "header": _headers(operation, spec),
+        "url": url,
+        "description": operation.get("description"),
+    }
     body = operation.get("requestBody")
     if body:
         media = _resolve(body, spec)["content"]["application/json"]
@@ -239,8 +280,11 @@ def _operations(spec):
                 yield path, method, path_item[method]
 
 
-def build_postman(spec, name=None):
-    """The Postman Collection v2.1 (a dict, ready for JSON) of OpenAPI document ``spec``."""
+def build_postman(spec, name=None, database=""):
+    """The Postman Collection v2.1 (a dict, ready for JSON) of OpenAPI document ``spec``.
+
+    ``database``: the default of the ``database`` variable (sent in ``X-Odoo-Database``).
+    """
     tags = [tag["name"] for tag in spec.get("tags", [])]
     descriptions = {tag["name"]: tag.get("description", "") for tag in spec.get("tags", [])}
     folders = {tag: [] for tag in tags}
@@ -252,6 +296,7 @@ def build_postman(spec, name=None):
         {"key": "base_url", "value": spec["servers"][0]["url"], "type": "string"},
         {"key": "api_key", "value": "", "type": "string"},
         {"key": "login_token", "value": "", "type": "string"},
+        {"key": "database", "value": database, "type": "string"},
     ]
     prefixes = []
     items = []

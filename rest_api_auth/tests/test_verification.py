@@ -217,10 +217,20 @@ class TestResolve(RestApiUsersMixin, TransactionCase):
     def test_required_login_token(self):
         self.key.require_login_token = True
         self.assertRefused({"api-key": self.secret}, "This API key requires a login token (header 'Login-Token').")
-        _token, login_token = self.tokens._issue(self.key, self.user, 1)
+        token, login_token = self.tokens._issue(self.key, self.user, 1)
         self.assertEqual(self.resolve({"api-key": self.secret, "Login-Token": login_token}).uid, self.user.id)
         # generate_token itself needs the key only
         self.assertEqual(self.resolve({"api-key": self.secret}, operation="token", model=None).uid, self.user.id)
+        # so does the documentation (it shows how to get a token); a token sent with it is still used
+        self.assertIsNone(self.resolve({"api-key": self.secret}, operation="docs", model=None).token_id)
+        with_token = self.resolve({"api-key": self.secret, "Login-Token": login_token}, operation="docs", model=None)
+        self.assertEqual(with_token.token_id, token.id)
+        self.assertRefused(
+            {"api-key": self.secret, "Login-Token": "not.a.token"},
+            "The login token is invalid.",
+            operation="docs",
+            model=None,
+        )
 
     def test_token_alg_none(self):
         _token, login_token = self.tokens._issue(self.key, self.user, 1)

@@ -41,6 +41,8 @@ def _docs_page():
 
 
 def _server_url():
+    """This server as the client reached it: the request's URL root (behind a proxy, with
+    ``--proxy-mode``, the ``X-Forwarded-Host``/``-Proto`` it set), never a configured host."""
     return request.httprequest.url_root.rstrip("/")
 
 
@@ -53,7 +55,8 @@ def _options():
 
 
 def build_document(models_param=None):
-    """The OpenAPI document this request may see: generic when anonymous, else its key's models."""
+    """``(document, authenticated)``: the OpenAPI document this request may see, and whether
+    it is a key's (its models) rather than the generic one (anonymous)."""
     names = catalog.parse_models_param(models_param)
     credentials = parse_credentials(request.httprequest.headers)
     if not (credentials.api_key or credentials.login_token):
@@ -61,29 +64,42 @@ def build_document(models_param=None):
             raise AuthenticationFailed("Per-model documentation needs an API key.", error="invalid_request")
         if not docs_public(request.env):
             raise AuthenticationFailed("The API documentation needs an API key.", error="invalid_request")
-        return build_openapi(_server_url(), None, **_options())
+        return build_openapi(_server_url(), None, **_options()), False
+    # a key that requires login tokens reads its documentation without one (it shows how to get one)
     context = authenticate_request("docs")
     docs, detailed = catalog.model_docs(request.env, context.scope, names)
     key = context.key
-    token_generation = bool(key and key.api_key_id and key.allow_token_generation)
-    return build_openapi(_server_url(), docs, compact=not detailed, token_generation=token_generation, **_options())
+    document = build_openapi(
+        _server_url(),
+        docs,
+        compact=not detailed,
+        token_generation=bool(key.api_key_id and key.allow_token_generation),
+        login_token_required=key.require_login_token,
+        **_options(),
+    )
+    return document, True
 
 
 def key_document(key_id):
     """The document of REST API key ``key_id`` for a web client user who may read the key (its form's buttons).
 
     Built as the key's user (never as superuser): what a request with the key would see.
+    A key that does not exist and one the user may not read are alike: 404.
     """
     key = request.env["rest.api.key"].browse(key_id).exists()
-    if not key:
+    if not (key and key.has_access("read")):
         raise NotFound(f"There is no REST API key with id {key_id}.")
-    key.check_access("read")
     # the key's policy as authentication reads it (its lines name models through ir.model,
     # which users may not read); the documentation itself is built as the key's user
     scope = key.sudo()._rest_api_scope()
     docs, detailed = catalog.model_docs(request.env(user=key.user_id.id), scope)
     document = build_openapi(
-        _server_url(), docs, compact=not detailed, token_generation=key.allow_token_generation, **_options()
+        _server_url(),
+        docs,
+        compact=not detailed,
+        token_generation=key.allow_token_generation,
+        login_token_required=key.require_login_token,
+        **_options(),
     )
     return key, document
 
@@ -98,13 +114,16 @@ class DocsController(http.Controller):
     @api_endpoint
     def openapi_document(self, models=None, **_params):
         """The OpenAPI 3.1 document: generic when anonymous, per model for an API key (``?models=`` narrows)."""
-        return json_response(build_document(models), headers=NO_STORE)
+        document, _authenticated = build_document(models)
+        return json_response(document, headers=NO_STORE)
 
     @http.route("/api/postman_collection.json", methods=["GET"], readonly=True, **API_ROUTE)
     @api_endpoint
     def postman_collection(self, models=None, **_params):
-        """The same document as a Postman v2.1 collection."""
-        collection = build_postman(build_document(models), name=f"{TITLE} ({request.httprequest.host})")
+        """The same document as a Postman v2.1 collection (a key's names its database; the generic one does not)."""
+        document, authenticated = build_document(models)
+        name = f"{TITLE} ({request.httprequest.host})"
+        collection = build_postman(document, name=name, database=request.db if authenticated else "")
         return json_response(collection, headers=NO_STORE)
 
     @http.route("/api/docs", methods=["GET"], readonly=True, **API_ROUTE)
@@ -112,17 +131,26 @@ class DocsController(http.Controller):
         """Swagger UI, from this addon's static files: it loads ``/api/openapi.json`` (with the key once authorized)."""
         return request.make_response(_docs_page(), headers=DOCS_PAGE_HEADERS)
 
-    @http.route("/rest_api_docs/keys/<int:key_id>/openapi.json", type="http", auth="user", methods=["GET"])
+    @http.route(
+        "/rest_api_docs/keys/<int:key_id>/openapi.json", type="http", auth="user", methods=["GET"], readonly=True
+    )
     @api_endpoint
     def key_openapi_document(self, key_id, **_params):
         """The document of a key, for its form's "Open API Docs" (web client session)."""
         _key, document = key_document(key_id)
         return json_response(document, headers={"Cache-Control": "no-store"})
 
-    @http.route("/rest_api_docs/keys/<int:key_id>/postman_collection.json", type="http", auth="user", methods=["GET"])
+    @http.route(
+        "/rest_api_docs/keys/<int:key_id>/postman_collection.json",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        readonly=True,
+    )
     @api_endpoint
     def key_postman_collection(self, key_id, **_params):
         """The collection of a key, downloaded from its form (the secret is left for the user to fill in)."""
         key, document = key_document(key_id)
-        collection = build_postman(document, name=f"{TITLE} ({request.httprequest.host}) - {key.name}")
+        name = f"{TITLE} ({request.httprequest.host}) - {key.name}"
+        collection = build_postman(document, name=name, database=request.db)
         return json_response(collection, headers={"Cache-Control": "no-store", **_attachment(key.name)})

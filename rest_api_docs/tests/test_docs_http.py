@@ -1,14 +1,20 @@
 """The documentation endpoints over real HTTP: anonymous, with keys, and refused."""
 
+import json
 import re
+from unittest.mock import patch
 
 from openapi_spec_validator import validate
 
+from odoo.http import _generate_routing_rules
 from odoo.tests import HttpCase, tagged
+from odoo.tools import config
 
+from odoo.addons.rest_api_auth.scope import model_denied
 from odoo.addons.rest_api_auth.tests.common import RestApiUsersMixin, make_api_key, make_personal_key
 
 from ..models.res_config_settings import DOCS_PUBLIC_PARAM
+from ..openapi import MAX_DETAILED_MODELS, TOKEN_SECURITY
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -58,6 +64,17 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertEqual([path for path in spec["paths"] if "." in path], [])
         self.assertEqual([name for name in spec["components"]["schemas"] if "." in name], [])
         self.assertEqual(spec["servers"], [{"url": self.base_url()}])
+        self.assertEqual(spec["components"]["parameters"]["database"]["name"], "X-Odoo-Database")
+
+    def test_server_url_is_the_one_the_client_used(self):
+        """Derived from the request (behind a proxy, with --proxy-mode, from X-Forwarded-*), never configured."""
+        forwarded = {"X-Forwarded-Host": "api.example.com", "X-Forwarded-Proto": "https", "X-Forwarded-For": "10.1.2.3"}
+        for proxy_mode, expected in ((False, self.base_url()), (True, "https://api.example.com")):
+            with self.subTest(proxy_mode=proxy_mode), patch.dict(config.options, {"proxy_mode": proxy_mode}):
+                spec = self.get("/api/openapi.json", **forwarded).json()
+                self.assertEqual(spec["servers"], [{"url": expected}])
+                collection = self.get("/api/postman_collection.json", self.admin_key, **forwarded).json()
+                self.assertEqual({v["key"]: v["value"] for v in collection["variable"]}["base_url"], expected)
 
     def test_anonymous_postman_collection(self):
         response = self.get("/api/postman_collection.json")
@@ -67,6 +84,8 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
             collection["info"]["schema"], "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
         )
         self.assertEqual([folder["name"] for folder in collection["item"]], ["Records", "Login tokens"])
+        variables = {variable["key"]: variable["value"] for variable in collection["variable"]}
+        self.assertEqual(variables["database"], "")  # the generic collection does not name this database
 
     def test_hidden_documentation_needs_a_key(self):
         self.env["ir.config_parameter"].sudo().set_param(DOCS_PUBLIC_PARAM, "False")
@@ -114,6 +133,38 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertEqual(partner["name"]["title"], "Name")
         self.assertIn("X-API-Key", str(response.headers.get("Vary")))
 
+    def test_key_collection_names_its_database(self):
+        collection = self.get("/api/postman_collection.json?models=res.partner", self.user_key).json()
+        variables = {variable["key"]: variable["value"] for variable in collection["variable"]}
+        self.assertEqual(variables["database"], self.env.cr.dbname)
+        search = next(item for item in collection["item"][0]["item"] if item["name"] == "Search records")
+        headers = {header["key"]: header["value"] for header in search["request"]["header"]}
+        self.assertEqual(headers["X-Odoo-Database"], "{{database}}")
+        # what the collection sends: the database this server serves
+        response = self.get("/api/res.partner/search?limit=1", self.user_key, **{"X-Odoo-Database": self.env.cr.dbname})
+        self.assertEqual(response.status_code, 200, response.text)
+
+    def test_credential_models_and_wizards_are_never_documented(self):
+        spec = self.get("/api/openapi.json", self.admin_key).json()
+        validate(spec)
+        models = {tag["name"] for tag in spec["tags"]} - {"Login tokens"}
+        self.assertIn("res.users", models)
+        self.assertEqual([name for name in models if model_denied(name)], [])
+        self.assertEqual([name for name in models if self.env[name]._transient or self.env[name]._abstract], [])
+        self.assertFalse([path for path in spec["paths"] if model_denied(path.split("/")[2])])
+        # even the administrator, who may read them in Odoo
+        for name in ("rest.api.key", "rest.api.token", "res.users.apikeys"):
+            with self.subTest(name=name):
+                body = self.assertProblem(self.get(f"/api/openapi.json?models={name}", self.admin_key), 403)
+                self.assertIn("cannot be used through the REST API", body["detail"])
+        body = self.assertProblem(self.get("/api/openapi.json?models=res.config.settings", self.admin_key), 404)
+        self.assertIn("wizard", body["detail"])
+        # res.users' key fields are read-only in the documentation
+        spec = self.get("/api/openapi.json?models=res.users", self.admin_key).json()
+        writable = spec["components"]["schemas"]["res.users-values"]["properties"]
+        self.assertIn("name", writable)
+        self.assertNotIn("api_key_ids", writable)
+
     def test_models_parameter_narrows(self):
         spec = self.get("/api/openapi.json?models=res.partner,res.partner.category", self.admin_key).json()
         validate(spec)
@@ -127,9 +178,9 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertIn("no.such.model", body["detail"])
         self.assertProblem(self.get("/api/openapi.json?models=res.partner,'drop'", self.admin_key), 400)
         self.assertProblem(self.get("/api/openapi.json?models=,", self.admin_key), 400)
-        too_many = ",".join(f"x.model{number}" for number in range(101))
+        too_many = ",".join(f"x.model{number}" for number in range(MAX_DETAILED_MODELS + 1))
         body = self.assertProblem(self.get(f"/api/openapi.json?models={too_many}", self.admin_key), 400)
-        self.assertIn("at most 100 models", body["detail"])
+        self.assertIn(f"at most {MAX_DETAILED_MODELS} models", body["detail"])
 
     def test_user_rights_shape_the_document(self):
         spec = self.get("/api/openapi.json", self.user_key).json()
@@ -165,6 +216,66 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertEqual(method["schema"]["properties"]["method"]["enum"], ["name_search"])
         self.assertProblem(self.get("/api/openapi.json?models=res.users", self.specific_key), 403)
         self.assertProblem(self.get("/api/openapi.json?models=ir.config_parameter", self.specific_key), 403)
+
+    def test_key_requiring_login_tokens_documents_how_to_get_one(self):
+        """The key alone reads its documentation, which shows the token flow; following it works."""
+        _key, secret = make_api_key(
+            self.env,
+            self.user,
+            allow_token_generation=True,
+            require_login_token=True,
+            scope_mode="specific",
+            access=[{"model": "res.partner", "read": True}],
+        )
+        response = self.get("/api/openapi.json", secret)
+        self.assertEqual(response.status_code, 200, response.text)
+        spec = response.json()
+        validate(spec)
+        self.assertEqual(spec["security"], TOKEN_SECURITY)
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["Login tokens", "res.partner"])
+        self.assertIn("requires a login token", spec["info"]["description"])
+        token_operation = spec["paths"]["/api/generate_token"]["post"]
+        self.assertEqual(token_operation["security"], [{"ApiKey": []}, {"Bearer": []}])
+        # as documented: the key alone is refused on data, gets a token, and the token opens the data
+        self.assertProblem(self.get("/api/res.partner/search?limit=1", secret), 401)
+        example = token_operation["requestBody"]["content"]["application/json"]["example"]
+        response = self.url_open(
+            "/api/generate_token",
+            data=json.dumps(example),
+            headers={"api-key": secret, "Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        login_token = response.json()["login_token"]
+        for headers in ({"Login-Token": login_token}, {"Authorization": f"Bearer {login_token}"}):
+            with self.subTest(headers=list(headers)):
+                response = self.get("/api/res.partner/search?limit=1", secret, **headers)
+                self.assertEqual(response.status_code, 200, response.text)
+        # the collection starts with the token request, which stores the token for the others
+        collection = self.get("/api/postman_collection.json", secret).json()
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["Login tokens", "res.partner"])
+        script = "\n".join(collection["item"][0]["item"][0]["event"][0]["script"]["exec"])
+        self.assertIn('pm.collectionVariables.set("login_token"', script)
+
+    def test_get_routes_are_read_only(self):
+        """Odoo may serve them from a read replica (DESIGN: GET routes are readonly=True)."""
+        routes = {
+            "/api/openapi.json",
+            "/api/postman_collection.json",
+            "/api/docs",
+            "/rest_api_docs/keys/<int:key_id>/openapi.json",
+            "/rest_api_docs/keys/<int:key_id>/postman_collection.json",
+        }
+        # the routes as Odoo merges them for this database's modules (what ir.http routes with)
+        rules = {
+            url: endpoint.routing
+            for url, endpoint in _generate_routing_rules(self.env.registry._init_modules, nodb_only=False)
+            if url in routes
+        }
+        self.assertEqual(set(rules), routes)
+        for url, routing in rules.items():
+            with self.subTest(route=url):
+                self.assertIs(routing["readonly"], True)
+                self.assertEqual(routing["methods"], ["GET"])
 
     # ------------------------------------------------------------ Swagger UI
 
@@ -235,13 +346,29 @@ class TestKeyFormDocs(RestApiUsersMixin, HttpCase):
         self.assertEqual({v["key"]: v["value"] for v in collection["variable"]}["api_key"], "")  # never stored
 
     def test_owner_may_see_its_key_others_may_not(self):
+        """A key the user may not read is answered like one that does not exist: nothing leaks."""
         self.authenticate(self.user.login, self.user.login)
         self.assertEqual(self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json").status_code, 200)
         self.authenticate(self.other_user.login, self.other_user.login)
-        response = self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json")
-        self.assertEqual(response.status_code, 403)
-        self.assertEqual(response.headers["Content-Type"], PROBLEM_JSON)
-        self.assertEqual(self.url_open("/rest_api_docs/keys/999999/openapi.json").status_code, 404)
+        missing = self.env["rest.api.key"].sudo().search([], order="id desc", limit=1).id + 1000
+        for key_id in (self.key.id, missing, 2**31, 10**20):
+            for document in ("openapi.json", "postman_collection.json"):
+                with self.subTest(key_id=key_id, document=document):
+                    response = self.url_open(f"/rest_api_docs/keys/{key_id}/{document}")
+                    self.assertEqual(response.status_code, 404, response.text)
+                    self.assertEqual(response.headers["Content-Type"], PROBLEM_JSON)
+                    self.assertEqual(response.json()["detail"], f"There is no REST API key with id {key_id}.")
+
+    def test_key_requiring_login_tokens(self):
+        self.key.sudo().write({"require_login_token": True, "allow_token_generation": True})
+        self.authenticate(self.manager.login, self.manager.login)
+        spec = self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json").json()
+        validate(spec)
+        self.assertEqual(spec["security"], TOKEN_SECURITY)
+        self.assertEqual(spec["tags"][0]["name"], "Login tokens")
+        collection = self.url_open(f"/rest_api_docs/keys/{self.key.id}/postman_collection.json").json()
+        self.assertEqual(collection["item"][0]["name"], "Login tokens")
+        self.assertEqual({v["key"]: v["value"] for v in collection["variable"]}["database"], self.env.cr.dbname)
 
     def test_needs_a_web_session(self):
         response = self.url_open(f"/rest_api_docs/keys/{self.key.id}/openapi.json", allow_redirects=False)

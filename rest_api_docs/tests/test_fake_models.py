@@ -15,10 +15,10 @@ from openapi_spec_validator import validate
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import json_default
 
-from odoo.addons.rest_api_auth.exceptions import PermissionDenied
-from odoo.addons.rest_api_auth.scope import FULL_SCOPE, KeyScope, ModelAccess
+from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied
+from odoo.addons.rest_api_auth.scope import FULL_SCOPE, KeyScope, ModelAccess, model_denied
 
-from .. import catalog
+from .. import catalog, openapi
 from ..openapi import build_openapi
 from ..postman import build_postman
 
@@ -163,11 +163,42 @@ class TestFakeModelDocuments(TransactionCase):
         names = [doc.model for doc in docs]
         self.assertEqual(names, sorted(names))
         self.assertTrue({FAKE, PARENT, "res.partner", "res.users"} <= set(names))
-        self.assertFalse([doc.model for doc in docs if self.env[doc.model]._transient or self.env[doc.model]._abstract])
+        # the administrator may read these, but they are never documented
+        self.assertTrue(self.admin_env["res.users.apikeys"].has_access("read"))
+        self.assertTrue(self.admin_env["rest.api.key"].has_access("read"))
+        self.assertFalse([name for name in names if model_denied(name)])
+        self.assertFalse([name for name in names if self.env[name]._transient or self.env[name]._abstract])
+        self.assertNotIn("res.config.settings", names)
         validate(build_openapi("http://127.0.0.1:8069", docs, version="18.0"))
 
+    def test_credential_wizard_and_abstract_models_are_never_documented(self):
+        # a scope naming them anyway (access lines refuse credential models; a scope need not come from lines)
+        everything = ModelAccess(read=True, create=True, write=True, unlink=True, execute=True)
+        hidden = ("rest.api.key", "res.users.apikeys", "rest.api.token", "res.config.settings", "image.mixin")
+        scope = KeyScope(mode="specific", access=dict.fromkeys((*hidden, FAKE), everything))
+        self.assertEqual(catalog.candidate_models(self.admin_env, scope), [FAKE])
+        docs, _detailed = catalog.model_docs(self.admin_env, scope)
+        self.assertEqual([doc.model for doc in docs], [FAKE])
+        for name in ("rest.api.key", "rest.api.key.access", "res.users.apikeys", "rest.api.throttle", "rest.api.token"):
+            with self.subTest(name=name):
+                with self.assertRaises(PermissionDenied) as caught:
+                    catalog.model_docs(self.admin_env, FULL_SCOPE, [name])
+                self.assertIn("cannot be used through the REST API", caught.exception.detail)
+        for name, detail in (
+            (
+                "res.config.settings",
+                "Model 'res.config.settings' is a wizard (transient model): wizards are not documented.",
+            ),
+            ("image.mixin", "Unknown model 'image.mixin'."),
+            ("no.such.model", "Unknown model 'no.such.model'."),
+        ):
+            with self.subTest(name=name):
+                with self.assertRaises(NotFound) as caught:
+                    catalog.model_docs(self.admin_env, FULL_SCOPE, [name])
+                self.assertEqual(caught.exception.detail, detail)
+
     def test_keys_with_too_many_models_get_a_compact_document(self):
-        with patch.object(catalog, "MAX_DETAILED_MODELS", 5):
+        with patch.object(openapi, "MAX_DETAILED_MODELS", 5):
             docs, detailed = catalog.model_docs(self.admin_env, FULL_SCOPE)
             self.assertFalse(detailed)
             self.assertGreater(len(docs), 5)
@@ -180,3 +211,8 @@ class TestFakeModelDocuments(TransactionCase):
             docs, detailed = catalog.model_docs(self.admin_env, FULL_SCOPE, [FAKE])
             self.assertTrue(detailed)
             self.assertIn("payload", docs[0].fields)
+            # the same bound: a compact document above it, and what ?models= may name
+            self.assertEqual(len(catalog.parse_models_param("a.b,c.d,e.f,g.h,i.j")), 5)
+            with self.assertRaises(BadRequest) as caught:
+                catalog.parse_models_param("a.b,c.d,e.f,g.h,i.j,k.l")
+            self.assertEqual(caught.exception.detail, "'models' may name at most 5 models.")

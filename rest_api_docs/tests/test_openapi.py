@@ -1,13 +1,17 @@
 """The OpenAPI builder, on plain data: every document it makes must be valid OpenAPI 3.1."""
 
 import json
+from unittest.mock import patch
 
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from odoo.tests import BaseCase
 
-from ..openapi import OPERATIONS, ModelDoc, build_openapi, field_schemas
+from odoo.addons.rest_api_auth.scope import DENIED_MODEL_PREFIXES, model_denied
+
+from .. import openapi
+from ..openapi import KEY_ONLY_SECURITY, OPERATIONS, TOKEN_SECURITY, ModelDoc, build_openapi, field_schemas
 
 SERVER = "http://127.0.0.1:8069"
 VERSION = "18.0.1.0.0"
@@ -94,13 +98,30 @@ class TestAnonymousDocument(BaseCase):
 
     def test_every_operation_documents_success_and_problems(self):
         responses = self.spec["components"]["responses"]
+        writes = {"create", "update", "patch", "execute_kw"}
         for (path, method), operation in operations_of(self.spec).items():
             with self.subTest(path=path, method=method):
                 codes = set(operation["responses"])
-                self.assertTrue({"400", "401", "403", "404", "409", "422", "429"} <= codes)
+                self.assertTrue({"401", "403", "404", "429", "default"} <= codes)
+                self.assertEqual(operation["responses"]["default"], {"$ref": "#/components/responses/Error"})
                 self.assertEqual("415" in codes, "requestBody" in operation)
+                action = operation["x-odoo-action"]
+                self.assertEqual({"409", "422"} <= codes, action in writes)
+                self.assertEqual("422" in codes, action in writes | {"delete"})
                 self.assertEqual(len([code for code in codes if code.startswith("2")]), 1)
                 self.assertTrue(operation["operationId"])
+                for code, response in operation["responses"].items():
+                    if not code.startswith("2"):  # every error: the problem+json shape
+                        name = response["$ref"].rsplit("/", 1)[1]
+                        self.assertEqual(
+                            responses[name]["content"],
+                            {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                        )
+        self.assertEqual(
+            self.spec["paths"]["/api/{model}/search"]["get"]["responses"]["400"]["$ref"],
+            ("#/components/responses/BadRequest"),
+        )
+        self.assertIn("405", responses["Error"]["description"])
         self.assertEqual(
             set(responses["TooManyRequests"]["headers"]),
             {"Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-ID"},
@@ -108,6 +129,24 @@ class TestAnonymousDocument(BaseCase):
         self.assertIn("WWW-Authenticate", responses["Unauthorized"]["headers"])
         for response in responses.values():
             self.assertEqual(list(response["content"]), ["application/problem+json"])
+
+    def test_every_operation_may_name_its_database(self):
+        parameters = self.spec["components"]["parameters"]
+        self.assertEqual((parameters["database"]["name"], parameters["database"]["in"]), ("X-Odoo-Database", "header"))
+        self.assertEqual((parameters["db"]["name"], parameters["db"]["in"]), ("db", "query"))
+        self.assertFalse(parameters["database"].get("required") or parameters["db"].get("required"))
+        for (path, method), operation in operations_of(self.spec).items():
+            with self.subTest(path=path, method=method):
+                refs = [parameter.get("$ref") for parameter in operation["parameters"]]
+                self.assertEqual(refs[-2:], ["#/components/parameters/database", "#/components/parameters/db"])
+        self.assertIn("X-Odoo-Database", self.spec["info"]["description"])
+
+    def test_credential_models_are_named_as_refused(self):
+        description = self.spec["info"]["description"]
+        for prefix in DENIED_MODEL_PREFIXES:
+            self.assertIn(f"`{prefix}`", description)
+        documented = [*self.spec["paths"], *self.spec["components"]["schemas"], *(t["name"] for t in self.spec["tags"])]
+        self.assertFalse([name for name in documented if model_denied(name.removeprefix("/api/"))])
 
     def test_success_shapes(self):
         paths = self.spec["paths"]
@@ -198,6 +237,76 @@ class TestKeyDocument(BaseCase):
             ["/api/{model}/record_count", "/api/{model}/schema", "/api/{model}/search", "/api/{model}/{id}"],
         )
         self.assertEqual(set(spec["paths"]["/api/{model}/{id}"]), {"get"})
+
+    def test_credential_models_are_never_documented(self):
+        docs = [
+            partner_doc({"read"}),
+            ModelDoc("rest.api.key", "REST API Key", {"name": {"type": "char"}}, frozenset(OPERATIONS)),
+            ModelDoc("res.users.apikeys", "API Key", {}, frozenset({"read"})),
+            ModelDoc("rest.api.token", "Login token", {}, frozenset({"read"})),
+        ]
+        for compact in (False, True):
+            with self.subTest(compact=compact):
+                spec = build_openapi(SERVER, docs, version=VERSION, compact=compact)
+                validate(spec)
+                text = json.dumps({"paths": spec["paths"], "tags": spec["tags"], "components": spec["components"]})
+                for name in ("rest.api.key", "res.users.apikeys", "rest.api.token"):
+                    self.assertNotIn(f'"{name}', text)
+                self.assertIn("res.partner", text)
+
+    def test_fields_to_credential_models_are_not_writable(self):
+        fields = {
+            "name": {"type": "char", "string": "Name"},
+            "api_key_ids": {"type": "one2many", "string": "API Keys", "relation": "res.users.apikeys"},
+            "rest_api_key_ids": {"type": "one2many", "string": "REST API Keys", "relation": "rest.api.key"},
+        }
+        spec = build_openapi(SERVER, [ModelDoc("res.users", "User", fields, frozenset(OPERATIONS))], version=VERSION)
+        validate(spec)
+        schemas = spec["components"]["schemas"]
+        self.assertEqual(set(schemas["res.users-values"]["properties"]), {"name"})
+        self.assertTrue(schemas["res.users"]["properties"]["api_key_ids"]["readOnly"])
+        self.assertTrue(schemas["res.users"]["properties"]["rest_api_key_ids"]["readOnly"])
+
+    def test_key_requiring_login_tokens(self):
+        spec = build_openapi(SERVER, [partner_doc()], version=VERSION, login_token_required=True)
+        validate(spec)
+        self.assertEqual(spec["security"], TOKEN_SECURITY)
+        for requirement in spec["security"]:  # the key, and a token in Login-Token or as a bearer token
+            self.assertEqual(len(requirement), 2)
+            self.assertIn("ApiKey", requirement)
+        token = spec["paths"]["/api/generate_token"]["post"]
+        self.assertEqual(token["security"], KEY_ONLY_SECURITY)  # the first token needs the key alone
+        self.assertNotIn("security", spec["paths"]["/api/res.partner/search"]["get"])  # the document's
+        self.assertEqual(spec["tags"][0]["name"], "Login tokens")
+        description = spec["info"]["description"]
+        self.assertIn("requires a login token", description)
+        self.assertIn("`POST /api/generate_token`", description)
+        self.assertIn("Authorization: Bearer", description)
+        schemes = spec["components"]["securitySchemes"]
+        self.assertEqual((schemes["Bearer"]["type"], schemes["Bearer"]["scheme"]), ("http", "bearer"))
+
+        # a key that may not generate tokens: tokens come from an administrator
+        spec = build_openapi(
+            SERVER, [partner_doc()], version=VERSION, login_token_required=True, token_generation=False
+        )
+        validate(spec)
+        self.assertNotIn("/api/generate_token", spec["paths"])
+        self.assertEqual(spec["security"], TOKEN_SECURITY)
+        self.assertIn("an administrator issues them", spec["info"]["description"])
+
+        # other keys: the key alone is enough; token endpoint last
+        spec = build_openapi(SERVER, [partner_doc()], version=VERSION)
+        self.assertIn({"ApiKey": []}, spec["security"])
+        self.assertEqual(spec["tags"][-1]["name"], "Login tokens")
+        self.assertNotIn("requires a login token", spec["info"]["description"])
+
+    def test_compact_document_states_the_detail_bound(self):
+        docs = [ModelDoc(f"x.model{n}", "X", {}, frozenset({"read"})) for n in range(3)]
+        with patch.object(openapi, "MAX_DETAILED_MODELS", 2):
+            spec = build_openapi(SERVER, docs, version=VERSION, compact=True)
+        self.assertIn("more than the 2 a document details", spec["info"]["description"])
+        self.assertIn("up to 2 at a time", spec["info"]["description"])
+        self.assertNotIn("100", spec["info"]["description"])
 
     def test_models_sorted_and_schemas_named_by_model(self):
         other = ModelDoc("account.move", "Journal Entry", {"id": {"type": "integer"}}, frozenset({"read"}))

@@ -7,7 +7,7 @@ from jsonschema import Draft202012Validator
 from odoo.tests import BaseCase
 
 from ..openapi import ModelDoc, build_openapi
-from ..postman import SCHEMA_URL, build_postman, example_value
+from ..postman import SCHEMA_URL, build_postman, example_value, login_token_required
 from .test_openapi import SERVER, VERSION, partner_doc
 
 
@@ -40,7 +40,7 @@ class TestPostmanCollection(BaseCase):
         self.assertEqual(info["name"], "Odoo REST API (test)")
         variables = {variable["key"]: variable["value"] for variable in self.collection["variable"]}
         self.assertEqual(variables["base_url"], SERVER)
-        self.assertEqual((variables["api_key"], variables["login_token"]), ("", ""))
+        self.assertEqual((variables["api_key"], variables["login_token"], variables["database"]), ("", "", ""))
         self.assertIn("res_partner_created_id", variables)
         auth = {entry["key"]: entry["value"] for entry in self.collection["auth"]["apikey"]}
         self.assertEqual(auth, {"key": "api-key", "value": "{{api_key}}", "in": "header"})
@@ -109,6 +109,50 @@ class TestPostmanCollection(BaseCase):
         }
         self.assertEqual(headers["Content-Type"], "application/json")
         self.assertEqual(headers["Login-Token"], "{{login_token}}")
+
+    def test_every_request_names_the_database_variable(self):
+        for folder in self.collection["item"]:
+            for item in folder["item"]:
+                with self.subTest(request=item["name"]):
+                    headers = {header["key"]: header for header in item["request"]["header"]}
+                    self.assertEqual(headers["X-Odoo-Database"]["value"], "{{database}}")
+                    self.assertFalse(headers["X-Odoo-Database"].get("disabled"))  # empty: the server ignores it
+                    self.assertNotIn("db", [query["key"] for query in item["request"]["url"].get("query", [])])
+        collection = build_postman(self.spec, database="prod")
+        self.assertIn({"key": "database", "value": "prod", "type": "string"}, collection["variable"])
+
+    def test_generated_login_token_is_used_by_the_other_requests(self):
+        token = self.folders["Login tokens"]["item"][0]
+        self.assertEqual(token["request"]["url"]["raw"], "{{base_url}}/api/generate_token")
+        self.assertIn(
+            'pm.collectionVariables.set("login_token", pm.response.json().login_token)', script(token, "test")
+        )
+        self.assertNotIn("Login-Token", [header["key"] for header in token["request"]["header"]])
+        search = requests_of(self.folders["res.partner"])["GET api/res.partner/search"]
+        login = next(header for header in search["request"]["header"] if header["key"] == "Login-Token")
+        self.assertEqual(login["value"], "{{login_token}}")
+        self.assertTrue(login["description"].startswith("Optional"))
+
+    def test_key_requiring_login_tokens_starts_with_one(self):
+        spec = build_openapi(SERVER, [partner_doc()], version=VERSION, login_token_required=True)
+        collection = build_postman(spec)
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["Login tokens", "res.partner"])
+        for item in collection["item"][1]["item"]:
+            with self.subTest(request=item["name"]):
+                login = next(header for header in item["request"]["header"] if header["key"] == "Login-Token")
+                self.assertTrue(login["description"].startswith("Required by this API key"))
+
+    def test_login_token_required_by_security_requirements(self):
+        for requirements, required in (
+            ([{"ApiKey": [], "LoginToken": []}, {"ApiKey": [], "Bearer": []}], True),
+            ([{"ApiKey": [], "LoginToken": []}], True),
+            ([{"ApiKey": []}, {"ApiKey": [], "LoginToken": []}, {"Bearer": []}], False),
+            ([{"ApiKey": []}, {"Bearer": []}], False),
+            ([], False),
+            (None, False),
+        ):
+            with self.subTest(requirements=requirements):
+                self.assertEqual(login_token_required(requirements), required)
 
     def test_query_parameters_are_offered_but_off(self):
         search = requests_of(self.folders["res.partner"])["GET api/res.partner/search"]
