@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_auth_endpoints,
+    test_errors,
     test_execute_kw,
     test_generate_token,
     test_health,
@@ -8,6 +9,7 @@ from . import (
     test_http_headers,
     test_query,
     test_read,
+    test_scope_reach,
     test_scoped_keys,
     test_serialization,
     test_settings,
