@@ -14,7 +14,7 @@ from odoo.service.model import get_public_method
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 from odoo.addons.rest_api_auth.scope import model_denied
 
-from .. import method_call, query, serialization, settings
+from .. import field_lists, method_call, query, serialization, settings
 from ..dispatch import api_endpoint, authenticate_request, orm_values
 from ..errors import UnsupportedMediaType
 from ..responses import json_bytes_response, json_response
@@ -36,11 +36,11 @@ def _fields_of(model):
 
 
 def _field_names(model, fields_text):
-    """Fields to read: the ones asked for, else all readable non-binary ones (cached, see ``ir.http``)."""
+    """Fields to read: the ones asked for, else all readable non-binary ones (cached, see ``field_lists``)."""
     names = query.parse_fields(fields_text, model._fields)
     if names:
         return names
-    return list(request.env["ir.http"]._rest_api_default_fields(model._name))
+    return field_lists.default_fields(model)
 
 
 def _check_reach(scope, effects, action):

@@ -3,6 +3,7 @@ from . import (
     test_auth_endpoints,
     test_errors,
     test_execute_kw,
+    test_field_lists,
     test_generate_token,
     test_health,
     test_http,

@@ -6,7 +6,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from odoo.fields import Command
-from odoo.tests import BaseCase, TransactionCase, new_test_user
+from odoo.tests import BaseCase, TransactionCase
 
 from ..method_call import (
     CONTEXT_ALLOW_LIST,
@@ -105,37 +105,6 @@ class TestDefaultFields(BaseCase):
         self.assertNotIn("image", names)
         self.assertNotIn("data", names)
         self.assertEqual(names[:3], ["id", "name", "active"])
-
-
-class TestDefaultFieldsCache(TransactionCase):
-    """``ir.http._rest_api_default_fields``: computed once per model and groups, until the registry changes."""
-
-    def expected(self, env, model):
-        return tuple(default_field_names(env[model]._fields, lambda field: field.is_accessible(env)))
-
-    def test_cached_per_model_and_groups(self):
-        employee = new_test_user(self.env, login="rest_cache_employee", groups="base.group_user")
-        portal = new_test_user(self.env, login="rest_cache_portal", groups="base.group_portal")
-        envs = [self.env(user=user) for user in (self.env.ref("base.user_admin"), employee, portal)]
-        for env in envs:
-            for model in ("res.partner", "res.users", "ir.attachment"):
-                with self.subTest(user=env.user.login, model=model):
-                    names = env["ir.http"]._rest_api_default_fields(model)
-                    self.assertEqual(names, self.expected(env, model))
-                    self.assertIs(env["ir.http"]._rest_api_default_fields(model), names)
-        # ir.attachment.access_token is for internal users (groups="base.group_user") only
-        self.assertIn("access_token", envs[1]["ir.http"]._rest_api_default_fields("ir.attachment"))
-        self.assertNotIn("access_token", envs[2]["ir.http"]._rest_api_default_fields("ir.attachment"))
-        # superuser mode reads fields no group may read (groups=".")
-        self.assertIn("request", envs[1]["ir.http"].sudo()._rest_api_default_fields("res.users.identitycheck"))
-        self.assertNotIn("request", envs[1]["ir.http"]._rest_api_default_fields("res.users.identitycheck"))
-
-    def test_cleared_with_the_registry_cache(self):
-        names = self.env["ir.http"]._rest_api_default_fields("res.partner")
-        self.env.registry.clear_cache()
-        again = self.env["ir.http"]._rest_api_default_fields("res.partner")
-        self.assertIsNot(again, names)
-        self.assertEqual(again, names)
 
 
 class TestParseJsonObject(BaseCase):
