@@ -13,6 +13,7 @@ is authenticated through :func:`authenticate_request`, the headers of the
 key's policy (``RateLimit``...). ``OPTIONS`` preflights are answered here.
 """
 
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -93,11 +94,8 @@ def api_endpoint(method):
         if not request.db:
             response = problem_response(_database_error())
         else:
-            origin = request.httprequest.headers.get("Origin")
             preflight = request.httprequest.method == "OPTIONS"
-            if origin:
-                methods = allowed_methods(request.httprequest.path) if preflight else None
-                headers.update(cors_headers(origin, settings.cors_origins(request.env), methods))
+            headers.update(_cors_headers(preflight))
             if preflight:
                 response = request.make_response(b"", status=204)
                 response.headers.pop("Content-Type", None)
@@ -111,13 +109,26 @@ def api_endpoint(method):
         if state.auth is not None:  # an error's own policy headers (a 429's) win
             policy_headers = state.auth.response_headers.items()
             headers = {**{name: value for name, value in policy_headers if name not in response.headers}, **headers}
-        vary = headers.pop("Vary", None)
-        response.headers.update(headers)
-        if vary:
-            response.headers["Vary"] = ", ".join(filter(None, [response.headers.get("Vary"), vary]))
+        _add_headers(response, headers)
         return response
 
     return wrapper
+
+
+def _cors_headers(preflight=False):
+    """The CORS headers of this request's response (see ``http_headers.cors_headers``)."""
+    origin = request.httprequest.headers.get("Origin")
+    methods = allowed_methods(request.httprequest.path) if preflight and origin else None
+    return cors_headers(origin, settings.cors_origins(request.env), methods)
+
+
+def _add_headers(response, headers):
+    """Set ``headers`` on ``response``, adding to its ``Vary`` rather than replacing it."""
+    headers = dict(headers)
+    vary = headers.pop("Vary", None)
+    response.headers.update(headers)
+    if vary:
+        response.headers["Vary"] = ", ".join(filter(None, [response.headers.get("Vary"), vary]))
 
 
 def _call(method, controller, args, kwargs):
@@ -132,9 +143,9 @@ def _call(method, controller, args, kwargs):
 
 def to_rest_error(exc):
     """The :class:`RestApiError` to answer ``exc`` with (after a rollback)."""
-    for types, make_error in _ERROR_MAPPING:
-        if isinstance(exc, types):
-            return make_error(exc)
+    error = known_error(exc)
+    if error is not None:
+        return error
     httprequest = request.httprequest
     _logger.error(
         "Unexpected error serving %s %s (X-Request-ID %s)",
@@ -144,6 +155,30 @@ def to_rest_error(exc):
         exc_info=exc,
     )
     return RestApiError("An unexpected error occurred; the server log has the details.")
+
+
+@contextlib.contextmanager
+def orm_values():
+    """Around the ORM calls on the client's data: a ``ValueError`` raised there is the client's.
+
+    The ORM raises ``ValueError`` for values it cannot take (a date
+    ``"2020-13-45"``, a selection value not in the list, an unknown field):
+    400. Anywhere else a ``ValueError`` is a bug of ours, hence a 500.
+    """
+    try:
+        yield
+    except InvalidInput:
+        raise
+    except ValueError as exc:
+        raise BadRequest(_message(exc)) from exc
+
+
+def known_error(exc):
+    """The :class:`RestApiError` for an exception the API expects, or None for a bug (a 500)."""
+    for types, make_error in _ERROR_MAPPING:
+        if isinstance(exc, types):
+            return make_error(exc)
+    return None
 
 
 def _message(exc):
@@ -164,8 +199,8 @@ def _http_error(exc):
     return error
 
 
-# First match wins: subclasses before their bases (InvalidInput is a ValueError,
-# AccessError and MissingError are UserErrors).
+# First match wins: subclasses before their bases (AccessError and MissingError are
+# UserErrors). A ValueError is a 400 only when the ORM raised it (``orm_values``).
 _ERROR_MAPPING = (
     (RestApiError, lambda exc: exc),
     (InvalidInput, lambda exc: BadRequest(str(exc), invalid_params=exc.invalid_params)),
@@ -174,7 +209,6 @@ _ERROR_MAPPING = (
     (UserError | RedirectWarning, lambda exc: UnprocessableContent(_message(exc))),
     (psycopg2.IntegrityError, _integrity_error),
     (psycopg2.DataError, lambda exc: BadRequest(exc.diag.message_primary or "A value is invalid for the database.")),
-    (ValueError, lambda exc: BadRequest(str(exc))),
     (werkzeug.exceptions.HTTPException, _http_error),
     (
         PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
@@ -211,8 +245,13 @@ def error_response(exc):
     """The problem response for an error raised outside :func:`api_endpoint`.
 
     Used by ``ir.http._handle_error`` for ``/api`` paths: e.g. a request
-    still failing on concurrent updates after Odoo's retries.
+    still failing on concurrent updates after Odoo's retries. It carries the
+    CORS headers too, so that a browser client can read it.
     """
     response = problem_response(to_rest_error(exc))
-    response.headers[REQUEST_ID_HEADER] = _state().request_id
+    headers = {REQUEST_ID_HEADER: _state().request_id}
+    if request.db and request.env and not request.env.cr.closed:
+        request.env.cr.rollback()  # Odoo rolls back anyway; the CORS setting is read on a sane transaction
+        headers.update(_cors_headers())
+    _add_headers(response, headers)
     return response

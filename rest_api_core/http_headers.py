@@ -41,21 +41,28 @@ def _normalize_origin(origin):
 
 
 def cors_headers(origin, allowed_origins, preflight_methods=None):
-    """CORS headers for a request from ``origin``; {} when it is not allowed.
+    """CORS headers for a request from ``origin`` (None: no ``Origin`` header).
 
     ``allowed_origins`` may contain ``*`` (any origin; fine because the API
     authenticates with headers, never with cookies). ``preflight_methods``
     (the methods the path accepts) marks the answer to an ``OPTIONS``
-    preflight.
+    preflight. Whenever CORS is configured, the answer depends on the
+    ``Origin`` header (only allowed origins get ``Access-Control-*``
+    headers), so it always carries ``Vary: Origin``: a shared cache must not
+    serve one origin's response, or a response without CORS headers, to
+    another origin. Without configured origins: {}.
     """
-    if not origin or not allowed_origins:
+    if not allowed_origins:
         return {}
+    headers = {"Vary": "Origin"}
+    if not origin:
+        return headers
     if "*" in allowed_origins:
-        headers = {"Access-Control-Allow-Origin": "*"}
+        headers["Access-Control-Allow-Origin"] = "*"
     elif _normalize_origin(origin) in allowed_origins:
-        headers = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        headers["Access-Control-Allow-Origin"] = origin
     else:
-        return {}
+        return headers
     if preflight_methods is None:
         headers["Access-Control-Expose-Headers"] = ", ".join(CORS_EXPOSE_HEADERS)
     else:

@@ -5,7 +5,7 @@ Python literals Odoo users write (``[('id', 'in', [1, 2])]``). Both are read
 with a literal parser (``json.loads``, then ``ast.literal_eval``), never an
 evaluator, and then checked against the model: operators from Odoo's own
 whitelist, field names (and dotted paths) that exist, values that are plain
-data. ``order`` accepts only ``field [asc|desc] [nulls first|last]`` terms on
+data (finite numbers). ``order`` accepts only ``field [asc|desc] [nulls first|last]`` terms on
 existing fields, so no raw SQL ever reaches the ORM.
 
 Model metadata is passed in as plain mappings ``{field name: field}`` where a
@@ -15,6 +15,7 @@ in production; simple namespaces in the tests).
 
 import ast
 import json
+import math
 import re
 from urllib.parse import urlencode
 
@@ -135,12 +136,17 @@ def resolve_path(path, model_name, fields_of, param):
     raise AssertionError("unreachable")
 
 
+def _is_scalar(value):
+    """Plain data; not ``NaN`` or infinite numbers, which JSON cannot hold (Python's parsers accept them)."""
+    return isinstance(value, _SCALAR_TYPES) and not (isinstance(value, float) and not math.isfinite(value))
+
+
 def _check_value(value, param):
-    if isinstance(value, _SCALAR_TYPES):
+    if _is_scalar(value):
         return value
-    if isinstance(value, list | tuple) and all(isinstance(item, _SCALAR_TYPES) for item in value):
+    if isinstance(value, list | tuple) and all(_is_scalar(item) for item in value):
         return list(value)
-    raise InvalidInput((param, f"value {value!r} must be a string, number, boolean, null or a list of those"))
+    raise InvalidInput((param, f"value {value!r} must be a string, number (finite), boolean, null or a list of those"))
 
 
 def parse_fields(text, model_fields, param="fields"):

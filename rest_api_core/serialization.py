@@ -8,14 +8,18 @@ lists, and bytes as text when ASCII (Odoo's binary values are base64 text)
 or else base64-encoded. Anything else is refused with ``TypeError`` rather
 than guessed.
 
-In: a request body must be a JSON object; the values written to a model are
-checked against the JSON type each field type takes before Odoo sees them,
-and x2many id lists become Odoo's "replace with" command.
+In: a request body must be a JSON object (without ``NaN`` or infinite
+numbers); the values written to a model are checked against the JSON type
+each field type takes before Odoo sees them, x2many id lists become Odoo's
+"replace with" command, and x2many commands must have exactly Odoo's shapes.
+:func:`x2many_effects` tells which records of other models those commands
+create, change or delete, so that a key's scope can be checked on them.
 """
 
 import base64
 import datetime
 import json
+import math
 from decimal import Decimal
 
 from odoo.fields import Command
@@ -71,12 +75,30 @@ def default_field_names(model_fields, is_accessible):
     return [name for name, field in model_fields.items() if field.type != "binary" and is_accessible(field)]
 
 
+def _finite_float(text):
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is too large for a number")
+    return number
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def loads(text):
+    """Strict JSON: Python's ``json`` also accepts ``NaN``, ``Infinity`` and
+    overflowing numbers (``1e999`` becomes ``inf``), which neither JSON nor
+    PostgreSQL's ``numeric`` columns can hold; they raise ``ValueError``."""
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+
+
 def parse_json_object(raw):
     """The JSON object in the request body ``raw`` (bytes)."""
     if not raw.strip():
         raise InvalidInput(("body", "is empty; send a JSON object"))
     try:
-        value = json.loads(raw)
+        value = loads(raw)
     except ValueError as error:
         raise InvalidInput(("body", f"is not valid JSON ({error})")) from None
     except RecursionError:
@@ -105,7 +127,8 @@ def to_write_values(values, model_fields, fields_of=None):
     have the JSON type of its field (``null`` or ``false`` empties any
     field). Odoo validates the rest (selection values, dates, constraints).
     ``fields_of(model name)`` gives the fields of a related model, to check
-    the values of x2many create/update commands the same way.
+    the values of x2many create/update commands the same way; their problems
+    are named by path (``line_ids[0].name``).
     """
     problems = []
     result = {}
@@ -124,6 +147,8 @@ def to_write_values(values, model_fields, fields_of=None):
                     result[name] = _x2many(value, _nested_values_check(field, fields_of))
                 else:
                     result[name] = converter(value) if converter else value
+            except InvalidInput as error:
+                problems += [(f"{name}{param['name']}", param["reason"]) for param in error.invalid_params]
             except (TypeError, ValueError) as error:
                 problems.append((name, str(error)))
     if problems:
@@ -171,47 +196,156 @@ def _record_id(value):
 def _x2many(value, nested_values=None):
     """An id list means "exactly these records"; a list of command lists is checked and passed on.
 
-    ``nested_values(dict)`` checks the values of create/update commands.
+    ``nested_values(dict)`` checks the values of create/update commands; an
+    :class:`InvalidInput` it raises is named after the command's position.
     """
+    commands = x2many_commands(value)
+    if nested_values is None:
+        return commands
+    checked = []
+    for index, command in enumerate(commands):
+        if command[0] in (Command.CREATE, Command.UPDATE):
+            try:
+                checked.append([command[0], command[1], nested_values(command[2])])
+            except InvalidInput as error:
+                raise InvalidInput(
+                    *((f"[{index}].{param['name']}", param["reason"]) for param in error.invalid_params)
+                ) from None
+        else:
+            checked.append(command)
+    return checked
+
+
+COMMAND_FORMS = "[0, 0, {values}], [1, id, {values}], [2, id], [3, id], [4, id], [5] or [6, 0, [ids]]"
+
+
+def x2many_commands(value):
+    """The x2many ``value`` of a write as Odoo commands; ``ValueError`` unless it has a valid shape.
+
+    ``false``/``null`` clears the field, an id list means "exactly these
+    records" (``Command.set(ids)``), anything else must be a list of commands of
+    exactly Odoo's shapes (:data:`COMMAND_FORMS`; Odoo's own ``Command``
+    helpers pad the short ones with zeros, which is accepted; they also make
+    tuples, as :func:`to_write_values` does): a malformed command must get a
+    400 here, not an ``IndexError`` deep in the ORM. The list itself is
+    returned when it is made of commands.
+    """
+    if value is None or value is False:
+        return [Command.clear()]
     if not isinstance(value, list):
         raise TypeError("must be a list of record ids or of Odoo commands such as [4, 7]")
-    if all(not isinstance(item, list) for item in value):
-        return [Command.set([_record_id(item) for item in value])]
-    commands = []
-    for command in value:
+    if all(not isinstance(item, list | tuple) for item in value):
+        if not all(_is_id(item) for item in value):
+            raise ValueError("must be a list of record ids (positive integers) or of Odoo commands such as [4, 7]")
+        return [Command.set(value)]
+    for index, command in enumerate(value):
         if not _is_command(command):
-            raise ValueError(
-                f"{command!r} is not an Odoo command: [0, 0, {{values}}], [1, id, {{values}}], [2, id], "
-                "[3, id], [4, id], [5] or [6, 0, [ids]]"
-            )
-        if command[0] in (Command.CREATE, Command.UPDATE) and nested_values:
-            commands.append([command[0], command[1], nested_values(command[2])])
-        else:
-            commands.append(command)
-    return commands
+            raise ValueError(f"[{index}] {command!r} is not an Odoo command: {COMMAND_FORMS}")
+    return value
 
 
 def _is_id(value):
     return type(value) is int and 0 < value <= MAX_ID
 
 
+def _is_padding(items):
+    """Zeros (or ``false``) after a command's meaningful members, as ``Command.link(7)`` gives ``(4, 7, 0)``."""
+    return all(item is False or (type(item) is int and item == 0) for item in items)
+
+
 # x2many command code -> check of the whole command's shape (values are checked apart)
 _COMMAND_SHAPES = {
-    Command.CREATE: lambda c: len(c) == 3 and type(c[1]) in (int, str) and isinstance(c[2], dict),
+    Command.CREATE: lambda c: len(c) == 3 and _is_padding(c[1:2]) and isinstance(c[2], dict),
     Command.UPDATE: lambda c: len(c) == 3 and _is_id(c[1]) and isinstance(c[2], dict),
-    Command.DELETE: lambda c: len(c) in (2, 3) and _is_id(c[1]),
-    Command.UNLINK: lambda c: len(c) in (2, 3) and _is_id(c[1]),
-    Command.LINK: lambda c: len(c) in (2, 3) and _is_id(c[1]),
-    Command.CLEAR: lambda c: len(c) <= 3,
-    Command.SET: lambda c: len(c) == 3 and isinstance(c[2], list) and all(_is_id(item) for item in c[2]),
+    Command.DELETE: lambda c: len(c) in (2, 3) and _is_id(c[1]) and _is_padding(c[2:]),
+    Command.UNLINK: lambda c: len(c) in (2, 3) and _is_id(c[1]) and _is_padding(c[2:]),
+    Command.LINK: lambda c: len(c) in (2, 3) and _is_id(c[1]) and _is_padding(c[2:]),
+    Command.CLEAR: lambda c: len(c) <= 3 and _is_padding(c[1:]),
+    Command.SET: lambda c: (
+        len(c) == 3 and _is_padding(c[1:2]) and isinstance(c[2], list) and all(_is_id(item) for item in c[2])
+    ),
 }
 
 
 def _is_command(command):
-    if not isinstance(command, list) or not command or type(command[0]) is not int:
+    if not isinstance(command, list | tuple) or not command:
+        return False
+    if not isinstance(command[0], int) or isinstance(command[0], bool):  # Command members are ints too
         return False
     shape = _COMMAND_SHAPES.get(command[0])
     return bool(shape and shape(command))
+
+
+def x2many_effects(values, model_name, fields_of, creating=False):
+    """What the x2many commands in ``values`` (for ``model_name``) do to records besides the written one.
+
+    Returns ``{(model, operation): field path}``, the path (``line_ids`` or
+    ``line_ids.tag_ids``) being the first to do it, so that a key's scope
+    can be checked on every model the write reaches:
+
+    * ``[0, 0, {..}]`` creates a comodel record, ``[1, id, {..}]`` writes
+      one (their values are followed recursively), ``[2, id]`` deletes one;
+    * the links (``[3, id]``, ``[4, id]``, ``[5]``, ``[6, 0, ids]``, id
+      lists, ``false``) only change the written record for a many2many
+      (rows of the relation table), but for a one2many they set or clear
+      the comodel records' inverse many2one (a write on them) and, when
+      that many2one is ``ondelete="cascade"``, Odoo deletes the records
+      removed from the field (3, 5 and 6). When ``creating`` the record,
+      there is nothing to remove: ``[5]`` does nothing and ``[6, 0, ids]``
+      only links.
+
+    Command shapes are checked as by :func:`x2many_commands` (an
+    :class:`InvalidInput` names a bad one by its path); other fields are
+    left alone (Odoo reports unknown fields itself). ``fields_of(model
+    name)`` gives a model's ``{name: field}`` (``type``, ``comodel_name``,
+    ``inverse_name``, ``ondelete``).
+    """
+    effects = {}
+    _collect_effects(values, model_name, fields_of, "", creating=creating, effects=effects)
+    return effects
+
+
+def _collect_effects(values, model_name, fields_of, prefix, *, creating, effects):
+    if not isinstance(values, dict):
+        raise InvalidInput((prefix.rstrip(".") or "values", "must be an object of field values"))
+    model_fields = fields_of(model_name)
+    for name, value in values.items():
+        field = model_fields.get(name)
+        if field is None or field.type not in X2MANY_TYPES:
+            continue
+        path = f"{prefix}{name}"
+        try:
+            commands = x2many_commands(value)
+        except (TypeError, ValueError) as error:
+            raise InvalidInput((path, str(error))) from None
+        for command in commands:
+            for operation in _command_operations(command, field, fields_of, creating):
+                effects.setdefault((field.comodel_name, operation), path)
+            if command[0] in (Command.CREATE, Command.UPDATE):
+                nested = command[0] == Command.CREATE
+                _collect_effects(
+                    command[2], field.comodel_name, fields_of, f"{path}.", creating=nested, effects=effects
+                )
+
+
+# x2many command -> what it does to the comodel record it names, on any x2many field
+_COMMAND_OPERATIONS = {Command.CREATE: ("create",), Command.UPDATE: ("write",), Command.DELETE: ("unlink",)}
+
+
+def _command_operations(command, field, fields_of, creating):
+    """The operations ``command`` on x2many ``field`` performs on comodel records."""
+    code = command[0]
+    if code in _COMMAND_OPERATIONS or field.type != "one2many":
+        return _COMMAND_OPERATIONS.get(code, ())
+    # A one2many link sets the lines' inverse many2one; the lines it removes get theirs
+    # cleared, or are deleted when that many2one is ondelete="cascade".
+    if creating and code in (Command.CLEAR, Command.SET):  # a new record has no lines to remove
+        return ("write",) if code == Command.SET and command[2] else ()
+    if code == Command.LINK:
+        return ("write",)
+    inverse = fields_of(field.comodel_name).get(getattr(field, "inverse_name", None))
+    cascade = getattr(inverse, "ondelete", None) == "cascade"
+    return ("write", "unlink") if cascade else ("write",)
 
 
 _CONVERTERS = {

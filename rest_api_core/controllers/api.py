@@ -12,9 +12,10 @@ from odoo.http import request
 from odoo.service.model import get_public_method
 
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
+from odoo.addons.rest_api_auth.scope import model_denied
 
-from .. import method_call, query, serialization, settings
-from ..dispatch import api_endpoint, authenticate_request
+from .. import field_lists, method_call, query, serialization, settings
+from ..dispatch import api_endpoint, authenticate_request, orm_values
 from ..errors import UnsupportedMediaType
 from ..responses import json_bytes_response, json_response
 
@@ -35,12 +36,27 @@ def _fields_of(model):
 
 
 def _field_names(model, fields_text):
-    """Fields to read: the ones asked for, else all readable non-binary ones."""
+    """Fields to read: the ones asked for, else all readable non-binary ones (cached, see ``field_lists``)."""
     names = query.parse_fields(fields_text, model._fields)
     if names:
         return names
-    env = model.env
-    return serialization.default_field_names(model._fields, lambda field: field.is_accessible(env))
+    return field_lists.default_fields(model)
+
+
+def _check_reach(scope, effects, action):
+    """403 unless the key's ``scope`` allows every ``(model, operation)`` of ``effects``.
+
+    ``effects`` maps them to the field path that causes them (see
+    ``serialization.x2many_effects``): x2many commands create, change or
+    delete records of other models, which a key scoped to one model must
+    not reach that way.
+    """
+    for (model, operation), path in effects.items():
+        if not scope.allows(model, operation):
+            reason = f": {model} cannot be used through the REST API" if model_denied(model) else ""
+            raise PermissionDenied(
+                f"This API key may not {operation} {model} records, which {action} {path} would do{reason}."
+            )
 
 
 def _checked_id(record_id):
@@ -79,7 +95,8 @@ class RestApi(http.Controller):
         default_limit, max_limit = settings.page_limits(request.env)
         limit = query.parse_limit(params.get("limit"), default_limit, max_limit)
         offset = query.parse_offset(params.get("offset"))
-        rows = records.search_read(domain, names, offset=offset, limit=limit + 1, order=order)
+        with orm_values():
+            rows = records.search_read(domain, names, offset=offset, limit=limit + 1, order=order)
         headers = {}
         if len(rows) > limit:
             del rows[limit:]
@@ -93,7 +110,9 @@ class RestApi(http.Controller):
         authenticate_request("read", model=model)
         records = _model(model)
         domain = query.parse_domain(domain, model, _fields_of(records))
-        return json_response({"model": model, "domain": domain, "record_count": records.search_count(domain)})
+        with orm_values():
+            count = records.search_count(domain)
+        return json_response({"model": model, "domain": domain, "record_count": count})
 
     @http.route("/api/<string:model>/schema", methods=["GET"], readonly=True, **JSON_ROUTE)
     @api_endpoint
@@ -110,7 +129,8 @@ class RestApi(http.Controller):
         authenticate_request("read", model=model)
         records = _model(model)
         names = _field_names(records, fields)
-        rows = records.browse(record_id).read(names) if _checked_id(record_id) <= MAX_ID else []
+        with orm_values():
+            rows = records.browse(record_id).read(names) if _checked_id(record_id) <= MAX_ID else []
         if not rows:
             raise NotFound(f"{model} record {record_id} does not exist.")
         return json_response(rows[0])
@@ -118,10 +138,14 @@ class RestApi(http.Controller):
     @http.route("/api/<string:model>/create", methods=["POST"], readonly=False, **JSON_ROUTE)
     @api_endpoint
     def create(self, model, **_params):
-        authenticate_request("create", model=model)
+        auth = authenticate_request("create", model=model)
         records = _model(model)
-        record = records.create(serialization.to_write_values(_json_body(), records._fields, _fields_of(records)))
-        request.env.flush_all()  # constraint violations surface here, as problems
+        values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
+        effects = serialization.x2many_effects(values, model, _fields_of(records), creating=True)
+        _check_reach(auth.scope, effects, "the commands of")
+        with orm_values():
+            record = records.create(values)
+            request.env.flush_all()  # constraint violations surface here, as problems
         return json_response(
             {"id": record.id, "message": "Record created successfully."},
             status=201,
@@ -132,21 +156,26 @@ class RestApi(http.Controller):
     @api_endpoint
     def update(self, model, record_id, **_params):
         """Write the fields in the body (PUT and PATCH alike: fields not sent are kept)."""
-        authenticate_request("write", model=model)
+        auth = authenticate_request("write", model=model)
         records = _model(model)
         values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
         if not values:
             raise BadRequest("The body names no field to update.")
-        _record(records, record_id).write(values)
-        request.env.flush_all()
+        _check_reach(auth.scope, serialization.x2many_effects(values, model, _fields_of(records)), "the commands of")
+        record = _record(records, record_id)
+        with orm_values():
+            record.write(values)
+            request.env.flush_all()
         return json_response({"message": "Record updated successfully."})
 
     @http.route("/api/<string:model>/<int:record_id>", methods=["DELETE"], readonly=False, **JSON_ROUTE)
     @api_endpoint
     def delete(self, model, record_id, **_params):
         authenticate_request("unlink", model=model)
-        _record(_model(model), record_id).unlink()
-        request.env.flush_all()
+        record = _record(_model(model), record_id)
+        with orm_values():
+            record.unlink()
+            request.env.flush_all()
         return json_response({"message": "Record deleted successfully."})
 
     @http.route("/api/<string:model>/execute_kw", methods=["POST"], readonly=False, **JSON_ROUTE)
@@ -163,13 +192,16 @@ class RestApi(http.Controller):
             raise body_error
         call = method_call.parse_method_call(body)
         records = _model(model)
-        operation = method_call.METHOD_OPERATIONS.get(call.method)
-        if operation and not auth.scope.allows(model, operation):
-            raise PermissionDenied(f"This API key may not {operation} {model}, not even through {call.method}.")
-        args = _checked_arguments(records, call)
-        kwargs = {**call.kwargs, "context": {**request.env.context, **call.context}}
-        result = api.call_kw(records, call.method, args, kwargs)
-        request.env.flush_all()
+        for operation in method_call.required_operations(call.method):
+            if not auth.scope.allows(model, operation):
+                raise PermissionDenied(
+                    f"This API key may not {operation} {model}, so it may not call {call.method} either."
+                )
+        args, kwargs = _checked_arguments(records, call, auth.scope)
+        kwargs["context"] = {**request.env.context, **call.context}
+        with orm_values():
+            result = api.call_kw(records, call.method, args, kwargs)
+            request.env.flush_all()
         try:
             body = serialization.dumps(result)
         except (TypeError, ValueError) as error:
@@ -179,13 +211,16 @@ class RestApi(http.Controller):
         return json_bytes_response(body)
 
 
-def _checked_arguments(records, call):
-    """The positional arguments for ``api.call_kw``, checked against the method's signature.
+def _checked_arguments(records, call, scope):
+    """The positional and keyword arguments for ``api.call_kw``, checked against the method's signature.
 
     Private methods (leading ``_``) and ``@api.private`` ones (``sudo``,
     ``with_user``...) are refused (403) exactly as ``/web/dataset/call_kw``
     refuses them. Arguments that do not fit the signature are a 400 here
-    rather than a TypeError inside the method.
+    rather than a TypeError inside the method. The ``limit`` of a search
+    method is bounded by ``rest_api.max_limit``; the x2many commands in the
+    values of ``create``, ``write``... and the sub-record columns of
+    ``load`` must stay within the key's ``scope`` (403).
     """
     if call.method.startswith("_"):
         raise PermissionDenied(f"Private methods (such as {records._name}.{call.method}) cannot be called remotely.")
@@ -194,15 +229,34 @@ def _checked_arguments(records, call):
     except AttributeError:
         raise BadRequest(f"{records._name} has no method {call.method!r}.") from None
     args = list(call.args)
-    if getattr(function, "_api", None):  # @api.model: no record ids
-        positional = args
-    else:
+    ids = None
+    if not getattr(function, "_api", None):  # a record method: args[0] is the record ids
         if not args:
             raise query.InvalidInput(("args", f"args[0] must be the record ids {call.method} runs on"))
-        args[0] = method_call.record_ids(args[0])
-        positional = args[1:]
+        ids = method_call.record_ids(args.pop(0))
+    signature = inspect.signature(function)
     try:
-        inspect.signature(function).bind(records, *positional, **call.kwargs)
+        bound = signature.bind(records, *args, **call.kwargs)
     except TypeError as error:
         raise BadRequest(f"Arguments do not match {records._name}.{call.method}: {error}.") from None
-    return args
+    if call.method in method_call.LIMITED_METHODS and "limit" in signature.parameters:
+        _default_limit, max_limit = settings.page_limits(request.env)
+        default = signature.parameters["limit"].default
+        bound.arguments["limit"] = method_call.checked_limit(bound.arguments.get("limit"), default, max_limit)
+    _check_values_reach(records, call.method, ids, bound, scope)
+    return [*([] if ids is None else [ids]), *bound.args[1:]], bound.kwargs
+
+
+def _check_values_reach(records, method, ids, bound, scope):
+    """403 when the x2many commands in the values given to ``create``, ``write``...
+    or the sub-record columns of ``load`` reach records the key's ``scope`` does not allow."""
+    parameters = list(bound.signature.parameters)
+    first = bound.arguments.get(parameters[1]) if len(parameters) > 1 else None
+    fields_of = _fields_of(records)
+    if method == "load":
+        _check_reach(scope, method_call.load_effects(first, records._name, fields_of), "importing the column")
+    elif method in method_call.VALUES_METHODS and first is not None:
+        creating = method in ("create", "copy") or (method == "web_save" and not ids)
+        for values in first if method == "create" and isinstance(first, list) else [first]:
+            effects = serialization.x2many_effects(values, records._name, fields_of, creating=creating)
+            _check_reach(scope, effects, f"{method} through")

@@ -131,3 +131,156 @@ class TestExecuteKw(RestApiCase):
         (group,) = self.assertJson(self.call(body))
         self.assertEqual(group["create_date"], max(self.partners.mapped("create_date")).isoformat())
         self.assertEqual(group["__count"], 2)
+
+
+@tagged("post_install", "-at_install")
+class TestExecuteKwLimits(RestApiCase):
+    """Search methods return at most ``rest_api.max_limit`` records per call."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partners = cls.env["res.partner"].create([{"name": f"REST Limit {index}"} for index in range(5)])
+        cls.domain = [["name", "like", "REST Limit"]]
+
+    def setUp(self):
+        super().setUp()
+        self.env["ir.config_parameter"].set_param("rest_api.max_limit", "3")
+
+    def call(self, method, args, kwargs=None):
+        body = {"method": method, "args": args, "kwargs": kwargs or {}}
+        return self.api("POST", "/api/res.partner/execute_kw", body=body)
+
+    def test_without_a_limit_the_maximum_applies(self):
+        for method, args in (
+            ("search", [self.domain]),
+            ("search_read", [self.domain, ["name"]]),
+            ("search_fetch", [self.domain, ["name"]]),
+            ("name_search", ["REST Limit"]),
+        ):
+            with self.subTest(method=method):
+                self.assertEqual(len(self.assertJson(self.call(method, args))), 3)
+        result = self.assertJson(self.call("web_search_read", [self.domain, {"name": {}}]))
+        self.assertEqual(len(result["records"]), 3)
+        self.assertEqual(result["length"], 5)
+        # null is "no limit given", not "no limit"
+        self.assertEqual(len(self.assertJson(self.call("search", [self.domain], {"limit": None}))), 3)
+
+    def test_the_methods_own_smaller_default_is_kept(self):
+        self.env["ir.config_parameter"].set_param("rest_api.max_limit", "1000")
+        self.env["res.partner"].create([{"name": f"REST Limit extra {index}"} for index in range(100)])
+        self.assertEqual(len(self.assertJson(self.call("name_search", ["REST Limit"]))), 100)
+        self.assertEqual(len(self.assertJson(self.call("search", [self.domain]))), 105)
+
+    def test_limits_within_the_maximum(self):
+        self.assertEqual(len(self.assertJson(self.call("search", [self.domain], {"limit": 2}))), 2)
+        self.assertEqual(len(self.assertJson(self.call("search", [self.domain, 0, 3]))), 3)
+        self.assertEqual(len(self.assertJson(self.call("name_search", ["REST Limit", [], "ilike", 1]))), 1)
+
+    def test_limits_out_of_range_are_400(self):
+        for method, args, kwargs in (
+            ("search", [self.domain], {"limit": 4}),
+            ("search", [self.domain], {"limit": 0}),
+            ("search", [self.domain], {"limit": False}),
+            ("search", [self.domain], {"limit": -1}),
+            ("search", [self.domain], {"limit": "2"}),
+            ("search", [self.domain], {"limit": 2.5}),
+            ("search", [self.domain, 0, 100000], {}),
+            ("search_read", [self.domain, ["name"], 0, 4], {}),
+            ("search_fetch", [self.domain, ["name"]], {"limit": 4}),
+            ("name_search", ["REST Limit"], {"limit": 4}),
+            ("web_search_read", [self.domain, {"name": {}}], {"limit": 4}),
+        ):
+            with self.subTest(method=method, args=args, kwargs=kwargs):
+                self.assertProblem(self.call(method, args, kwargs), 400, "from 1 to 3", invalid_param="limit")
+
+
+@tagged("post_install", "-at_install")
+class TestExecuteKwValues(RestApiCase):
+    """x2many commands and values given to execute_kw are checked before Odoo sees them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partner = cls.env["res.partner"].create({"name": "REST Exec Values"})
+
+    def write(self, values):
+        body = {"method": "write", "args": [self.partner.ids, values]}
+        return self.api("POST", "/api/res.partner/execute_kw", body=body)
+
+    def test_malformed_commands_are_400(self):
+        for value in (
+            [[0, "virtual_1", {"name": "x"}]],
+            [[0, 0]],
+            [[1, 0, {"name": "x"}]],
+            [[1, True, {"name": "x"}]],
+            [[4, True]],
+            [[4, 1.0]],
+            [[4, 7, 1]],
+            [[4]],
+            [[3, "7"]],
+            [[5, 1]],
+            [[6, 1, [1]]],
+            [[6, 0, [True]]],
+            [[6, 0, 7]],
+            [[9, 0, 0]],
+            [[]],
+            [1, [4, 2]],
+            "1,2",
+            7,
+        ):
+            with self.subTest(value=value):
+                problem = self.assertProblem(self.write({"category_id": value}), 400, invalid_param="category_id")
+                self.assertNotIn("Traceback", problem["detail"])
+        problem = self.assertProblem(self.write({"child_ids": [[0, 0, {"category_id": [[4, -1]]}]]}), 400)
+        self.assertEqual(problem["invalid_params"][0]["name"], "child_ids.category_id")
+        self.assertProblem(self.write("not values"), 400, invalid_param="values")
+        body = {"method": "create", "args": [[{"name": "REST Exec Values new"}, 7]]}
+        self.assertProblem(self.api("POST", "/api/res.partner/execute_kw", body=body), 400, invalid_param="values")
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "REST Exec Values new")]))
+
+    def test_commands_padded_as_odoo_pads_them(self):
+        tag = self.env["res.partner.category"].create({"name": "REST Exec Tag"})
+        self.assertTrue(self.assertJson(self.write({"category_id": [[4, tag.id, 0]]})))
+        self.env.invalidate_all()
+        self.assertEqual(self.partner.category_id, tag)
+        self.assertTrue(self.assertJson(self.write({"category_id": [[5, 0, 0], [6, False, [tag.id]], [3, tag.id]]})))
+        self.env.invalidate_all()
+        self.assertFalse(self.partner.category_id)
+
+    def test_values_the_orm_refuses_are_400(self):
+        for values, detail in (({"type": "nonsense"}, "nonsense"), ({"no_such_field": 1}, "no_such_field")):
+            with self.subTest(values=values):
+                self.assertProblem(self.write(values), 400, detail)
+        rate = self.env["res.currency.rate"].create(
+            {"name": "2024-01-01", "rate": 1.5, "currency_id": self.env.ref("base.EUR").id}
+        )
+        for body in (
+            {"method": "write", "args": [rate.ids, {"name": "2020-13-45"}]},
+            {"method": "create", "args": [{"name": "2020-02-30", "rate": 2.0, "currency_id": rate.currency_id.id}]},
+            {"method": "search", "args": [[["name", "=", "2020-13-45"]]]},
+        ):
+            with self.subTest(body=body):
+                response = self.api("POST", "/api/res.currency.rate/execute_kw", key=self.admin_key, body=body)
+                self.assertProblem(response, 400)
+        self.env.invalidate_all()
+        self.assertEqual(str(rate.name), "2024-01-01")
+        self.assertEqual(self.partner.type, "contact")
+
+    def test_nan_and_infinity_are_400(self):
+        for raw in (
+            '{"method": "write", "args": [[%d], {"partner_latitude": NaN}]}',
+            '{"method": "write", "args": [[%d], {"partner_latitude": Infinity}]}',
+            '{"method": "write", "args": [[%d], {"partner_latitude": -Infinity}]}',
+            '{"method": "write", "args": [[%d], {"partner_latitude": 1e999}]}',
+        ):
+            with self.subTest(raw=raw):
+                response = self.api(
+                    "POST",
+                    "/api/res.partner/execute_kw",
+                    data=raw % self.partner.id,
+                    headers={"Content-Type": "application/json"},
+                )
+                self.assertProblem(response, 400, "not valid JSON", invalid_param="body")
+        self.env.invalidate_all()
+        self.assertFalse(self.partner.partner_latitude)

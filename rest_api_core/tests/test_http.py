@@ -189,6 +189,32 @@ class TestCorsAndRequestId(RestApiCase):
                 exposed, {"RateLimit", "RateLimit-Policy", "Retry-After", "Location", "Link", "X-Request-ID"}
             )
 
+    def test_vary_origin_on_every_response_when_cors_is_configured(self):
+        """Responses depend on Origin (CORS headers or none): shared caches must key them on it."""
+        url = self.base_url() + "/api/res.partner/search"
+        for origin in (self.origin, "https://evil.example", None):
+            headers = {"Origin": origin} if origin else {}
+            for response in (
+                self.opener.options(url, headers={**headers, "Access-Control-Request-Method": "GET"}, timeout=30),
+                self.api("GET", "/api/res.partner/search", params={"limit": "1"}, headers=headers),
+                self.api("GET", "/api/res.partner/0", headers=headers),  # 400
+                self.api("GET", "/api/res.partner/search", key="wrong", headers=headers),  # 401
+                self.api("GET", "/api/nowhere", headers=headers),  # 404
+                self.api("DELETE", "/api/res.partner/search", headers=headers),  # 405
+            ):
+                with self.subTest(origin=origin, method=response.request.method, path=response.request.path_url):
+                    vary = {name.strip() for name in response.headers.get("Vary", "").split(",")}
+                    self.assertIn("Origin", vary)
+                    allowed = response.headers.get("Access-Control-Allow-Origin")
+                    self.assertEqual(allowed, self.origin if origin == self.origin else None)
+        self.env["ir.config_parameter"].set_param("rest_api.cors_origins", "*")
+        response = self.api("GET", "/api/res.partner/0", headers={"Origin": "https://any.example"})
+        self.assertEqual(response.headers["Access-Control-Allow-Origin"], "*")
+        self.assertIn("Origin", response.headers["Vary"])
+        self.env["ir.config_parameter"].set_param("rest_api.cors_origins", "")
+        response = self.api("GET", "/api/res.partner/search", params={"limit": "1"}, headers={"Origin": self.origin})
+        self.assertNotIn("Origin", response.headers.get("Vary", ""))
+
     def test_other_origins_get_no_cors_headers(self):
         response = self.api(
             "GET", "/api/res.partner/search", params={"limit": "1"}, headers={"Origin": "https://evil.example"}

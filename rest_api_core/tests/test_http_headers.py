@@ -34,19 +34,26 @@ class TestCorsHeaders(BaseCase):
         self.assertEqual(headers["Access-Control-Allow-Methods"], "GET, PUT")
         self.assertEqual(headers["Access-Control-Allow-Headers"], ", ".join(CORS_ALLOW_HEADERS))
         self.assertEqual(headers["Access-Control-Max-Age"], "86400")
+        self.assertEqual(headers["Vary"], "Origin")
         self.assertNotIn("Access-Control-Expose-Headers", headers)
 
-    def test_refused_or_unconfigured(self):
-        self.assertEqual(cors_headers("https://evil.example", parse_origins("https://a.example")), {})
-        self.assertEqual(cors_headers("https://a.example.evil", parse_origins("https://a.example")), {})
+    def test_refused_origins_get_only_vary(self):
+        only_vary = {"Vary": "Origin"}
+        self.assertEqual(cors_headers("https://evil.example", parse_origins("https://a.example")), only_vary)
+        self.assertEqual(cors_headers("https://a.example.evil", parse_origins("https://a.example")), only_vary)
+        self.assertEqual(cors_headers("null", parse_origins("https://a.example")), only_vary)
+        self.assertEqual(cors_headers(None, parse_origins("*")), only_vary)
+        self.assertEqual(cors_headers(None, parse_origins("https://a.example"), ["GET"]), only_vary)
+
+    def test_unconfigured(self):
         self.assertEqual(cors_headers("https://a.example", frozenset()), {})
-        self.assertEqual(cors_headers(None, parse_origins("*")), {})
-        self.assertEqual(cors_headers("null", parse_origins("https://a.example")), {})
+        self.assertEqual(cors_headers(None, frozenset(), ["GET"]), {})
 
     def test_wildcard(self):
         headers = cors_headers("https://any.example", parse_origins("*"))
         self.assertEqual(headers["Access-Control-Allow-Origin"], "*")
-        self.assertNotIn("Vary", headers)
+        self.assertEqual(headers["Vary"], "Origin")
+        self.assertEqual(cors_headers("https://any.example", parse_origins("*"), ["GET"])["Vary"], "Origin")
 
 
 class TestRequestId(BaseCase):

@@ -111,6 +111,13 @@ class TestParseDomain(BaseCase):
         for value in ("{1, 2}", "{'a': 1}", "b'x'", "1j", "[[1]]", "[{'a': 1}]"):
             self.assertInvalid(f"[('name', '=', {value})]", "must be a string, number")
 
+    def test_numbers_must_be_finite(self):
+        # json.loads and ast.literal_eval both produce NaN or infinity from these
+        for text in ('[["name", "=", NaN]]', '[["name", "=", Infinity]]', "[('name', '=', 1e999)]"):
+            self.assertInvalid(text, "(finite)")
+        self.assertInvalid('[["id", "in", [1, -Infinity]]]', "(finite)")
+        self.assertEqual(self.parse('[["name", "=", 1e300]]'), [["name", "=", 1e300]])
+
     def test_structure(self):
         self.assertInvalid("('name', '=', 'x')", None)  # a tuple of 3 strings is not a list of conditions
         self.assertInvalid("{'name': 'x'}", "must be a list")

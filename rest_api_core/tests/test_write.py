@@ -107,6 +107,44 @@ class TestCreate(RestApiCase):
         self.assertProblem(response, 400, "not a date")
         self.assertNothingCreated("res.currency.rate", [("currency_id", "=", eur.id), ("rate", "=", 2.0)])
 
+    def test_bad_dates_are_400_not_500(self):
+        eur = self.env.ref("base.EUR")
+        for day in ("2020-13-45", "2020-02-30", "tomorrow", ""):
+            with self.subTest(day=day):
+                body = {"name": day, "rate": 3.25, "currency_id": eur.id}
+                response = self.api("POST", "/api/res.currency.rate/create", key=self.admin_key, body=body)
+                self.assertProblem(response, 400)
+        self.assertNothingCreated("res.currency.rate", [("currency_id", "=", eur.id), ("rate", "=", 3.25)])
+
+    def test_nan_and_infinity_are_400(self):
+        for number in ("NaN", "Infinity", "-Infinity", "1e999", "-1e400"):
+            with self.subTest(number=number):
+                response = self.api(
+                    "POST",
+                    "/api/res.partner/create",
+                    data=f'{{"name": "REST not a number", "partner_latitude": {number}}}',
+                    headers={"Content-Type": "application/json"},
+                )
+                self.assertProblem(response, 400, "not valid JSON", invalid_param="body")
+        self.assertNothingCreated("res.partner", [("name", "=", "REST not a number")])
+
+    def test_malformed_commands_are_400_with_their_position(self):
+        for value, param in (
+            ([[0, "virtual_1", {"name": "REST bad command"}]], "category_id"),
+            ([[4, True]], "category_id"),
+            ([[6, 0, [0]]], "category_id"),
+            ([[5, 7]], "category_id"),
+            ([[2]], "category_id"),
+        ):
+            with self.subTest(value=value):
+                body = {"name": "REST bad command", "category_id": value}
+                self.assertProblem(self.api("POST", "/api/res.partner/create", body=body), 400, invalid_param=param)
+        body = {"name": "REST bad command", "child_ids": [[0, 0, {"name": "REST ok"}], [0, 0, {"name": 7}]]}
+        self.assertProblem(
+            self.api("POST", "/api/res.partner/create", body=body), 400, invalid_param="child_ids[1].name"
+        )
+        self.assertNothingCreated("res.partner", [("name", "in", ["REST bad command", "REST ok"])])
+
     def test_unknown_and_system_fields(self):
         response = self.api(
             "POST", "/api/res.partner/create", body={"name": "REST unknown", "no_such_field": 1, "create_uid": 1}
