@@ -180,53 +180,44 @@ def test_schemathesis_finds_no_server_error_nor_schema_violation(prefork_server,
     assert f"{SPECIFIC_OPERATIONS} selected / {SPECIFIC_OPERATIONS} total" in output, output[:2000]
 
 
-def test_newman_runs_the_postman_collection(prefork_server, keys, artifacts, tmp_path):
+def run_newman(collection, key, artifacts, tmp_path, report_name):
+    """newman's run of ``collection`` with ``key`` (its JSON report); the run must exit 0 with no failure."""
     newman = node_tool("newman")
-    status, _headers, collection = get(prefork_server.base_url, "/api/postman_collection.json", keys["specific"])
-    assert status == 200
-    collection_file = tmp_path / "collection.json"
+    collection_file = tmp_path / f"{report_name}-collection.json"
     collection_file.write_text(json.dumps(collection))
-    report = artifacts / "newman.json"
+    report = artifacts / f"{report_name}.json"
     command = [
         newman, "run", str(collection_file),
-        "--env-var", f"api_key={keys['specific']}",
+        "--env-var", f"api_key={key}",
         "--reporters", "cli,json", "--reporter-json-export", str(report),
         "--timeout-request", "60000", "--color", "off",
     ]  # fmt: skip
     result = run_client(command)
-    (artifacts / "newman.log").write_text(result.stdout + result.stderr)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
-    run = json.loads(report.read_text())["run"]
-    requests = sum(len(folder["item"]) for folder in collection["item"])
-    assert requests == SPECIFIC_OPERATIONS
-    assert run["stats"]["requests"] == {"total": requests, "pending": 0, "failed": 0}
-    assert run["stats"]["assertions"]["failed"] == 0
-    assert run["stats"]["assertions"]["total"] == requests  # none skipped: each request tested its status
-    assert run["failures"] == []
-
-
-def test_newman_follows_the_login_token_flow(prefork_server, keys, artifacts, tmp_path):
-    """The collection of a key that requires login tokens: its first request gets one, the others send it."""
-    newman = node_tool("newman")
-    status, _headers, collection = get(prefork_server.base_url, "/api/postman_collection.json", keys["token"])
-    assert status == 200
-    assert [folder["name"] for folder in collection["item"]] == ["Login tokens", "res.partner.category"]
-    collection_file = tmp_path / "collection.json"
-    collection_file.write_text(json.dumps(collection))
-    report = artifacts / "newman-login-token.json"
-    command = [
-        newman, "run", str(collection_file),
-        "--env-var", f"api_key={keys['token']}",
-        "--reporters", "cli,json", "--reporter-json-export", str(report),
-        "--timeout-request", "60000", "--color", "off",
-    ]  # fmt: skip
-    result = run_client(command)
-    (artifacts / "newman-login-token.log").write_text(result.stdout + result.stderr)
+    (artifacts / f"{report_name}.log").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
     run = json.loads(report.read_text())["run"]
     assert run["stats"]["requests"]["failed"] == 0
     assert run["stats"]["assertions"]["failed"] == 0
     assert run["failures"] == []
+    return run
+
+
+def test_newman_runs_the_postman_collection(prefork_server, keys, artifacts, tmp_path):
+    status, _headers, collection = get(prefork_server.base_url, "/api/postman_collection.json", keys["specific"])
+    assert status == 200
+    run = run_newman(collection, keys["specific"], artifacts, tmp_path, "newman")
+    requests = sum(len(folder["item"]) for folder in collection["item"])
+    assert requests == SPECIFIC_OPERATIONS
+    assert run["stats"]["requests"] == {"total": requests, "pending": 0, "failed": 0}
+    assert run["stats"]["assertions"]["total"] == requests  # none skipped: each request tested its status
+
+
+def test_newman_follows_the_login_token_flow(prefork_server, keys, artifacts, tmp_path):
+    """The collection of a key that requires login tokens: its first request gets one, the others send it."""
+    status, _headers, collection = get(prefork_server.base_url, "/api/postman_collection.json", keys["token"])
+    assert status == 200
+    assert [folder["name"] for folder in collection["item"]] == ["Login tokens", "res.partner.category"]
+    run = run_newman(collection, keys["token"], artifacts, tmp_path, "newman-login-token")
     sent = [(execution["item"]["name"], execution["response"]["code"]) for execution in run["executions"]]
     assert sent[:3] == [("Generate a login token", 200), ("Search records", 200), ("Count records", 200)], sent
     search = run["executions"][1]["request"]["header"]
