@@ -139,6 +139,7 @@ def resolve_path(path, model_name, fields_of, param):
 
 
 def merge_reach(reach, more):
+    """Add to ``reach`` the entries of ``more`` it lacks (the first path to a model is kept)."""
     for key, path in more.items():
         reach.setdefault(key, path)
     return reach
@@ -180,7 +181,7 @@ def domain_reach(domain, model_name, fields_of, prefix=""):
 
 # Comodel fields a nested specification may name without reading the comodel:
 # what a plain read returns anyway (web_read reads a many2one's display_name as superuser).
-PLAIN_SUBFIELDS = {"many2one": frozenset({"id", "display_name"})}
+PLAIN_MANY2ONE_SUBFIELDS = frozenset({"id", "display_name"})
 PLAIN_X2MANY_SUBFIELDS = frozenset({"id"})
 
 
@@ -200,9 +201,13 @@ def specification_reach(specification, model_name, fields_of, prefix=""):
         if field is None or field.type not in RELATIONAL_TYPES or not isinstance(spec, dict):
             continue
         path = prefix + name
-        subfields = spec.get("fields") if isinstance(spec.get("fields"), dict) else {}
-        plain = PLAIN_SUBFIELDS.get(field.type, PLAIN_X2MANY_SUBFIELDS)
-        if set(subfields) - plain or (field.type != "many2one" and spec.get("order")):
+        subfields = spec.get("fields")
+        subfields = subfields if isinstance(subfields, dict) else {}
+        if field.type == "many2one":
+            reads_comodel = bool(set(subfields) - PLAIN_MANY2ONE_SUBFIELDS)
+        else:
+            reads_comodel = bool(set(subfields) - PLAIN_X2MANY_SUBFIELDS or spec.get("order"))
+        if reads_comodel:
             reach.setdefault((field.comodel_name, "read"), path)
         merge_reach(reach, specification_reach(subfields, field.comodel_name, fields_of, f"{path}."))
     return reach
