@@ -6,7 +6,8 @@ allow-list of keys that only change how data is presented or which of the
 user's companies apply; keys that change behaviour (``default_*``, tracking
 switches, ``active_id``, ...) are dropped. :data:`METHOD_OPERATIONS` says
 which operations of a key's scope the ORM's generic methods need besides
-``execute``; :func:`checked_limit` bounds what a search method returns.
+``execute``; :func:`read_reach` which other models their domains and field
+specifications read; :func:`checked_limit` bounds what a search method returns.
 """
 
 import re
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from odoo.models import fix_import_export_id_paths
 
-from .query import InvalidInput
+from .query import RELATIONAL_TYPES, InvalidInput, domain_reach, merge_reach, specification_reach
 from .serialization import X2MANY_TYPES
 
 _METHOD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -170,6 +171,57 @@ def load_effects(field_paths, model_name, fields_of):
                 break
             model = field.comodel_name
     return effects
+
+
+# search_panel_select_(multi_)range(field_name, **kwargs): its domains on the model
+PANEL_DOMAIN_KEYS = ("search_domain", "category_domain", "filter_domain")
+
+
+def read_reach(method, arguments, model_name, fields_of):
+    """The other models a call reads through its arguments: ``{(comodel, "read"): path}``.
+
+    ``arguments`` are the call's bound arguments by parameter name: the
+    domains (``domain``; ``args`` of ``name_search``; the search panel's),
+    the nested field specifications of ``web_read``, ``web_search_read``,
+    ``web_save`` (``specification``) and ``onchange`` (``fields_spec``),
+    and the relational column paths of ``export_data`` (``partner_id/email``).
+    """
+    domains = [arguments.get("domain")]
+    if method == "name_search":
+        domains.append(arguments.get("args"))
+    panel = arguments.get("kwargs")
+    if method.startswith("search_panel_") and isinstance(panel, dict):
+        domains += [panel.get(key) for key in PANEL_DOMAIN_KEYS]
+    reach = {}
+    for domain in domains:
+        merge_reach(reach, domain_reach(domain, model_name, fields_of))
+    for name in ("specification", "fields_spec"):
+        merge_reach(reach, specification_reach(arguments.get(name), model_name, fields_of))
+    if method == "export_data":
+        merge_reach(reach, export_reach(arguments.get("fields_to_export"), model_name, fields_of))
+    return reach
+
+
+def export_reach(field_paths, model_name, fields_of):
+    """The comodels whose fields the columns of ``export_data`` read (``partner_id/email``).
+
+    Columns ending in ``id`` or ``.id`` give only the record's (external) id.
+    """
+    reach = {}
+    if not isinstance(field_paths, list):
+        return reach
+    for path in field_paths:
+        if not isinstance(path, str):
+            continue
+        parts = fix_import_export_id_paths(path)
+        model = model_name
+        for position, name in enumerate(parts[:-1]):
+            field = fields_of(model).get(name)
+            if field is None or field.type not in RELATIONAL_TYPES or parts[position + 1] in ("id", ".id"):
+                break
+            model = field.comodel_name
+            reach.setdefault((model, "read"), "/".join(parts[: position + 1]))
+    return reach
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,10 @@ def _check_reach(scope, effects, action):
     """403 unless the key's ``scope`` allows every ``(model, operation)`` of ``effects``.
 
     ``effects`` maps them to the field path that causes them (see
-    ``serialization.x2many_effects``): x2many commands create, change or
-    delete records of other models, which a key scoped to one model must
-    not reach that way.
+    ``serialization.x2many_effects``, ``query.domain_reach``...): x2many
+    commands create, change or delete records of other models, dotted
+    domain paths and nested field specifications read them, which a key
+    scoped to one model must not reach that way.
     """
     for (model, operation), path in effects.items():
         if not scope.allows(model, operation):
@@ -87,9 +88,10 @@ class RestApi(http.Controller):
     @api_endpoint
     def search(self, model, **params):
         """Records matching ``domain``, a page at a time; ``Link: rel="next"`` when more follow."""
-        authenticate_request("read", model=model)
+        auth = authenticate_request("read", model=model)
         records = _model(model)
         domain = query.parse_domain(params.get("domain"), model, _fields_of(records))
+        _check_reach(auth.scope, query.domain_reach(domain, model, _fields_of(records)), "filtering on")
         names = _field_names(records, params.get("fields"))
         order = query.parse_order(params.get("order"), records._fields)
         default_limit, max_limit = settings.page_limits(request.env)
@@ -107,9 +109,10 @@ class RestApi(http.Controller):
     @http.route("/api/<string:model>/record_count", methods=["GET"], readonly=True, **JSON_ROUTE)
     @api_endpoint
     def record_count(self, model, domain=None, **_params):
-        authenticate_request("read", model=model)
+        auth = authenticate_request("read", model=model)
         records = _model(model)
         domain = query.parse_domain(domain, model, _fields_of(records))
+        _check_reach(auth.scope, query.domain_reach(domain, model, _fields_of(records)), "filtering on")
         with orm_values():
             count = records.search_count(domain)
         return json_response({"model": model, "domain": domain, "record_count": count})
@@ -220,7 +223,8 @@ def _checked_arguments(records, call, scope):
     rather than a TypeError inside the method. The ``limit`` of a search
     method is bounded by ``rest_api.max_limit``; the x2many commands in the
     values of ``create``, ``write``... and the sub-record columns of
-    ``load`` must stay within the key's ``scope`` (403).
+    ``load`` must stay within the key's ``scope`` (403), and so must the
+    other models their domains and field specifications read.
     """
     if call.method.startswith("_"):
         raise PermissionDenied(f"Private methods (such as {records._name}.{call.method}) cannot be called remotely.")
@@ -244,6 +248,8 @@ def _checked_arguments(records, call, scope):
         default = signature.parameters["limit"].default
         bound.arguments["limit"] = method_call.checked_limit(bound.arguments.get("limit"), default, max_limit)
     _check_values_reach(records, call.method, ids, bound, scope)
+    reach = method_call.read_reach(call.method, bound.arguments, records._name, _fields_of(records))
+    _check_reach(scope, reach, f"{call.method} through")
     return [*([] if ids is None else [ids]), *bound.args[1:]], bound.kwargs
 
 

@@ -6,9 +6,14 @@ besides ``execute``. x2many commands: creating, changing or deleting records
 of the comodel needs the key's permission on the comodel, under every scope.
 """
 
-from odoo.tests import tagged
+import json
 
+from odoo.tests import BaseCase, tagged
+
+from ..method_call import read_reach
+from ..query import domain_reach, specification_reach
 from .common import RestApiCase
+from .test_query import fields_of
 
 
 @tagged("post_install", "-at_install")
@@ -269,3 +274,144 @@ class TestX2manyCommandsReach(RestApiCase):
         self.assertEqual(rest_key.scope_mode, "specific")
         self.assertFalse(self.env["rest.api.key"].search([("name", "=", "minted")]))
         self.assertTrue(admin.api_key_ids)
+
+
+class TestReadReach(BaseCase):
+    """Which other models a domain, a field specification or export columns read (pure functions)."""
+
+    def test_domain_paths_and_subdomains_reach_comodels(self):
+        domain = [
+            "|",
+            ["parent_id.tag_ids.name", "=", "x"],
+            ["tag_ids", "any", [["name", "ilike", "y"]]],
+        ]
+        self.assertEqual(
+            domain_reach(domain, "partner", fields_of),
+            {("partner", "read"): "parent_id", ("tag", "read"): "parent_id.tag_ids"},
+        )
+        nested = [["parent_id", "not any", [["tag_ids.name", "=", "x"]]]]
+        self.assertEqual(
+            domain_reach(nested, "partner", fields_of),
+            {("partner", "read"): "parent_id", ("tag", "read"): "parent_id.tag_ids"},
+        )
+
+    def test_plain_conditions_reach_nothing(self):
+        domain = ["!", ["parent_id", "=", 3], ["tag_ids", "in", [1]], ["props.color", "=", "red"], [1, "=", 1]]
+        self.assertEqual(domain_reach(domain, "partner", fields_of), {})
+        for junk in (None, "x", [["unknown.name", "=", 1]], [["name", "any", [["x", "=", 1]]]]):
+            self.assertEqual(domain_reach(junk, "partner", fields_of), {})
+
+    def test_specification_reach(self):
+        self.assertEqual(specification_reach({"name": {}, "parent_id": {}}, "partner", fields_of), {})
+        plain = {"parent_id": {"fields": {"display_name": {}, "id": {}}}, "tag_ids": {"fields": {"id": {}}}}
+        self.assertEqual(specification_reach(plain, "partner", fields_of), {})
+        spec = {"parent_id": {"fields": {"name": {}, "tag_ids": {"fields": {"name": {}}}}}}
+        self.assertEqual(
+            specification_reach(spec, "partner", fields_of),
+            {("partner", "read"): "parent_id", ("tag", "read"): "parent_id.tag_ids"},
+        )
+        for tags in ({"fields": {"display_name": {}}}, {"fields": {}, "order": "name desc"}):
+            self.assertEqual(specification_reach({"tag_ids": tags}, "partner", fields_of), {("tag", "read"): "tag_ids"})
+
+    def test_call_arguments(self):
+        dotted = [["tag_ids.name", "=", "x"]]
+        expected = {("tag", "read"): "tag_ids"}
+        for method, arguments in (
+            ("search_read", {"domain": dotted}),
+            ("name_search", {"name": "", "args": dotted}),
+            ("web_search_read", {"domain": [], "specification": {"tag_ids": {"fields": {"name": {}}}}}),
+            ("onchange", {"fields_spec": {"tag_ids": {"fields": {"name": {}}}}}),
+            ("search_panel_select_range", {"field_name": "parent_id", "kwargs": {"filter_domain": dotted}}),
+            ("export_data", {"fields_to_export": ["name", "tag_ids/name"]}),
+        ):
+            with self.subTest(method=method):
+                self.assertEqual(read_reach(method, arguments, "partner", fields_of), expected)
+        self.assertEqual(read_reach("export_data", {"fields_to_export": ["tag_ids/id"]}, "partner", fields_of), {})
+        self.assertEqual(read_reach("action_confirm", {"args": dotted}, "partner", fields_of), {})
+
+
+@tagged("post_install", "-at_install")
+class TestRelationsReach(RestApiCase):
+    """Filtering or reading through relations needs read on every comodel traversed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        partner_rights = {"model": "res.partner", "read": True, "execute": True}
+        cls.partner_key = cls.provision("partners", [partner_rights])
+        cls.country_key = cls.provision(
+            "partners and countries", [partner_rights, {"model": "res.country", "read": True}]
+        )
+        cls.belgium = cls.env.ref("base.be")
+        cls.partner = cls.env["res.partner"].create({"name": "REST Reach Belgian", "country_id": cls.belgium.id})
+
+    @classmethod
+    def provision(cls, name, access):
+        values = {"name": name, "user_id": cls.manager.id, "scope_mode": "specific", "access": access, "rate_limit": 0}
+        return cls.env["rest.api.key"].generate_api_key(values)["key"]
+
+    def search(self, key, domain, endpoint="search"):
+        params = {"domain": json.dumps(domain), "fields": '["name"]'}
+        return self.api("GET", f"/api/res.partner/{endpoint}", key=key, params=params)
+
+    def test_dotted_domain_into_a_model_out_of_scope_is_refused(self):
+        for domain in (
+            [["name", "=", "REST Reach Belgian"], ["country_id.code", "=", "BE"]],
+            [["country_id", "any", [["code", "=", "BE"]]]],
+        ):
+            for endpoint in ("search", "record_count"):
+                with self.subTest(domain=domain, endpoint=endpoint):
+                    problem = self.assertProblem(self.search(self.partner_key, domain, endpoint), 403)
+                    self.assertIn("may not read res.country records", problem["detail"])
+                    self.assertIn("filtering on country_id", problem["detail"])
+                    self.assertNotIn("REST Reach Belgian", json.dumps(problem))
+
+    def test_dotted_domain_allowed_with_the_comodel_in_scope(self):
+        domain = [["name", "=", "REST Reach Belgian"], ["country_id.code", "=", "BE"]]
+        rows = self.assertJson(self.search(self.country_key, domain))
+        self.assertEqual(rows, [{"id": self.partner.id, "name": "REST Reach Belgian"}])
+        self.assertEqual(self.assertJson(self.search(self.country_key, domain, "record_count"))["record_count"], 1)
+        plain = [["country_id", "=", self.belgium.id], ["name", "=", "REST Reach Belgian"]]
+        self.assertEqual(self.assertJson(self.search(self.partner_key, plain)), rows)
+
+    def call(self, key, method, args, kwargs=None):
+        body = {"method": method, "args": args, "kwargs": kwargs or {}}
+        return self.api("POST", "/api/res.partner/execute_kw", key=key, body=body)
+
+    def test_execute_kw_specifications_and_domains(self):
+        ids = self.partner.ids
+        nested = {"name": {}, "country_id": {"fields": {"code": {}}}}
+        dotted = [["country_id.code", "=", "BE"], ["id", "=", self.partner.id]]
+        for method, args, kwargs in (
+            ("web_read", [ids, nested], {}),
+            ("web_search_read", [[["id", "=", self.partner.id]], nested], {"limit": 1}),
+            ("search_read", [dotted, ["name"]], {}),
+            ("search_count", [dotted], {}),
+            ("export_data", [ids, ["name", "country_id/code"]], {}),
+        ):
+            with self.subTest(method=method):
+                problem = self.assertProblem(self.call(self.partner_key, method, args, kwargs), 403)
+                self.assertIn("may not read res.country records", problem["detail"])
+                self.assertNotIn('"BE"', json.dumps(problem))
+        rows = self.assertJson(self.call(self.country_key, "web_read", [ids, nested]))
+        self.assertEqual(
+            rows,
+            [
+                {
+                    "id": self.partner.id,
+                    "name": "REST Reach Belgian",
+                    "country_id": {"id": self.belgium.id, "code": "BE"},
+                }
+            ],
+        )
+        plain = {"country_id": {"fields": {"display_name": {}}}}
+        rows = self.assertJson(self.call(self.partner_key, "web_read", [ids, plain]))
+        self.assertEqual(rows[0]["country_id"], {"id": self.belgium.id, "display_name": self.belgium.display_name})
+
+    def test_full_scope_keys_cannot_filter_on_credential_models(self):
+        domain = [["user_ids.api_key_ids.name", "=", "rest api test"]]
+        problem = self.assertProblem(self.search(self.admin_key, domain), 403, "res.users.apikeys")
+        self.assertIn("cannot be used through the REST API", problem["detail"])
+        admin_partner = self.env.ref("base.partner_admin")
+        rows = self.assertJson(self.search(self.admin_key, [["user_ids.login", "=", "admin"]]))
+        self.assertEqual(rows, [{"id": admin_partner.id, "name": admin_partner.name}])
