@@ -32,6 +32,12 @@ class RestApiCase(HttpCase):
         """A personal (native) API key of ``user``; sudo only to set the fixture up."""
         return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, "rest api test", False)
 
+    @classmethod
+    def provision(cls, name, access):
+        """A ``specific`` REST API key of the contact manager with these access lines, unthrottled."""
+        values = {"name": name, "user_id": cls.manager.id, "scope_mode": "specific", "access": access, "rate_limit": 0}
+        return cls.env["rest.api.key"].generate_api_key(values)["key"]
+
     def api(self, method, path, *, key=None, params=None, body=None, data=None, headers=None):
         """Call the API as the manager (or with ``key``); ``body`` is sent as JSON."""
         request_headers = {"api-key": key or self.manager_key}

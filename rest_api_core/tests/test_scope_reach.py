@@ -28,15 +28,8 @@ class TestExecuteKwMethodClasses(RestApiCase):
 
     @classmethod
     def provision(cls, name, flags, model="res.partner"):
-        """A ``specific`` key of the contact manager on ``model``, unthrottled."""
-        values = {
-            "name": name,
-            "user_id": cls.manager.id,
-            "scope_mode": "specific",
-            "access": [{"model": model, **flags}],
-            "rate_limit": 0,
-        }
-        return cls.env["rest.api.key"].generate_api_key(values)["key"]
+        """A ``specific`` key of the contact manager on ``model`` alone, unthrottled."""
+        return super().provision(name, [{"model": model, **flags}])
 
     def call(self, key, method, args, kwargs=None):
         body = {"method": method, "args": args, "kwargs": kwargs or {}}
@@ -145,11 +138,6 @@ class TestX2manyCommandsReach(RestApiCase):
         cls.company = cls.env["res.partner"].create({"name": "REST Reach Co", "is_company": True})
         cls.bank = cls.env["res.partner.bank"].create({"acc_number": "REST-REACH-1", "partner_id": cls.company.id})
         cls.path = f"/api/res.partner/{cls.company.id}"
-
-    @classmethod
-    def provision(cls, name, access):
-        values = {"name": name, "user_id": cls.manager.id, "scope_mode": "specific", "access": access, "rate_limit": 0}
-        return cls.env["rest.api.key"].generate_api_key(values)["key"]
 
     def assertUntouched(self):
         self.env.invalidate_all()
@@ -344,11 +332,6 @@ class TestRelationsReach(RestApiCase):
         )
         cls.belgium = cls.env.ref("base.be")
         cls.partner = cls.env["res.partner"].create({"name": "REST Reach Belgian", "country_id": cls.belgium.id})
-
-    @classmethod
-    def provision(cls, name, access):
-        values = {"name": name, "user_id": cls.manager.id, "scope_mode": "specific", "access": access, "rate_limit": 0}
-        return cls.env["rest.api.key"].generate_api_key(values)["key"]
 
     def search(self, key, domain, endpoint="search"):
         params = {"domain": json.dumps(domain), "fields": '["name"]'}

@@ -25,12 +25,6 @@ class TestScopedKeys(RestApiCase):
         cls.partner = cls.env["res.partner"].create({"name": "REST Scoped"})
         cls.path = f"/api/res.partner/{cls.partner.id}"
 
-    @classmethod
-    def provision(cls, name, access):
-        """A ``specific`` key of the contact manager, unthrottled."""
-        values = {"name": name, "user_id": cls.manager.id, "scope_mode": "specific", "access": access, "rate_limit": 0}
-        return cls.env["rest.api.key"].generate_api_key(values)["key"]
-
     def assertUntouched(self):
         self.env.invalidate_all()
         self.assertTrue(self.partner.exists())
