@@ -41,6 +41,7 @@ from odoo_env import (
     OdooWorkspace,
     SetupError,
     addons_path,
+    exit_on_sigterm,
     http_json,
     odoo_root,
     pg_connect,
@@ -436,6 +437,7 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
+    exit_on_sigterm()
     load_at_start = ", ".join(f"{load:.2f}" for load in os.getloadavg())
     try:
         odoo_root()

@@ -37,6 +37,7 @@ from tools.odoo_env import (  # noqa: E402
     OdooServer,
     OdooWorkspace,
     SetupError,
+    exit_on_sigterm,
     http_json,
     pg_connect,
     tools_venv,
@@ -213,6 +214,7 @@ def main(argv):
     parser.add_argument("--crud-users", type=int, default=4, help="users running the CRUD mix (default 4)")
     parser.add_argument("--keep-db", action="store_true", help="keep the database and the server logs")
     args = parser.parse_args(argv)
+    exit_on_sigterm()
     try:
         venv_bin = tools_venv("locust")
         pg_connect().close()

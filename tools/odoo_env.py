@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -36,6 +37,17 @@ The REST API addons are tested inside a real Odoo 18. Install it first, either:
   * with Docker, using the official image:
       docker compose -f docker/docker-compose.yml run --rm test
 """
+
+
+def exit_on_sigterm():
+    """Turn SIGTERM (a CI timeout, ``docker stop``, ``kill``) into SystemExit, so that the
+    ``finally`` clauses stop the Odoo servers and drop the databases."""
+
+    def handler(signum, _frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup short
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 class SetupError(RuntimeError):

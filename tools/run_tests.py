@@ -28,22 +28,13 @@ from odoo_env import (
     OdooWorkspace,
     SetupError,
     drop_stale_databases,
+    exit_on_sigterm,
     odoo_root,
     pg_connect,
 )
 
 TEST_PATHS = [*ADDONS, "livetests", "benchmarks"]
 TEARDOWN_GRACE = 60  # seconds pytest gets to stop its servers and drop its databases once interrupted
-
-
-def exit_on_sigterm():
-    """Turn SIGTERM into SystemExit, so that the ``finally`` clauses drop the databases."""
-
-    def handler(signum, _frame):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup short
-        sys.exit(128 + signum)
-
-    signal.signal(signal.SIGTERM, handler)
 
 
 def run_pytest(command, env):
