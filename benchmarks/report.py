@@ -46,11 +46,19 @@ CONTEXT_RATIOS = (
     ("Single-record read: native `/jsonrpc` vs Odoo's `/web/health`", "read.jsonrpc", "health.odoo"),
 )
 
+# Server CPU per request, measured vs reference.
+CPU_COMPARISONS = (
+    ("Single-record read: REST vs native `/jsonrpc`", "read.rest", "read.jsonrpc"),
+    ("Single-record read: REST vs bare controller", "read.rest", "read.bare"),
+    ("80-record page: REST vs native `search_read`", "search.rest", "search.jsonrpc"),
+    ("Throttling on vs off (single-record read)", "read.rest_throttled", "read.rest"),
+)
+
 
 def summarize(rounds):
     """The median of each figure over the rounds (robust to one disturbed round)."""
     latency_names = rounds[0]["latency_ms"].keys()
-    return {
+    summary = {
         "rps": round(statistics.median(r["rps"] for r in rounds), 1),
         "latency_ms": {
             name: round(statistics.median(r["latency_ms"][name] for r in rounds), 2) for name in latency_names
@@ -59,20 +67,23 @@ def summarize(rounds):
         "errors": sum(sum(r["errors"].values()) for r in rounds),
         "client_cpu_percent": round(statistics.median(r["client_cpu_percent"] for r in rounds), 1),
     }
+    if all("server_cpu_ms" in r for r in rounds):  # not in runs recorded before it was measured
+        summary["server_cpu_ms"] = round(statistics.median(sum(r["server_cpu_ms"].values()) for r in rounds), 3)
+    return summary
 
 
-def _rps(scenarios, name):
+def _figure(scenarios, name, figure="rps"):
     scenario = scenarios.get(name)
     if not scenario or scenario["status"] != "ok":
         return None
-    return scenario["summary"]["rps"]
+    return scenario["summary"].get(figure)
 
 
 def evaluate_targets(scenarios):
     """(label, measured text, verdict) for each target; verdict 'met', 'MISSED' or 'not measured'."""
     rows = []
     for target in TARGETS:
-        measured, reference = _rps(scenarios, target.measured), _rps(scenarios, target.reference)
+        measured, reference = _figure(scenarios, target.measured), _figure(scenarios, target.reference)
         if measured is None or not reference:
             rows.append((target.label, "n/a", "not measured"))
             continue
@@ -91,9 +102,27 @@ def evaluate_targets(scenarios):
 def context_ratios(scenarios):
     rows = []
     for label, measured_name, reference_name in CONTEXT_RATIOS:
-        measured, reference = _rps(scenarios, measured_name), _rps(scenarios, reference_name)
+        measured, reference = _figure(scenarios, measured_name), _figure(scenarios, reference_name)
         if measured is not None and reference:
             rows.append((label, f"{measured / reference:.2f}x ({measured:.0f} vs {reference:.0f} req/s)"))
+    return rows
+
+
+def cpu_comparisons(scenarios):
+    """What a request costs the server (Odoo + PostgreSQL CPU) in the compared scenarios: the figure
+    behind each throughput ratio, steadier than throughput on a shared machine."""
+    rows = []
+    for label, measured_name, reference_name in CPU_COMPARISONS:
+        measured = _figure(scenarios, measured_name, "server_cpu_ms")
+        reference = _figure(scenarios, reference_name, "server_cpu_ms")
+        if measured is not None and reference:
+            rows.append(
+                (
+                    label,
+                    f"{measured:.2f} vs {reference:.2f} ms ({measured - reference:+.2f} ms, "
+                    f"{measured / reference - 1:+.1%})",
+                )
+            )
     return rows
 
 
@@ -138,13 +167,20 @@ def _table(header, rows):
     return "\n".join(lines)
 
 
+def _cpu_section(scenarios):
+    rows = cpu_comparisons(scenarios)
+    if not rows:
+        return []
+    return [_table(("server CPU per request (Odoo + PostgreSQL)", "measured vs reference"), rows), ""]
+
+
 def render_markdown(results, chart_name=None):
     scenarios = {scenario["name"]: scenario for scenario in results["scenarios"]}
     settings, machine = results["settings"], results["machine"]
     measurement_rows, not_measured = [], {}
     for scenario in results["scenarios"]:
         if scenario["status"] != "ok":
-            measurement_rows.append((scenario["label"], "not measured", "", "", "", "", ""))
+            measurement_rows.append((scenario["label"], "not measured", "", "", "", "", "", ""))
             not_measured.setdefault(scenario["reason"], []).append(f"`{scenario['name']}`")
             continue
         summary = scenario["summary"]
@@ -158,6 +194,7 @@ def render_markdown(results, chart_name=None):
                 f"{latency['p99']:.1f}",
                 summary["errors"],
                 f"{summary['client_cpu_percent']:.0f} %",
+                f"{summary['server_cpu_ms']:.2f}" if "server_cpu_ms" in summary else "",
             )
         )
     memory_text, memory_verdict = evaluate_memory(results.get("memory", {}))
@@ -186,7 +223,8 @@ def render_markdown(results, chart_name=None):
         f"after a {settings['warmup']} s warm-up, {settings['rounds']} interleaved rounds; figures are the medians "
         "of the rounds. Each scenario replays a fixed list of requests round-robin "
         f"({settings['distinct_reads']} different partners for the reads, {settings['pages']} pages for the searches). "
-        '"wrk CPU" is the load generator\'s own CPU use.',
+        '"wrk CPU" is the load generator\'s own CPU use; "server CPU" is the CPU time the Odoo server '
+        "(master and workers) and PostgreSQL used per request, median of the rounds.",
         "",
         "## Against the targets",
         "",
@@ -194,9 +232,13 @@ def render_markdown(results, chart_name=None):
         "",
         _table(("other ratios", "measured"), context_ratios(scenarios)),
         "",
+        *_cpu_section(scenarios),
         "## Throughput and latency",
         "",
-        _table(("scenario", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "wrk CPU"), measurement_rows),
+        _table(
+            ("scenario", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "wrk CPU", "server CPU ms/request"),
+            measurement_rows,
+        ),
     ]
     for reason, names in not_measured.items():
         out += ["", f"Not measured: {', '.join(names)} ({reason})."]

@@ -4,6 +4,7 @@ from benchmarks.report import (
     MEMORY_TOLERANCE_MIB,
     MIB,
     busy_machine_warning,
+    cpu_comparisons,
     evaluate_memory,
     evaluate_targets,
     render_markdown,
@@ -11,24 +12,27 @@ from benchmarks.report import (
 )
 
 
-def run(rps, p50=5.0, errors=0):
-    """One round of one scenario, as benchmarks/run.py records it."""
-    return {
+def run(rps, p50=5.0, errors=0, cpu=None):
+    """One round of one scenario, as benchmarks/run.py records it; ``cpu``: (Odoo, PostgreSQL) ms per request."""
+    result = {
         "rps": rps,
         "requests": int(rps * 10),
         "latency_ms": {"p50": p50, "p95": p50 * 2, "p99": p50 * 3},
         "errors": {"connect": 0, "read": 0, "write": 0, "status": errors, "timeout": 0},
         "client_cpu_percent": 10.0,
     }
+    if cpu:
+        result["server_cpu_ms"] = {"odoo": cpu[0], "postgres": cpu[1]}
+    return result
 
 
-def scenario(name, *rps):
+def scenario(name, *rps, cpu=None):
     """A measured scenario, one round per figure given, or an unavailable one when none is."""
     operation, implementation = name.split(".")
     entry = {"name": name, "operation": operation, "implementation": implementation, "label": name}
     if not rps:
         return {**entry, "status": "unavailable", "reason": "HTTP 404"}
-    rounds = [run(value) for value in rps]
+    rounds = [run(value, cpu=cpu) for value in rps]
     return {**entry, "status": "ok", "rounds": rounds, "summary": summarize(rounds)}
 
 
@@ -51,6 +55,23 @@ def test_summary_is_the_median_of_the_rounds_and_sums_requests_and_errors():
     assert summary["latency_ms"] == {"p50": 5.0, "p95": 10.0, "p99": 15.0}
     assert summary["requests"] == 1000 + 3000 + 1100
     assert summary["errors"] == 3
+
+
+def test_server_cpu_is_the_median_of_the_rounds_totals_when_every_round_has_it():
+    rounds = [run(100, cpu=(6.0, 1.5)), run(100, cpu=(9.0, 2.0)), run(100, cpu=(6.5, 1.5))]
+    assert summarize(rounds)["server_cpu_ms"] == 8.0
+    assert "server_cpu_ms" not in summarize([run(100), run(100, cpu=(6.0, 1.5))])
+
+
+def test_server_cpu_comparisons_per_request():
+    rows = cpu_comparisons(
+        by_name(
+            scenario("read.rest", 100, cpu=(6.4, 1.6)),
+            scenario("read.rest_throttled", 95, cpu=(6.5, 1.7)),
+            scenario("read.jsonrpc", 90),  # recorded before server CPU was measured
+        )
+    )
+    assert rows == [("Throttling on vs off (single-record read)", "8.20 vs 8.00 ms (+0.20 ms, +2.5%)")]
 
 
 def test_ratio_targets_met_missed_and_not_measured():
@@ -136,3 +157,22 @@ def test_markdown_report_has_the_verdicts_and_the_unmeasured_scenarios():
     assert "warmed up with that mix for 5 s" in report
     assert "![requests per second and p95 latency](results.png)" in report
     assert "Warning" not in report
+    assert "server CPU per request (Odoo + PostgreSQL)" not in report  # none measured
+
+
+def test_markdown_report_shows_the_server_cpu_per_request_when_measured():
+    results = {
+        "date": "2026-01-01 00:00 UTC",
+        "commit": "abc1234",
+        "command": "python3 benchmarks/run.py",
+        "machine": dict.fromkeys(("cpu", "cores", "memory_gib", "os", "python", "odoo", "postgresql", "wrk"), "x")
+        | {"load_before": "0.10, 0.10, 0.10"},
+        "settings": dict.fromkeys(
+            ("server", "distinct_reads", "pages", "connections", "duration", "warmup", "rounds"), 1
+        ),
+        "data": {"partners": 10000, "products": 1000},
+        "scenarios": [scenario("read.rest", 120, cpu=(6.0, 2.0)), scenario("read.jsonrpc", 100, cpu=(7.0, 3.0))],
+    }
+    report = render_markdown(results)
+    assert "| Single-record read: REST vs native `/jsonrpc` | 8.00 vs 10.00 ms (-2.00 ms, -20.0%) |" in report
+    assert "| read.rest | 120.0 | 5.0 | 10.0 | 15.0 | 0 | 10 % | 8.00 |" in report
