@@ -79,21 +79,59 @@ def _figure(scenarios, name, figure="rps"):
     return scenario["summary"].get(figure)
 
 
+def _round_figure(result, figure):
+    if figure == "server_cpu_ms":  # Odoo + PostgreSQL; absent from runs recorded before it was measured
+        cpu = result.get(figure)
+        return sum(cpu.values()) if cpu else None
+    return result.get(figure)
+
+
+def paired_ratio(scenarios, measured_name, reference_name, figure="rps"):
+    """``(median, lowest, highest)`` over the rounds of measured / reference within each round; None
+    when either was not measured.
+
+    The scenarios of one round run within a minute or two of each other, under the same host
+    conditions, while a shared machine's speed drifts far more between rounds: the median of the
+    per-round ratios is much steadier than the ratio of the medians.
+    """
+    measured, reference = scenarios.get(measured_name), scenarios.get(reference_name)
+    if not measured or not reference or measured["status"] != "ok" or reference["status"] != "ok":
+        return None
+    ratios = [
+        _round_figure(mine, figure) / _round_figure(theirs, figure)
+        for mine, theirs in zip(measured["rounds"], reference["rounds"], strict=False)
+        if _round_figure(mine, figure) is not None and _round_figure(theirs, figure)
+    ]
+    if not ratios:
+        return None
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
+def _ratio_text(ratio, scenarios, measured_name, reference_name):
+    median, lowest, highest = ratio
+    measured, reference = _figure(scenarios, measured_name), _figure(scenarios, reference_name)
+    return f"{median:.2f}x (rounds {lowest:.2f}-{highest:.2f}; medians {measured:.0f} vs {reference:.0f} req/s)"
+
+
 def evaluate_targets(scenarios):
     """(label, measured text, verdict) for each target; verdict 'met', 'MISSED' or 'not measured'."""
     rows = []
     for target in TARGETS:
-        measured, reference = _figure(scenarios, target.measured), _figure(scenarios, target.reference)
-        if measured is None or not reference:
+        ratio = paired_ratio(scenarios, target.measured, target.reference)
+        if ratio is None:
             rows.append((target.label, "n/a", "not measured"))
             continue
-        ratio = measured / reference
         if target.minimum_ratio is not None:
-            text = f"{ratio:.2f}x ({measured:.0f} vs {reference:.0f} req/s)"
-            met = ratio >= target.minimum_ratio
+            text = _ratio_text(ratio, scenarios, target.measured, target.reference)
+            met = ratio[0] >= target.minimum_ratio
         else:
-            difference = abs(1 - ratio)
-            text = f"{difference:.1%} ({measured:.0f} vs {reference:.0f} req/s)"
+            median, lowest, highest = ratio
+            measured, reference = _figure(scenarios, target.measured), _figure(scenarios, target.reference)
+            difference = abs(1 - median)
+            text = (
+                f"{difference:.1%} (rounds {1 - highest:+.1%} to {1 - lowest:+.1%}; "
+                f"medians {measured:.0f} vs {reference:.0f} req/s)"
+            )
             met = difference <= target.maximum_difference
         rows.append((target.label, text, "met" if met else "MISSED"))
     return rows
@@ -102,25 +140,27 @@ def evaluate_targets(scenarios):
 def context_ratios(scenarios):
     rows = []
     for label, measured_name, reference_name in CONTEXT_RATIOS:
-        measured, reference = _figure(scenarios, measured_name), _figure(scenarios, reference_name)
-        if measured is not None and reference:
-            rows.append((label, f"{measured / reference:.2f}x ({measured:.0f} vs {reference:.0f} req/s)"))
+        ratio = paired_ratio(scenarios, measured_name, reference_name)
+        if ratio is not None:
+            rows.append((label, _ratio_text(ratio, scenarios, measured_name, reference_name)))
     return rows
 
 
 def cpu_comparisons(scenarios):
     """What a request costs the server (Odoo + PostgreSQL CPU) in the compared scenarios: the figure
-    behind each throughput ratio, steadier than throughput on a shared machine."""
+    behind each throughput ratio. Paired per round like the throughput ratios."""
     rows = []
     for label, measured_name, reference_name in CPU_COMPARISONS:
+        ratio = paired_ratio(scenarios, measured_name, reference_name, "server_cpu_ms")
         measured = _figure(scenarios, measured_name, "server_cpu_ms")
         reference = _figure(scenarios, reference_name, "server_cpu_ms")
-        if measured is not None and reference:
+        if ratio is not None and measured is not None and reference:
+            median, lowest, highest = ratio
             rows.append(
                 (
                     label,
-                    f"{measured:.2f} vs {reference:.2f} ms ({measured - reference:+.2f} ms, "
-                    f"{measured / reference - 1:+.1%})",
+                    f"{median - 1:+.1%} (rounds {lowest - 1:+.1%} to {highest - 1:+.1%}; "
+                    f"medians {measured:.2f} vs {reference:.2f} ms)",
                 )
             )
     return rows
@@ -221,7 +261,8 @@ def render_markdown(results, chart_name=None):
         f"- Odoo: `{settings['server']}`, on loopback, log level warn.",
         f"- Load: wrk, 1 thread, {settings['connections']} connections, {settings['duration']} s per scenario "
         f"after a {settings['warmup']} s warm-up, {settings['rounds']} interleaved rounds; figures are the medians "
-        "of the rounds. Each scenario replays a fixed list of requests round-robin "
+        "of the rounds, ratios the medians of the ratios within each round (with their range over the rounds). "
+        "Each scenario replays a fixed list of requests round-robin "
         f"({settings['distinct_reads']} different partners for the reads, {settings['pages']} pages for the searches). "
         '"wrk CPU" is the load generator\'s own CPU use; "server CPU" is the CPU time the Odoo server '
         "(master and workers) and PostgreSQL used per request, median of the rounds.",

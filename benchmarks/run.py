@@ -456,9 +456,11 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--partners", type=int, default=10_000)
     parser.add_argument("--products", type=int, default=1_000)
-    parser.add_argument("--duration", type=int, default=20, help="seconds per scenario and round")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per scenario and round")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per scenario")
-    parser.add_argument("--rounds", type=int, default=3)
+    # Many short rounds rather than a few long ones: a shared machine's speed drifts by 10-30 %
+    # within minutes, and each round's ratios compare scenarios run moments apart.
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--memory-requests", type=int, default=100_000, help="requests per memory run (0: none)")
     parser.add_argument("--output", type=Path, default=BENCH_DIR, help="where RESULTS.md, results.json/png go")

@@ -7,6 +7,7 @@ from benchmarks.report import (
     cpu_comparisons,
     evaluate_memory,
     evaluate_targets,
+    paired_ratio,
     render_markdown,
     summarize,
 )
@@ -71,7 +72,9 @@ def test_server_cpu_comparisons_per_request():
             scenario("read.jsonrpc", 90),  # recorded before server CPU was measured
         )
     )
-    assert rows == [("Throttling on vs off (single-record read)", "8.20 vs 8.00 ms (+0.20 ms, +2.5%)")]
+    assert rows == [
+        ("Throttling on vs off (single-record read)", "+2.5% (rounds +2.5% to +2.5%; medians 8.20 vs 8.00 ms)")
+    ]
 
 
 def test_ratio_targets_met_missed_and_not_measured():
@@ -85,8 +88,18 @@ def test_ratio_targets_met_missed_and_not_measured():
         )
     )
     assert [verdict for _label, _text, verdict in rows] == ["met", "MISSED", "not measured", "not measured"]
-    assert rows[0][1] == "1.20x (120 vs 100 req/s)"
-    assert rows[1][1] == "0.86x (120 vs 140 req/s)"  # below 90 % of the bare controller
+    assert rows[0][1] == "1.20x (rounds 1.19-1.21; medians 120 vs 100 req/s)"
+    assert rows[1][1] == "0.86x (rounds 0.86-0.86; medians 120 vs 140 req/s)"  # below 90 % of the bare controller
+
+
+def test_ratios_are_paired_within_each_round_not_ratios_of_medians():
+    # The host's speed changes from round to round; both scenarios of a round follow it.
+    scenarios = by_name(scenario("read.rest", 125, 62, 90), scenario("read.jsonrpc", 100, 50, 80))
+    assert paired_ratio(scenarios, "read.rest", "read.jsonrpc") == (1.24, 1.125, 1.25)
+    assert evaluate_targets(scenarios)[0][2] == "met"  # the ratio of the medians would be 90/80 = 1.125
+    scenarios = by_name(scenario("read.rest", 100, 130, 130), scenario("read.jsonrpc", 100, 120, 100))
+    assert paired_ratio(scenarios, "read.rest", "read.jsonrpc")[0] == 1.0833333333333333
+    assert evaluate_targets(scenarios)[0][2] == "MISSED"  # medians alone (130 vs 100) would say 1.30
 
 
 def test_throttling_target_is_a_maximum_difference_either_way():
@@ -94,9 +107,9 @@ def test_throttling_target_is_a_maximum_difference_either_way():
         rows = evaluate_targets(by_name(scenario("read.rest_throttled", throttled), scenario("read.rest", unthrottled)))
         return rows[3][1:]
 
-    assert verdict(96, 100) == ("4.0% (96 vs 100 req/s)", "met")
-    assert verdict(94, 100) == ("6.0% (94 vs 100 req/s)", "MISSED")
-    assert verdict(106, 100) == ("6.0% (106 vs 100 req/s)", "MISSED")
+    assert verdict(96, 100) == ("4.0% (rounds +4.0% to +4.0%; medians 96 vs 100 req/s)", "met")
+    assert verdict(94, 100) == ("6.0% (rounds +6.0% to +6.0%; medians 94 vs 100 req/s)", "MISSED")
+    assert verdict(106, 100) == ("6.0% (rounds -6.0% to -6.0%; medians 106 vs 100 req/s)", "MISSED")
 
 
 def test_memory_verdict_compares_the_worst_workers_within_the_tolerance():
@@ -150,7 +163,10 @@ def test_markdown_report_has_the_verdicts_and_the_unmeasured_scenarios():
         "memory": {"phases": [phase("native", 1.0), phase("rest", 9.0)]},
     }
     report = render_markdown(results, "results.png")
-    assert "| Single-record read: REST ≥ 1.2 x native `/jsonrpc` `read` | 1.20x (120 vs 100 req/s) | met |" in report
+    assert (
+        "| Single-record read: REST ≥ 1.2 x native `/jsonrpc` `read` "
+        "| 1.20x (rounds 1.20-1.20; medians 120 vs 100 req/s) | met |"
+    ) in report
     assert "| Memory: no per-worker growth beyond Odoo's own | worst worker +9.0 MiB" in report
     assert report.count("| MISSED |") == 1
     assert "Not measured: `search.jsonrpc` (HTTP 404)." in report
@@ -174,5 +190,8 @@ def test_markdown_report_shows_the_server_cpu_per_request_when_measured():
         "scenarios": [scenario("read.rest", 120, cpu=(6.0, 2.0)), scenario("read.jsonrpc", 100, cpu=(7.0, 3.0))],
     }
     report = render_markdown(results)
-    assert "| Single-record read: REST vs native `/jsonrpc` | 8.00 vs 10.00 ms (-2.00 ms, -20.0%) |" in report
+    assert (
+        "| Single-record read: REST vs native `/jsonrpc` | -20.0% (rounds -20.0% to -20.0%; medians 8.00 vs 10.00 ms) |"
+        in report
+    )
     assert "| read.rest | 120.0 | 5.0 | 10.0 | 15.0 | 0 | 10 % | 8.00 |" in report
