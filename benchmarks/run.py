@@ -385,7 +385,10 @@ def measure(server, scenarios, args):
         run_wrk(server.base_url, scenario.requests, args.warmup, args.connections)
     rounds = {scenario.name: [] for scenario in usable}
     for number in range(1, args.rounds + 1):
-        for scenario in usable:
+        # Each round starts one scenario later: a scenario's place in the round (after a light or a
+        # heavy one, early or late) must not bias the ratios, which compare neighbours in a round.
+        shift = (number - 1) % len(usable)
+        for scenario in usable[shift:] + usable[:shift]:
             result = run_measured(server, scenario.requests, args.duration, args.connections)
             rounds[scenario.name].append(result)
             cpu = result.get("server_cpu_ms", {})
