@@ -503,7 +503,7 @@ def main(argv):
         results = {
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": git_commit(),
-            "command": "python3 benchmarks/run.py " + " ".join(argv),
+            "command": " ".join(["python3 benchmarks/run.py", *argv]),
             "machine": machine,
             "settings": {
                 "server": " ".join(SERVER_ARGS),
