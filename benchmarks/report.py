@@ -67,8 +67,9 @@ def summarize(rounds):
         "errors": sum(sum(r["errors"].values()) for r in rounds),
         "client_cpu_percent": round(statistics.median(r["client_cpu_percent"] for r in rounds), 1),
     }
-    if all("server_cpu_ms" in r for r in rounds):  # not in runs recorded before it was measured
-        summary["server_cpu_ms"] = round(statistics.median(sum(r["server_cpu_ms"].values()) for r in rounds), 3)
+    server_cpu = [_round_value(r, "server_cpu_ms") for r in rounds]
+    if None not in server_cpu:
+        summary["server_cpu_ms"] = round(statistics.median(server_cpu), 3)
     return summary
 
 
@@ -79,8 +80,9 @@ def _figure(scenarios, name, figure="rps"):
     return scenario["summary"].get(figure)
 
 
-def _round_figure(result, figure):
-    if figure == "server_cpu_ms":  # Odoo + PostgreSQL; absent from runs recorded before it was measured
+def _round_value(result, figure):
+    """One round's ``figure``; ``server_cpu_ms`` is Odoo's + PostgreSQL's (None in runs recorded before it was)."""
+    if figure == "server_cpu_ms":
         cpu = result.get(figure)
         return sum(cpu.values()) if cpu else None
     return result.get(figure)
@@ -97,20 +99,29 @@ def paired_ratio(scenarios, measured_name, reference_name, figure="rps"):
     measured, reference = scenarios.get(measured_name), scenarios.get(reference_name)
     if not measured or not reference or measured["status"] != "ok" or reference["status"] != "ok":
         return None
-    ratios = [
-        _round_figure(mine, figure) / _round_figure(theirs, figure)
+    pairs = [
+        (_round_value(mine, figure), _round_value(theirs, figure))
         for mine, theirs in zip(measured["rounds"], reference["rounds"], strict=False)
-        if _round_figure(mine, figure) is not None and _round_figure(theirs, figure)
     ]
+    if not pairs or any(None in pair for pair in pairs):
+        return None
+    ratios = [mine / theirs for mine, theirs in pairs if theirs]
     if not ratios:
         return None
     return statistics.median(ratios), min(ratios), max(ratios)
 
 
+def _medians_text(scenarios, measured_name, reference_name, figure="rps"):
+    measured, reference = _figure(scenarios, measured_name, figure), _figure(scenarios, reference_name, figure)
+    if figure == "rps":
+        return f"medians {measured:.0f} vs {reference:.0f} req/s"
+    return f"medians {measured:.2f} vs {reference:.2f} ms"
+
+
 def _ratio_text(ratio, scenarios, measured_name, reference_name):
     median, lowest, highest = ratio
-    measured, reference = _figure(scenarios, measured_name), _figure(scenarios, reference_name)
-    return f"{median:.2f}x (rounds {lowest:.2f}-{highest:.2f}; medians {measured:.0f} vs {reference:.0f} req/s)"
+    medians = _medians_text(scenarios, measured_name, reference_name)
+    return f"{median:.2f}x (rounds {lowest:.2f}-{highest:.2f}; {medians})"
 
 
 def evaluate_targets(scenarios):
@@ -126,12 +137,9 @@ def evaluate_targets(scenarios):
             met = ratio[0] >= target.minimum_ratio
         else:
             median, lowest, highest = ratio
-            measured, reference = _figure(scenarios, target.measured), _figure(scenarios, target.reference)
             difference = abs(1 - median)
-            text = (
-                f"{difference:.1%} (rounds {1 - highest:+.1%} to {1 - lowest:+.1%}; "
-                f"medians {measured:.0f} vs {reference:.0f} req/s)"
-            )
+            medians = _medians_text(scenarios, target.measured, target.reference)
+            text = f"{difference:.1%} (rounds {1 - highest:+.1%} to {1 - lowest:+.1%}; {medians})"
             met = difference <= target.maximum_difference
         rows.append((target.label, text, "met" if met else "MISSED"))
     return rows
@@ -152,17 +160,10 @@ def cpu_comparisons(scenarios):
     rows = []
     for label, measured_name, reference_name in CPU_COMPARISONS:
         ratio = paired_ratio(scenarios, measured_name, reference_name, "server_cpu_ms")
-        measured = _figure(scenarios, measured_name, "server_cpu_ms")
-        reference = _figure(scenarios, reference_name, "server_cpu_ms")
-        if ratio is not None and measured is not None and reference:
+        if ratio is not None:
             median, lowest, highest = ratio
-            rows.append(
-                (
-                    label,
-                    f"{median - 1:+.1%} (rounds {lowest - 1:+.1%} to {highest - 1:+.1%}; "
-                    f"medians {measured:.2f} vs {reference:.2f} ms)",
-                )
-            )
+            medians = _medians_text(scenarios, measured_name, reference_name, "server_cpu_ms")
+            rows.append((label, f"{median - 1:+.1%} (rounds {lowest - 1:+.1%} to {highest - 1:+.1%}; {medians})"))
     return rows
 
 
