@@ -19,6 +19,9 @@
         "views/res_config_settings_views.xml",
         "views/rest_api_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["rest_api_auth/static/tests/tours/*.js"],
+    },
     "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,

@@ -15,10 +15,8 @@ from odoo import SUPERUSER_ID, fields
 from . import throttling
 from .credentials import parse_credentials
 from .current_request import mark_authenticated
-from .exceptions import AuthenticationFailed, PermissionDenied, RestApiError
+from .exceptions import AuthenticationFailed, PermissionDenied, RestApiError, UnknownApiKey, UnknownLoginToken
 from .keys import REST_API_KEY_SCOPE, VerifiedKey, ip_allowed, secret_digest
-from .models.rest_api_key import UnknownApiKey
-from .models.rest_api_token import UnknownLoginToken
 from .scope import model_denied
 from .tokens import OTHER_USER, token_refusal
 

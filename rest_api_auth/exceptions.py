@@ -8,6 +8,14 @@ Nothing here depends on Odoo, so the mapping is easy to test and reuse.
 PROBLEM_TYPE_PREFIX = "urn:odoo-rest-api:problem:"
 
 
+class UnknownApiKey(Exception):
+    """No key matches the secret. Raised (never returned) so the verified-key cache skips it."""
+
+
+class UnknownLoginToken(Exception):
+    """No token row matches the login token. Raised (never returned) so the token cache skips it."""
+
+
 class RestApiError(Exception):
     """Base class: an error the client caused or must be told about."""
 

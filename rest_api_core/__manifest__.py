@@ -9,7 +9,7 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["rest_api_auth"],
-    "data": [],
+    "data": ["views/res_config_settings_views.xml"],
     # Loaded server-wide (--load=base,web,rest_api_core), routes /api requests
     # to the database they name; see multidb.py.
     "post_load": "post_load",

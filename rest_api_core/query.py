@@ -57,7 +57,7 @@ def parse_literal(param, text):
     text = text.strip()
     try:
         return json.loads(text)
-    except ValueError:
+    except ValueError:  # pylint: disable=except-pass
         pass
     except RecursionError:
         raise InvalidInput((param, "is nested too deeply")) from None

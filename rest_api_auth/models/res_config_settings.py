@@ -60,12 +60,13 @@ class ResConfigSettings(models.TransientModel):
         )
         if problem:  # the default policy of new keys and of personal keys
             raise ValidationError(problem)
-        super().set_values()
+        result = super().set_values()
         parameters = self.env["ir.config_parameter"].sudo()
         for field_name, parameter in SETTING_FIELDS.items():
             value = format_setting(parameter, self[field_name])
             if parameters.get_param(parameter) != value:
                 parameters.set_param(parameter, value)
+        return result
 
     def action_rotate_rest_api_token_secret(self):
         self.env["rest.api.token"]._rotate_jwt_secret()

@@ -14,14 +14,8 @@ class ResUsers(models.Model):
 
     def action_new_rest_api_key(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("New REST API Key"),
-            "res_model": "rest.api.key.generate",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_user_id": self.id},
-        }
+        action = self.env["ir.actions.act_window"]._for_xml_id("rest_api_auth.rest_api_key_generate_action")
+        return {**action, "context": {"default_user_id": self.id}}
 
     def action_issue_rest_api_token(self):
         self.ensure_one()

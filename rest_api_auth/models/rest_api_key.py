@@ -1,16 +1,16 @@
 import contextlib
-import re
 import time
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
 from odoo.tools import SQL
 from odoo.tools.cache import get_cache_key_counter
 
 from odoo.addons.base.models.res_users import INDEX_SIZE, KEY_CRYPT_CONTEXT
 
+from .. import provisioning
 from ..current_request import refuse_through_rest_api
+from ..exceptions import UnknownApiKey
 from ..keys import (
     REST_API_KEY_SCOPE,
     VERIFIED_KEY_TTL,
@@ -19,7 +19,7 @@ from ..keys import (
     plausible_key,
     secret_digest,
 )
-from ..scope import FULL_SCOPE, OPERATIONS, KeyScope, ModelAccess, model_denied
+from ..scope import FULL_SCOPE, KeyScope, ModelAccess
 from ..settings import (
     DEFAULT_RATE_BURST,
     DEFAULT_RATE_LIMIT,
@@ -28,30 +28,8 @@ from ..settings import (
     get_setting,
 )
 from ..throttling import RatePolicy, check_client_ip, usage_for
-from ..tokens import NOT_ALLOWED, token_refusal
 
 MANAGER_GROUP = "rest_api_auth.group_rest_api_manager"
-
-# generate_api_key() input members; "access" items take the model name and these flags
-PROVISIONING_MEMBERS = {
-    "name",
-    "user_id",
-    "scope_mode",
-    "access",
-    "expiration_date",
-    "rate_limit",
-    "rate_period",
-    "rate_burst",
-    "allowed_ips",
-    "require_login_token",
-    "allow_token_generation",
-}
-ACCESS_MEMBERS = {"model", *OPERATIONS, "methods"}
-_METHOD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-
-
-class UnknownApiKey(Exception):
-    """No key matches the secret. Raised (never returned) so the verified-key cache skips it."""
 
 
 def _default_setting(name):
@@ -66,7 +44,6 @@ class RestApiKey(models.Model):
     name = fields.Char(required=True, help="What the key is for; also shown in the owner's API key list.")
     user_id = fields.Many2one(
         "res.users",
-        string="User",
         required=True,
         index=True,
         ondelete="cascade",
@@ -267,7 +244,7 @@ class RestApiKey(models.Model):
         self.env.registry.clear_cache()
         return result
 
-    def copy(self, default=None):
+    def copy(self, default=None):  # pylint: disable=method-required-super
         raise UserError(_("API keys cannot be duplicated: issue a new key instead."))
 
     @api.model
@@ -320,96 +297,20 @@ class RestApiKey(models.Model):
 
     @api.model
     def _provisioning_values(self, vals):
-        if not isinstance(vals, dict):
-            raise ValidationError(_("generate_api_key expects a dictionary of values."))
-        unknown = sorted(set(vals) - PROVISIONING_MEMBERS)
-        if unknown:
-            raise ValidationError(_("Unknown member(s) in generate_api_key values: %s", ", ".join(unknown)))
-        name = vals.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ValidationError(_("An API key needs a name (a non-empty string)."))
-        owner = self._provisioning_owner(vals.get("user_id"))
-        scope_mode = vals.get("scope_mode", "all")
-        if scope_mode not in ("all", "specific"):
-            raise ValidationError(_("scope_mode must be 'all' or 'specific', not %r.", scope_mode))
-        values = {
-            "name": name.strip(),
-            "user_id": owner.id,
-            "scope_mode": scope_mode,
-            "access_ids": [Command.create(line) for line in self._provisioning_access(vals.get("access") or [])],
-            "allowed_ips": vals.get("allowed_ips") or False,
-        }
-        if not isinstance(values["allowed_ips"], str | bool):
-            raise ValidationError(_("allowed_ips must be a string of addresses/networks, or false."))
-        for member in ("rate_limit", "rate_period", "rate_burst"):
-            if member in vals:
-                value = vals[member]
-                if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                    raise ValidationError(_("%s must be an integer of 0 or more (0 = unlimited).", member))
-                values[member] = value
-        if values.get("rate_limit") and "rate_burst" not in values:  # the default burst, within the new limit
-            values["rate_burst"] = min(get_setting(self.env, DEFAULT_RATE_BURST), values["rate_limit"])
-        for member in ("require_login_token", "allow_token_generation"):
-            if member in vals:
-                if not isinstance(vals[member], bool):
-                    raise ValidationError(_("%s must be true or false.", member))
-                values[member] = vals[member]
-        return values, self._provisioning_expiration(vals.get("expiration_date"))
+        """The key's values and expiration from ``generate_api_key``'s input (checked in ``provisioning``)."""
+        values = provisioning.key_values(vals, default_burst=get_setting(self.env, DEFAULT_RATE_BURST))
+        owner = self._provisioning_owner(provisioning.owner_id(vals.get("user_id"), self.env.uid))
+        model_id_of = self.env["ir.model"].sudo()._get_id
+        values["user_id"] = owner.id
+        values["access_ids"] = provisioning.access_commands(vals.get("access") or [], model_id_of)
+        return values, provisioning.expiration(vals.get("expiration_date"), fields.Datetime.now())
 
     @api.model
     def _provisioning_owner(self, user_id):
-        if user_id is None:
-            user_id = self.env.uid
-        if not isinstance(user_id, int) or isinstance(user_id, bool):
-            raise ValidationError(_("user_id must be a res.users id."))
         owner = self.env["res.users"].sudo().with_context(active_test=False).browse(user_id).exists()
         if not owner or not owner.active:
             raise ValidationError(_("There is no active user with id %s.", user_id))
         return owner
-
-    @api.model
-    def _provisioning_access(self, access):
-        if not isinstance(access, list):
-            raise ValidationError(_("access must be a list of {'model': ..., 'read': true, ...} items."))
-        lines = []
-        for item in access:
-            if not isinstance(item, dict):
-                raise ValidationError(_("Each access item must be a dictionary with a 'model' member."))
-            unknown = sorted(set(item) - ACCESS_MEMBERS)
-            if unknown:
-                raise ValidationError(_("Unknown member(s) in an access item: %s", ", ".join(unknown)))
-            model = item.get("model")
-            model_id = isinstance(model, str) and self.env["ir.model"].sudo()._get_id(model)
-            if not model_id:
-                raise ValidationError(_("Unknown model in access: %r.", model))
-            line = {"model_id": model_id}
-            for operation in OPERATIONS:
-                flag = item.get(operation, False)
-                if not isinstance(flag, bool):
-                    raise ValidationError(
-                        _("Access flag %(op)s of %(model)s must be true or false.", op=operation, model=model)
-                    )
-                line[f"perm_{operation}"] = flag
-            methods = item.get("methods") or []
-            if not isinstance(methods, list) or not all(isinstance(m, str) for m in methods):
-                raise ValidationError(_("methods of %s must be a list of method names.", model))
-            line["allowed_methods"] = ", ".join(methods) or False
-            lines.append(line)
-        return lines
-
-    @api.model
-    def _provisioning_expiration(self, value):
-        if value in (None, False):
-            return None
-        try:
-            expiration = fields.Datetime.to_datetime(value)
-        except (TypeError, ValueError):
-            expiration = None
-        if not expiration:
-            raise ValidationError(_("expiration_date must be 'YYYY-MM-DD HH:MM:SS' (UTC) or false, not %r.", value))
-        if expiration < fields.Datetime.now():
-            raise ValidationError(_("expiration_date %s is in the past.", value))
-        return expiration
 
     @api.model
     def _create_with_native_key(self, values, expiration_date):
@@ -539,34 +440,12 @@ class RestApiKey(models.Model):
         return KeyScope(mode="specific", access=access)
 
     # ------------------------------------------------------------------
-    # Login tokens
-    # ------------------------------------------------------------------
-
-    def _login_token_refusal(self, user):
-        """Why this key may not issue a login token for ``user`` (None when it may); see ``tokens.token_refusal``."""
-        self.ensure_one()
-        owner = self.sudo().user_id
-        refusal = token_refusal(self.allow_token_generation, owner.id, owner._is_system(), user.id)
-        if refusal == NOT_ALLOWED:
-            return _("This API key may not issue login tokens.")
-        if refusal:
-            return _("This API key may only issue login tokens for its own user.")
-        return None
-
-    # ------------------------------------------------------------------
     # UI actions
     # ------------------------------------------------------------------
 
-    @api.model
     def action_new_key(self):
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("New REST API Key"),
-            "res_model": "rest.api.key.generate",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": dict(self.env.context),
-        }
+        """The list's header button: it passes the selected ids, which the dialog ignores."""
+        return self.env["ir.actions.act_window"]._for_xml_id("rest_api_auth.rest_api_key_generate_action")
 
     def action_issue_login_token(self):
         self.ensure_one()
@@ -578,71 +457,3 @@ class RestApiKey(models.Model):
             "target": "new",
             "context": {"default_key_id": self.id, "default_user_id": self.user_id.id},
         }
-
-
-class RestApiKeyAccess(models.Model):
-    _name = "rest.api.key.access"
-    _description = "REST API Key Model Access"
-    _order = "key_id, model_id"
-
-    key_id = fields.Many2one("rest.api.key", required=True, index=True, ondelete="cascade")
-    model_id = fields.Many2one("ir.model", string="Model", required=True, ondelete="cascade")
-    model = fields.Char(related="model_id.model", string="Model Name")
-    perm_read = fields.Boolean(string="Read")
-    perm_create = fields.Boolean(string="Create")
-    perm_write = fields.Boolean(string="Write")
-    perm_unlink = fields.Boolean(string="Delete")
-    perm_execute = fields.Boolean(string="Execute")
-    allowed_methods = fields.Char(
-        help="Methods execute_kw may call on this model, separated by commas or spaces. Empty: any public method.",
-    )
-
-    _sql_constraints = [
-        ("key_model_unique", "UNIQUE(key_id, model_id)", "A key has one access line per model."),
-    ]
-
-    def _method_names(self):
-        self.ensure_one()
-        return [name for name in re.split(r"[\s,;]+", self.allowed_methods or "") if name]
-
-    @api.constrains("model_id")
-    def _check_model(self):
-        for line in self:
-            if model_denied(line.model):
-                raise ValidationError(
-                    _("%s cannot be granted: API keys and login tokens are never managed with an API key.", line.model)
-                )
-
-    @api.constrains("allowed_methods")
-    def _check_allowed_methods(self):
-        for line in self:
-            for name in line._method_names():
-                if not _METHOD_NAME.match(name):
-                    raise ValidationError(
-                        _("%(name)r is not a public method name (model %(model)s).", name=name, model=line.model)
-                    )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        refuse_through_rest_api()
-        keys = self.env["rest.api.key"].browse({vals["key_id"] for vals in vals_list if vals.get("key_id")})
-        keys._check_may_manage_keys()
-        lines = super().create(vals_list)
-        self.env.registry.clear_cache()
-        return lines
-
-    def write(self, vals):
-        refuse_through_rest_api()
-        self.key_id._check_may_manage_keys()
-        if vals.get("key_id"):
-            self.key_id.browse(vals["key_id"])._check_may_manage_keys()
-        result = super().write(vals)
-        self.env.registry.clear_cache()
-        return result
-
-    def unlink(self):
-        refuse_through_rest_api()
-        self.key_id._check_may_manage_keys()
-        result = super().unlink()
-        self.env.registry.clear_cache()
-        return result

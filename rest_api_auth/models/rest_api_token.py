@@ -8,15 +8,18 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..current_request import refuse_through_rest_api
+from ..exceptions import NotFound, PermissionDenied, UnknownLoginToken
 from ..settings import JWT_SECRET
 from ..tokens import (
     MAX_EXPIRATION_DAYS,
+    TOKEN_REFUSALS,
     LoginTokenClaims,
     decode_login_token,
     encode_login_token,
     issuer_for,
     new_jti,
     new_secret,
+    token_refusal,
 )
 from .rest_api_key import MANAGER_GROUP
 
@@ -24,10 +27,6 @@ _logger = logging.getLogger(__name__)
 
 # Expired and revoked tokens are kept this long for the record, then deleted.
 TOKEN_RETENTION_DAYS = 30
-
-
-class UnknownLoginToken(Exception):
-    """No token row matches the login token. Raised (never returned) so the token cache skips it."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class RestApiToken(models.Model):
     _order = "issued_at desc, id desc"
     _rec_name = "jti"
 
-    user_id = fields.Many2one("res.users", string="User", required=True, readonly=True, index=True, ondelete="cascade")
+    user_id = fields.Many2one("res.users", required=True, readonly=True, index=True, ondelete="cascade")
     key_id = fields.Many2one(
         "rest.api.key", string="API Key", required=True, readonly=True, index=True, ondelete="cascade"
     )
@@ -135,10 +134,48 @@ class RestApiToken(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _issue_for(self, key, user, days):
+        """Issue a login token for ``user`` under ``key`` if the policy allows it; ``(token, jwt)``.
+
+        The one way tokens are issued: by ``/api/generate_token`` and by the web client's
+        dialog. Raises the :class:`_issue_refusal` error.
+        """
+        refusal = self._issue_refusal(key, user)
+        if refusal:
+            raise refusal
+        return self._issue(key, user, days)
+
+    @api.model
+    def _issue_refusal(self, key, user):
+        """Why ``key`` (rest.api.key, empty for a personal key) may not issue a token for ``user`` now.
+
+        The error to raise (``PermissionDenied`` or ``NotFound``), None when it may: the key
+        may issue tokens (see ``tokens.token_refusal``), is active and not expired, its user
+        is active, and ``user`` exists and is active.
+        """
+        key = key.sudo().with_context(active_test=False).exists()
+        owner = key.user_id
+        refusal = token_refusal(key.allow_token_generation, owner.id, bool(owner) and owner._is_system(), user.id)
+        if refusal:
+            return PermissionDenied(TOKEN_REFUSALS[refusal])
+        expired = key.expiration_date and key.expiration_date < fields.Datetime.now()  # as authenticate()
+        problems = (
+            (not key.active, f"The API key {key.name} is deactivated."),
+            (expired, f"The API key {key.name} has expired."),
+            (not owner.active, f"The user of the API key {key.name} is deactivated."),
+        )
+        detail = next((message for failed, message in problems if failed), None)
+        if detail:
+            return PermissionDenied(detail)
+        if not user.sudo().exists().active:
+            return NotFound(f"There is no active user with id {user.id}.")
+        return None
+
+    @api.model
     def _issue(self, key, user, days):
         """Create the token record and return ``(token, jwt)``; the JWT itself is never stored.
 
-        ``key`` (rest.api.key) must already be allowed to issue for ``user``.
+        No policy here: issue through :meth:`_issue_for`.
         """
         if not 1 <= days <= MAX_EXPIRATION_DAYS:
             raise UserError(_("A login token is valid for 1 to %s days.", MAX_EXPIRATION_DAYS))

@@ -6,7 +6,9 @@ from . import (
     test_throttling_concurrency,
     test_throttling_gcra,
     test_throttling_store,
+    test_token_policy,
     test_tokens,
+    test_tours,
     test_ui,
     test_verification,
 )

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 
 from odoo.addons.base.models.res_users import check_identity
 
+from .. import provisioning
 from ..settings import DEFAULT_RATE_BURST, DEFAULT_RATE_LIMIT, DEFAULT_RATE_PERIOD, get_setting
 
 
@@ -13,7 +14,7 @@ class RestApiKeyGenerate(models.TransientModel):
 
     name = fields.Char(required=True)
     user_id = fields.Many2one(
-        "res.users", string="User", required=True, default=lambda self: self.env.user, domain=[("active", "=", True)]
+        "res.users", required=True, default=lambda self: self.env.user, domain=[("active", "=", True)]
     )
     expiration_date = fields.Datetime(help="Empty: the key never expires.")
     scope_mode = fields.Selection(
@@ -57,7 +58,7 @@ class RestApiKeyGenerate(models.TransientModel):
             "require_login_token": self.require_login_token,
             "allow_token_generation": self.allow_token_generation,
         }
-        expiration = keys._provisioning_expiration(fields.Datetime.to_string(self.expiration_date) or None)
+        expiration = provisioning.expiration(self.expiration_date, fields.Datetime.now())
         _key, secret = keys._create_with_native_key(values, expiration)
         self.unlink()
         return {

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.base.models.res_users import check_identity
 
+from ..exceptions import RestApiError
 from ..tokens import DEFAULT_EXPIRATION_DAYS, MAX_EXPIRATION_DAYS
 
 
@@ -12,7 +13,7 @@ class RestApiTokenIssue(models.TransientModel):
     _name = "rest.api.token.issue"
     _description = "Issue a REST API Login Token"
 
-    user_id = fields.Many2one("res.users", string="User", required=True, domain=[("active", "=", True)])
+    user_id = fields.Many2one("res.users", required=True, domain=[("active", "=", True)])
     key_id = fields.Many2one(
         "rest.api.key",
         string="API Key",
@@ -32,9 +33,10 @@ class RestApiTokenIssue(models.TransientModel):
     def _compute_allowed_key_ids(self):
         keys = self.env["rest.api.key"].search([("allow_token_generation", "=", True)])
         keys = keys.filtered(lambda key: keys._may_manage_owner(key.sudo().user_id))
+        tokens = self.env["rest.api.token"]
         for wizard in self:
             user = wizard.user_id
-            allowed = keys.filtered(lambda key, user=user: not key._login_token_refusal(user))
+            allowed = keys.filtered(lambda key, user=user: not tokens._issue_refusal(key, user))
             wizard.allowed_key_ids = allowed if keys._may_manage_owner(user) else keys.browse()
 
     @check_identity
@@ -46,19 +48,13 @@ class RestApiTokenIssue(models.TransientModel):
         self.ensure_one()
         key = self.key_id
         key.check_access("write")  # REST API managers only
-        refusal = key._login_token_refusal(self.user_id)
-        if not refusal and not key.active:
-            refusal = _("The API key %s is deactivated.", key.name)
-        if not refusal and key.expiration_date and key.expiration_date < fields.Datetime.now():
-            refusal = _("The API key %s has expired.", key.name)
-        if not refusal and not self.user_id.active:
-            refusal = _("The user %s is deactivated.", self.user_id.name)
-        if refusal:
-            raise UserError(refusal)
         # A token acts as its user, under its key: the manager must be allowed to act as both.
         key._check_may_manage_owner(self.user_id)
         key._check_may_manage_keys()
-        token, login_token = self.env["rest.api.token"]._issue(key, self.user_id, self.expiration_days)
+        try:
+            token, login_token = self.env["rest.api.token"]._issue_for(key, self.user_id, self.expiration_days)
+        except RestApiError as refusal:  # the policy of /api/generate_token, shown as a dialog
+            raise UserError(refusal.detail) from None
         self.unlink()
         return {
             "type": "ir.actions.act_window",

@@ -128,7 +128,7 @@ class RestApi(http.Controller):
 
     @http.route("/api/<string:model>/<int:record_id>", methods=["GET"], readonly=True, **JSON_ROUTE)
     @api_endpoint
-    def read(self, model, record_id, fields=None, **_params):
+    def read(self, model, record_id, fields=None, **_params):  # pylint: disable=method-required-super
         authenticate_request("read", model=model)
         records = _model(model)
         names = _field_names(records, fields)
@@ -140,7 +140,7 @@ class RestApi(http.Controller):
 
     @http.route("/api/<string:model>/create", methods=["POST"], readonly=False, **JSON_ROUTE)
     @api_endpoint
-    def create(self, model, **_params):
+    def create(self, model, **_params):  # pylint: disable=method-required-super
         auth = authenticate_request("create", model=model)
         records = _model(model)
         values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))

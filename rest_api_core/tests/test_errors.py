@@ -44,4 +44,4 @@ class TestOrmValues(BaseCase):
         with self.assertRaises(TypeError), orm_values():
             raise TypeError("a bug")
         with self.assertRaises(UserError), orm_values():
-            raise UserError("Odoo says no")
+            raise UserError("Odoo says no")  # pylint: disable=translation-required

@@ -204,7 +204,7 @@ class TestExecuteKwValues(RestApiCase):
         super().setUpClass()
         cls.partner = cls.env["res.partner"].create({"name": "REST Exec Values"})
 
-    def write(self, values):
+    def write(self, values):  # pylint: disable=method-required-super
         body = {"method": "write", "args": [self.partner.ids, values]}
         return self.api("POST", "/api/res.partner/execute_kw", body=body)
 

@@ -27,7 +27,7 @@ class ResConfigSettings(models.TransientModel):
         values["rest_api_docs_public"] = docs_public(self.env)
         return values
 
-    def set_values(self):
+    def set_values(self):  # pylint: disable=missing-return
         super().set_values()
         self.env["ir.config_parameter"].sudo().set_param(
             DOCS_PUBLIC_PARAM, "True" if self.rest_api_docs_public else "False"
