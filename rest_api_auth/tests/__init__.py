@@ -1,6 +1,7 @@
 from . import (
     test_keys,
     test_manager_rules,
+    test_menus,
     test_provisioning,
     test_settings,
     test_throttling_concurrency,
