@@ -3,6 +3,7 @@ from . import (
     test_manager_rules,
     test_menus,
     test_provisioning,
+    test_provisioning_rules,
     test_settings,
     test_throttling_concurrency,
     test_throttling_gcra,
