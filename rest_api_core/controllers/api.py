@@ -12,11 +12,19 @@ from odoo.http import request
 from odoo.service.model import get_public_method
 
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
-from odoo.addons.rest_api_auth.scope import model_denied
 
 from .. import field_lists, method_call, query, serialization, settings
 from ..dispatch import api_endpoint, authenticate_request, orm_values
 from ..errors import UnsupportedMediaType
+from ..reach import (
+    VALUES_METHODS,
+    check_reach,
+    domain_reach,
+    load_effects,
+    read_reach,
+    required_operations,
+    x2many_effects,
+)
 from ..responses import json_bytes_response, json_response
 
 MAX_ID = serialization.MAX_ID  # PostgreSQL integer: larger ids cannot exist
@@ -41,23 +49,6 @@ def _field_names(model, fields_text):
     if names:
         return names
     return field_lists.default_fields(model)
-
-
-def _check_reach(scope, effects, action):
-    """403 unless the key's ``scope`` allows every ``(model, operation)`` of ``effects``.
-
-    ``effects`` maps them to the field path that causes them (see
-    ``serialization.x2many_effects``, ``query.domain_reach``...): x2many
-    commands create, change or delete records of other models, dotted
-    domain paths and nested field specifications read them, which a key
-    scoped to one model must not reach that way.
-    """
-    for (model, operation), path in effects.items():
-        if not scope.allows(model, operation):
-            reason = f": {model} cannot be used through the REST API" if model_denied(model) else ""
-            raise PermissionDenied(
-                f"This API key may not {operation} {model} records, which {action} {path} would do{reason}."
-            )
 
 
 def _checked_id(record_id):
@@ -91,7 +82,7 @@ class RestApi(http.Controller):
         auth = authenticate_request("read", model=model)
         records = _model(model)
         domain = query.parse_domain(params.get("domain"), model, _fields_of(records))
-        _check_reach(auth.scope, query.domain_reach(domain, model, _fields_of(records)), "filtering on")
+        check_reach(auth.scope, domain_reach(domain, model, _fields_of(records)), "filtering on")
         names = _field_names(records, params.get("fields"))
         order = query.parse_order(params.get("order"), records._fields)
         default_limit, max_limit = settings.page_limits(request.env)
@@ -112,7 +103,7 @@ class RestApi(http.Controller):
         auth = authenticate_request("read", model=model)
         records = _model(model)
         domain = query.parse_domain(domain, model, _fields_of(records))
-        _check_reach(auth.scope, query.domain_reach(domain, model, _fields_of(records)), "filtering on")
+        check_reach(auth.scope, domain_reach(domain, model, _fields_of(records)), "filtering on")
         with orm_values():
             count = records.search_count(domain)
         return json_response({"model": model, "domain": domain, "record_count": count})
@@ -144,8 +135,8 @@ class RestApi(http.Controller):
         auth = authenticate_request("create", model=model)
         records = _model(model)
         values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
-        effects = serialization.x2many_effects(values, model, _fields_of(records), creating=True)
-        _check_reach(auth.scope, effects, "the commands of")
+        effects = x2many_effects(values, model, _fields_of(records), creating=True)
+        check_reach(auth.scope, effects, "the commands of")
         with orm_values():
             record = records.create(values)
             request.env.flush_all()  # constraint violations surface here, as problems
@@ -164,7 +155,7 @@ class RestApi(http.Controller):
         values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
         if not values:
             raise BadRequest("The body names no field to update.")
-        _check_reach(auth.scope, serialization.x2many_effects(values, model, _fields_of(records)), "the commands of")
+        check_reach(auth.scope, x2many_effects(values, model, _fields_of(records)), "the commands of")
         record = _record(records, record_id)
         with orm_values():
             record.write(values)
@@ -195,7 +186,7 @@ class RestApi(http.Controller):
             raise body_error
         call = method_call.parse_method_call(body)
         records = _model(model)
-        for operation in method_call.required_operations(call.method):
+        for operation in required_operations(call.method):
             if not auth.scope.allows(model, operation):
                 raise PermissionDenied(
                     f"This API key may not {operation} {model}, so it may not call {call.method} either."
@@ -248,8 +239,8 @@ def _checked_arguments(records, call, scope):
         default = signature.parameters["limit"].default
         bound.arguments["limit"] = method_call.checked_limit(bound.arguments.get("limit"), default, max_limit)
     _check_values_reach(records, call.method, ids, bound, scope)
-    reach = method_call.read_reach(call.method, bound.arguments, records._name, _fields_of(records))
-    _check_reach(scope, reach, f"{call.method} through")
+    reach = read_reach(call.method, bound.arguments, records._name, _fields_of(records))
+    check_reach(scope, reach, f"{call.method} through")
     return [*([] if ids is None else [ids]), *bound.args[1:]], bound.kwargs
 
 
@@ -260,9 +251,9 @@ def _check_values_reach(records, method, ids, bound, scope):
     first = bound.arguments.get(parameters[1]) if len(parameters) > 1 else None
     fields_of = _fields_of(records)
     if method == "load":
-        _check_reach(scope, method_call.load_effects(first, records._name, fields_of), "importing the column")
-    elif method in method_call.VALUES_METHODS and first is not None:
+        check_reach(scope, load_effects(first, records._name, fields_of), "importing the column")
+    elif method in VALUES_METHODS and first is not None:
         creating = method in ("create", "copy") or (method == "web_save" and not ids)
         for values in first if method == "create" and isinstance(first, list) else [first]:
-            effects = serialization.x2many_effects(values, records._name, fields_of, creating=creating)
-            _check_reach(scope, effects, f"{method} through")
+            effects = x2many_effects(values, records._name, fields_of, creating=creating)
+            check_reach(scope, effects, f"{method} through")

@@ -9,6 +9,7 @@ from . import (
     test_http,
     test_http_headers,
     test_query,
+    test_reach,
     test_read,
     test_scope_reach,
     test_scoped_keys,

@@ -8,12 +8,9 @@ of the comodel needs the key's permission on the comodel, under every scope.
 
 import json
 
-from odoo.tests import BaseCase, tagged
+from odoo.tests import tagged
 
-from ..method_call import read_reach
-from ..query import domain_reach, specification_reach
 from .common import RestApiCase
-from .test_query import fields_of
 
 
 @tagged("post_install", "-at_install")
@@ -262,60 +259,6 @@ class TestX2manyCommandsReach(RestApiCase):
         self.assertEqual(rest_key.scope_mode, "specific")
         self.assertFalse(self.env["rest.api.key"].search([("name", "=", "minted")]))
         self.assertTrue(admin.api_key_ids)
-
-
-class TestReadReach(BaseCase):
-    """Which other models a domain, a field specification or export columns read (pure functions)."""
-
-    def test_domain_paths_and_subdomains_reach_comodels(self):
-        domain = [
-            "|",
-            ["parent_id.tag_ids.name", "=", "x"],
-            ["tag_ids", "any", [["name", "ilike", "y"]]],
-        ]
-        self.assertEqual(
-            domain_reach(domain, "partner", fields_of),
-            {("partner", "read"): "parent_id", ("tag", "read"): "parent_id.tag_ids"},
-        )
-        nested = [["parent_id", "not any", [["tag_ids.name", "=", "x"]]]]
-        self.assertEqual(
-            domain_reach(nested, "partner", fields_of),
-            {("partner", "read"): "parent_id", ("tag", "read"): "parent_id.tag_ids"},
-        )
-
-    def test_plain_conditions_reach_nothing(self):
-        domain = ["!", ["parent_id", "=", 3], ["tag_ids", "in", [1]], ["props.color", "=", "red"], [1, "=", 1]]
-        self.assertEqual(domain_reach(domain, "partner", fields_of), {})
-        for junk in (None, "x", [["unknown.name", "=", 1]], [["name", "any", [["x", "=", 1]]]]):
-            self.assertEqual(domain_reach(junk, "partner", fields_of), {})
-
-    def test_specification_reach(self):
-        self.assertEqual(specification_reach({"name": {}, "parent_id": {}}, "partner", fields_of), {})
-        plain = {"parent_id": {"fields": {"display_name": {}, "id": {}}}, "tag_ids": {"fields": {"id": {}}}}
-        self.assertEqual(specification_reach(plain, "partner", fields_of), {})
-        spec = {"parent_id": {"fields": {"name": {}, "tag_ids": {"fields": {"name": {}}}}}}
-        self.assertEqual(
-            specification_reach(spec, "partner", fields_of),
-            {("partner", "read"): "parent_id", ("tag", "read"): "parent_id.tag_ids"},
-        )
-        for tags in ({"fields": {"display_name": {}}}, {"fields": {}, "order": "name desc"}):
-            self.assertEqual(specification_reach({"tag_ids": tags}, "partner", fields_of), {("tag", "read"): "tag_ids"})
-
-    def test_call_arguments(self):
-        dotted = [["tag_ids.name", "=", "x"]]
-        expected = {("tag", "read"): "tag_ids"}
-        for method, arguments in (
-            ("search_read", {"domain": dotted}),
-            ("name_search", {"name": "", "args": dotted}),
-            ("web_search_read", {"domain": [], "specification": {"tag_ids": {"fields": {"name": {}}}}}),
-            ("onchange", {"fields_spec": {"tag_ids": {"fields": {"name": {}}}}}),
-            ("search_panel_select_range", {"field_name": "parent_id", "kwargs": {"filter_domain": dotted}}),
-            ("export_data", {"fields_to_export": ["name", "tag_ids/name"]}),
-        ):
-            with self.subTest(method=method):
-                self.assertEqual(read_reach(method, arguments, "partner", fields_of), expected)
-        self.assertEqual(read_reach("export_data", {"fields_to_export": ["tag_ids/id"]}, "partner", fields_of), {})
-        self.assertEqual(read_reach("action_confirm", {"args": dotted}, "partner", fields_of), {})
 
 
 @tagged("post_install", "-at_install")
