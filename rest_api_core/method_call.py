@@ -67,13 +67,6 @@ class MethodCall:
     context: dict
 
 
-def method_name(body):
-    """The method a (possibly invalid) body names, or None; used before validation."""
-    if isinstance(body, dict) and isinstance(body.get("method"), str):
-        return body["method"]
-    return None
-
-
 def parse_method_call(body):
     method = body.get("method")
     if not isinstance(method, str) or not _METHOD_NAME.match(method):

@@ -18,6 +18,7 @@ import ast
 import json
 import math
 import re
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from odoo.osv.expression import DOMAIN_OPERATORS, TERM_OPERATORS
@@ -66,16 +67,51 @@ def parse_literal(param, text):
         raise InvalidInput((param, 'is neither JSON nor a Python literal (e.g. [["name", "=", "x"]])')) from None
 
 
-def parse_domain(text, model_name, fields_of):
+@dataclass(frozen=True)
+class DomainLimits:
+    """How large a client's domain may be (``settings.domain_limits``)."""
+
+    max_conditions: int  # conditions, counted through every sub-domain
+    max_depth: int  # levels of ``any``/``not any`` sub-domains, the domain itself being level 1
+
+
+def check_domain_size(domain, limits, param="domain"):
+    """400 unless ``domain`` is within ``limits``: each condition costs the ORM and
+    PostgreSQL a level of their expression trees (10,000 exhausted PostgreSQL's parser
+    memory), each sub-domain a recursion. Walks without recursion, so that any shape
+    is measured; a list nested inside a condition's value counts as a sub-domain."""
+    conditions = 0
+    pending = [(domain, 1)]
+    while pending:
+        items, depth = pending.pop()
+        if depth > limits.max_depth:
+            raise InvalidInput((param, f"nests sub-domains more than {limits.max_depth} levels deep (the limit)"))
+        if not isinstance(items, list | tuple):
+            continue
+        for item in items:
+            if not isinstance(item, list | tuple):
+                continue
+            conditions += 1
+            if conditions > limits.max_conditions:
+                raise InvalidInput((param, f"has more than {limits.max_conditions} conditions (the limit)"))
+            for value in item:
+                if isinstance(value, list | tuple) and any(isinstance(member, list | tuple) for member in value):
+                    pending.append((value, depth + 1))
+
+
+def parse_domain(text, model_name, fields_of, limits):
     """The domain in ``text`` as a JSON-ready list, checked against ``model_name``.
 
     ``fields_of(model_name)`` returns the field mapping of a model; dotted
     paths are followed through relational fields, ``any``/``not any``
-    sub-domains are checked against the comodel.
+    sub-domains are checked against the comodel. Its size must be within
+    ``limits`` (:class:`DomainLimits`).
     """
     if text is None or not text.strip():
         return []
-    return check_domain(parse_literal("domain", text), model_name, fields_of)
+    domain = parse_literal("domain", text)
+    check_domain_size(domain, limits)
+    return check_domain(domain, model_name, fields_of)
 
 
 def check_domain(domain, model_name, fields_of, param="domain"):

@@ -49,15 +49,34 @@ def merge_reach(reach, more):
     return reach
 
 
-def domain_reach(domain, model_name, fields_of, prefix=""):
+def no_rec_names(_model_name):
+    """``rec_names_of`` for models whose display-name search reads no other model."""
+    return ()
+
+
+def names_records(value):
+    """Whether a condition's ``value`` names records by text, which Odoo resolves by a
+    display-name search on the comodel (a text, or a list holding one)."""
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list | tuple) and any(isinstance(item, str) for item in value)
+
+
+def domain_reach(domain, model_name, fields_of, prefix="", rec_names_of=no_rec_names, _seen=frozenset()):
     """The other models whose data ``domain`` filters on: ``{(comodel, "read"): path}``.
 
     A dotted path (``partner_id.email``) or an ``any``/``not any``
     sub-domain discloses the comodel's field values through which records
-    match, so a key needs read on each comodel it traverses (plain
-    many2one comparisons are not traversals). Lenient, so that it also
-    serves the unparsed domains of execute_kw: what is not a condition on
-    a known field is skipped (``check_domain`` or Odoo refuses it).
+    match, so a key needs read on each comodel it traverses. So does a text
+    compared with a relational field, whatever the operator
+    (``[("partner_ids", "ilike", "b@secret")]``, ``("user_ids", "=",
+    "inu")``, ``("parent_id", "child_of", ["Acme"])``): Odoo resolves it by
+    a display-name search on the comodel, which matches its
+    ``_rec_names_search`` fields (a partner's email, a user's login), and
+    those may be dotted paths into further models (``rec_names_of(model)``
+    gives them). Plain id comparisons are not traversals. Lenient, so that
+    it also serves the unparsed domains of execute_kw: what is not a
+    condition on a known field is skipped (``check_domain`` or Odoo refuses it).
     """
     reach = {}
     if not isinstance(domain, list | tuple):
@@ -71,6 +90,8 @@ def domain_reach(domain, model_name, fields_of, prefix=""):
         model = model_name
         for position, name in enumerate(names):
             field = fields_of(model).get(name)
+            if field is not None and name == "display_name" and position == len(names) - 1 and names_records(value):
+                merge_reach(reach, name_search_reach(model, fields_of, rec_names_of, prefix + path, _seen))
             if field is None or field.type not in RELATIONAL_TYPES:
                 break
             traversed = prefix + ".".join(names[: position + 1])
@@ -79,8 +100,21 @@ def domain_reach(domain, model_name, fields_of, prefix=""):
                 reach.setdefault((model, "read"), traversed)
             elif subdomain:
                 reach.setdefault((model, "read"), traversed)
-                merge_reach(reach, domain_reach(value, model, fields_of, f"{traversed}."))
+                merge_reach(reach, domain_reach(value, model, fields_of, f"{traversed}.", rec_names_of, _seen))
+            elif names_records(value):
+                reach.setdefault((model, "read"), traversed)
+                merge_reach(reach, name_search_reach(model, fields_of, rec_names_of, traversed, _seen))
     return reach
+
+
+def name_search_reach(model_name, fields_of, rec_names_of, path, _seen=frozenset()):
+    """The other models a display-name search on ``model_name`` reads: those its
+    ``_rec_names_search`` fields traverse (recursively), all reported under ``path``."""
+    if model_name in _seen:
+        return {}
+    conditions = [[name, "ilike", "?"] for name in rec_names_of(model_name) if isinstance(name, str)]
+    reach = domain_reach(conditions, model_name, fields_of, "", rec_names_of, _seen | {model_name})
+    return dict.fromkeys(reach, path)
 
 
 # Comodel fields a nested specification may name without reading the comodel:
@@ -231,29 +265,39 @@ def load_effects(field_paths, model_name, fields_of):
 PANEL_DOMAIN_KEYS = ("search_domain", "category_domain", "filter_domain")
 
 
-def read_reach(method, arguments, model_name, fields_of):
+def read_reach(method, arguments, model_name, fields_of, rec_names_of=no_rec_names):
     """The other models a call reads through its arguments: ``{(comodel, "read"): path}``.
 
     ``arguments`` are the call's bound arguments by parameter name: the
     domains (``domain``; ``args`` of ``name_search``; the search panel's),
     the nested field specifications of ``web_read``, ``web_search_read``,
     ``web_save`` (``specification``) and ``onchange`` (``fields_spec``),
-    and the relational column paths of ``export_data`` (``partner_id/email``).
+    and the relational column paths of ``export_data`` (``partner_id/email``);
+    ``name_search`` matches the model's own ``_rec_names_search`` paths.
     """
+    domains = call_domains(method, arguments)
+    reach = {}
+    for domain in domains:
+        merge_reach(reach, domain_reach(domain, model_name, fields_of, rec_names_of=rec_names_of))
+    if method == "name_search" and arguments.get("name"):
+        merge_reach(reach, name_search_reach(model_name, fields_of, rec_names_of, "name"))
+    for name in ("specification", "fields_spec"):
+        merge_reach(reach, specification_reach(arguments.get(name), model_name, fields_of))
+    if method == "export_data":
+        merge_reach(reach, export_reach(arguments.get("fields_to_export"), model_name, fields_of))
+    return reach
+
+
+def call_domains(method, arguments):
+    """The domains among a call's bound ``arguments``: ``domain``; ``args`` of
+    ``name_search``; the search panel's ``search_domain``, ``category_domain``, ``filter_domain``."""
     domains = [arguments.get("domain")]
     if method == "name_search":
         domains.append(arguments.get("args"))
     panel = arguments.get("kwargs")
     if method.startswith("search_panel_") and isinstance(panel, dict):
         domains += [panel.get(key) for key in PANEL_DOMAIN_KEYS]
-    reach = {}
-    for domain in domains:
-        merge_reach(reach, domain_reach(domain, model_name, fields_of))
-    for name in ("specification", "fields_spec"):
-        merge_reach(reach, specification_reach(arguments.get(name), model_name, fields_of))
-    if method == "export_data":
-        merge_reach(reach, export_reach(arguments.get("fields_to_export"), model_name, fields_of))
-    return reach
+    return [domain for domain in domains if domain is not None]
 
 
 def export_reach(field_paths, model_name, fields_of):

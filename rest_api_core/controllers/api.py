@@ -11,13 +11,15 @@ from odoo import api, http
 from odoo.http import request
 from odoo.service.model import get_public_method
 
+from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 
 from .. import field_lists, method_call, query, serialization, settings
 from ..dispatch import api_endpoint, authenticate_request, orm_values
-from ..errors import UnsupportedMediaType
+from ..errors import ContentTooLarge, UnsupportedMediaType
 from ..reach import (
     VALUES_METHODS,
+    call_domains,
     check_reach,
     domain_reach,
     load_effects,
@@ -28,7 +30,17 @@ from ..reach import (
 from ..responses import json_bytes_response, json_response
 
 MAX_ID = serialization.MAX_ID  # PostgreSQL integer: larger ids cannot exist
-JSON_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
+
+
+def _body_limit(_controller):
+    """Odoo (werkzeug) refuses a body announcing more with 413 before reading any of it, and
+    reads a chunked one no further; one byte more than the setting, so that
+    :func:`read_body` can tell a chunked body over the limit from one just at it."""
+    return settings.max_body_size(request.env) + 1
+
+
+# The options of every /api route.
+JSON_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False, "max_content_length": _body_limit}
 
 
 def _model(name):
@@ -41,6 +53,25 @@ def _model(name):
 
 def _fields_of(model):
     return lambda name: model.env[name]._fields
+
+
+def _rec_names_of(model):
+    """The fields a display-name search of a model matches (see ``reach.domain_reach``)."""
+
+    def rec_names(name):
+        comodel = model.env[name]
+        return comodel._rec_names_search or [comodel._rec_name]
+
+    return rec_names
+
+
+def _domain(text, records):
+    """The ``domain`` query parameter, parsed, bounded and checked against the model."""
+    return query.parse_domain(text, records._name, _fields_of(records), settings.domain_limits(request.env))
+
+
+def _domain_reach(domain, records):
+    return domain_reach(domain, records._name, _fields_of(records), rec_names_of=_rec_names_of(records))
 
 
 def _field_names(model, fields_text):
@@ -66,12 +97,22 @@ def _record(model, record_id):
     return record
 
 
+def read_body():
+    """The request body, at most ``rest_api.max_body_size`` bytes: 413 beyond, also for a
+    chunked body, which announces no length and is read up to one byte over the limit."""
+    limit = settings.max_body_size(request.env)
+    body = request.httprequest.get_data()
+    if len(body) > limit:
+        raise ContentTooLarge(limit)
+    return body
+
+
 def _json_body():
     """The request body, a JSON object (``Content-Type: application/json`` or none)."""
     mimetype = request.httprequest.mimetype
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Send the body as JSON (Content-Type: application/json), not {mimetype}.")
-    return serialization.parse_json_object(request.httprequest.get_data())
+    return serialization.parse_json_object(read_body())
 
 
 class RestApi(http.Controller):
@@ -81,8 +122,8 @@ class RestApi(http.Controller):
         """Records matching ``domain``, a page at a time; ``Link: rel="next"`` when more follow."""
         auth = authenticate_request("read", model=model)
         records = _model(model)
-        domain = query.parse_domain(params.get("domain"), model, _fields_of(records))
-        check_reach(auth.scope, domain_reach(domain, model, _fields_of(records)), "filtering on")
+        domain = _domain(params.get("domain"), records)
+        check_reach(auth.scope, _domain_reach(domain, records), "filtering on")
         names = _field_names(records, params.get("fields"))
         order = query.parse_order(params.get("order"), records._fields)
         default_limit, max_limit = settings.page_limits(request.env)
@@ -102,8 +143,8 @@ class RestApi(http.Controller):
     def record_count(self, model, domain=None, **_params):
         auth = authenticate_request("read", model=model)
         records = _model(model)
-        domain = query.parse_domain(domain, model, _fields_of(records))
-        check_reach(auth.scope, domain_reach(domain, model, _fields_of(records)), "filtering on")
+        domain = _domain(domain, records)
+        check_reach(auth.scope, _domain_reach(domain, records), "filtering on")
         with orm_values():
             count = records.search_count(domain)
         return json_response({"model": model, "domain": domain, "record_count": count})
@@ -175,16 +216,15 @@ class RestApi(http.Controller):
     @http.route("/api/<string:model>/execute_kw", methods=["POST"], readonly=False, **JSON_ROUTE)
     @api_endpoint
     def execute_kw(self, model, **_params):
-        """Call a public model method, as Odoo's ``execute_kw`` does; the result as JSON."""
-        try:
-            body, body_error = _json_body(), None
-        except (UnsupportedMediaType, query.InvalidInput) as error:
-            body, body_error = None, error
-        # Authentication comes first, so an anonymous client learns nothing from a bad body.
-        auth = authenticate_request("execute", model=model, method=method_call.method_name(body))
-        if body_error:
-            raise body_error
-        call = method_call.parse_method_call(body)
+        """Call a public model method, as Odoo's ``execute_kw`` does; the result as JSON.
+
+        Authentication comes first, so that an anonymous client gets nothing read
+        or parsed; the method's own scope (allow-list, password methods) is
+        checked once the body names it.
+        """
+        auth = authenticate_request("execute", model=model)
+        call = method_call.parse_method_call(_json_body())
+        check_scope(auth.key, model, "execute", call.method)
         records = _model(model)
         for operation in required_operations(call.method):
             if not auth.scope.allows(model, operation):
@@ -238,8 +278,11 @@ def _checked_arguments(records, call, scope):
         _default_limit, max_limit = settings.page_limits(request.env)
         default = signature.parameters["limit"].default
         bound.arguments["limit"] = method_call.checked_limit(bound.arguments.get("limit"), default, max_limit)
+    limits = settings.domain_limits(request.env)
+    for domain in call_domains(call.method, bound.arguments):
+        query.check_domain_size(domain, limits)
     _check_values_reach(records, call.method, ids, bound, scope)
-    reach = read_reach(call.method, bound.arguments, records._name, _fields_of(records))
+    reach = read_reach(call.method, bound.arguments, records._name, _fields_of(records), _rec_names_of(records))
     check_reach(scope, reach, f"{call.method} through")
     return [*([] if ids is None else [ids]), *bound.args[1:]], bound.kwargs
 

@@ -49,6 +49,60 @@ class TestReadReach(BaseCase):
         for junk in (None, "x", [["unknown.name", "=", 1]], [["name", "any", [["x", "=", 1]]]]):
             self.assertEqual(domain_reach(junk, "partner", fields_of), {})
 
+    def test_texts_compared_with_relational_fields_reach_the_comodel(self):
+        # Odoo resolves them by a display-name search on the comodel (its _rec_names_search fields)
+        tag = {("tag", "read"): "tag_ids"}
+        parent = {("partner", "read"): "parent_id"}
+        for operator in ("=", "!=", "like", "ilike", "not ilike", "=like", "=ilike", "in", "not in", "child_of"):
+            for value in ("b@secret", ["b@secret"], ("a", "b"), [1, "b"]):
+                with self.subTest(operator=operator, value=value):
+                    self.assertEqual(domain_reach([["tag_ids", operator, value]], "partner", fields_of), tag)
+                    self.assertEqual(domain_reach([["parent_id", operator, value]], "partner", fields_of), parent)
+        self.assertEqual(domain_reach([["parent_id", "parent_of", "Acme"]], "partner", fields_of), parent)
+        self.assertEqual(domain_reach([["parent_id", "=?", "Acme"]], "partner", fields_of), parent)
+        self.assertEqual(
+            domain_reach([["parent_id.tag_ids", "ilike", "x"]], "partner", fields_of),
+            {**parent, ("tag", "read"): "parent_id.tag_ids"},
+        )
+        nested = [["tag_ids", "any", [["name", "=", "x"]]], ["parent_id", "any", [["tag_ids", "=", "y"]]]]
+        self.assertEqual(domain_reach(nested, "partner", fields_of), {**tag, **parent, ("tag", "read"): "tag_ids"})
+        for value in (3, [1, 2], [], False, None, True):
+            with self.subTest(value=value):
+                self.assertEqual(domain_reach([["tag_ids", "in", value]], "partner", fields_of), {})
+                self.assertEqual(domain_reach([["parent_id", "child_of", value]], "partner", fields_of), {})
+        self.assertEqual(domain_reach([["name", "ilike", "x"]], "partner", fields_of), {})
+
+    def test_display_name_searches_follow_the_rec_names_paths(self):
+        # tag's display-name search matches partner_id.name (as account.move's does)
+        models = {
+            "partner": {"name": field("char"), "display_name": field("char")},
+            "tag": {
+                "name": field("char"),
+                "display_name": field("char"),
+                "partner_id": SimpleNamespace(type="many2one", comodel_name="partner"),
+                "parent_id": SimpleNamespace(type="many2one", comodel_name="tag"),
+            },
+            "order": {"tag_ids": SimpleNamespace(type="many2many", comodel_name="tag")},
+        }
+        rec_names = {"tag": ["name", "partner_id.name", "parent_id"], "partner": ["name"]}.get
+        expected = {("tag", "read"): "tag_ids", ("partner", "read"): "tag_ids"}
+        reach = domain_reach([["tag_ids", "ilike", "x"]], "order", models.get, rec_names_of=rec_names)
+        self.assertEqual(reach, expected)
+        self.assertEqual(
+            domain_reach([["tag_ids.display_name", "=", "x"]], "order", models.get, rec_names_of=rec_names),
+            {("tag", "read"): "tag_ids", ("partner", "read"): "tag_ids.display_name"},
+        )
+        self.assertEqual(
+            domain_reach([["display_name", "ilike", "x"]], "tag", models.get, rec_names_of=rec_names),
+            {("partner", "read"): "display_name", ("tag", "read"): "display_name"},
+        )
+        self.assertEqual(domain_reach([["tag_ids", "in", [1]]], "order", models.get, rec_names_of=rec_names), {})
+        self.assertEqual(
+            read_reach("name_search", {"name": "x", "args": None}, "tag", models.get, rec_names),
+            {("partner", "read"): "name", ("tag", "read"): "name"},
+        )
+        self.assertEqual(read_reach("name_search", {"name": "", "args": None}, "tag", models.get, rec_names), {})
+
     def test_specification_reach(self):
         self.assertEqual(specification_reach({"name": {}, "parent_id": {}}, "partner", fields_of), {})
         plain = {"parent_id": {"fields": {"display_name": {}, "id": {}}}, "tag_ids": {"fields": {"id": {}}}}

@@ -334,6 +334,40 @@ class TestRelationsReach(RestApiCase):
         rows = self.assertJson(self.call(self.partner_key, "web_read", [ids, plain]))
         self.assertEqual(rows[0]["country_id"], {"id": self.belgium.id, "display_name": self.belgium.display_name})
 
+    def test_texts_on_relational_fields_need_read_on_the_comodel(self):
+        # Odoo resolves them by a name search on the comodel: its email, ref, vat... (partners), login (users)
+        secret = self.env["res.partner"].create({"name": "REST Reach Secret", "email": "b@secret.example"})
+        category = self.env["res.partner.category"].create({"name": "REST Reach Tag", "partner_ids": secret.ids})
+        category_key = self.provision("categories", [{"model": "res.partner.category", "read": True, "execute": True}])
+        for domain in (
+            [["partner_ids", "ilike", "b@secret"]],
+            [["partner_ids", "=", "b@secret.example"]],
+            [["partner_ids", "in", ["b@secret.example"]]],
+            [["partner_ids", "not ilike", "b@secret"]],
+            [["partner_ids", "child_of", "b@secret"]],
+        ):
+            with self.subTest(domain=domain):
+                for endpoint in ("search", "record_count"):
+                    params = {"domain": json.dumps(domain)}
+                    response = self.api("GET", f"/api/res.partner.category/{endpoint}", key=category_key, params=params)
+                    problem = self.assertProblem(response, 403, "may not read res.partner records")
+                    self.assertIn("filtering on partner_ids", problem["detail"])
+                body = {"method": "search_count", "args": [domain]}
+                response = self.api("POST", "/api/res.partner.category/execute_kw", key=category_key, body=body)
+                self.assertProblem(response, 403, "may not read res.partner records")
+        by_id = {"domain": json.dumps([["partner_ids", "in", secret.ids]]), "fields": '["name"]'}
+        rows = self.assertJson(self.api("GET", "/api/res.partner.category/search", key=category_key, params=by_id))
+        self.assertEqual(rows, [{"id": category.id, "name": "REST Reach Tag"}])
+        for domain in ([["user_ids", "=", "inu"]], [["user_ids", "ilike", "admin"]], [["user_ids", "in", ["x", 1]]]):
+            with self.subTest(domain=domain):
+                self.assertProblem(self.search(self.partner_key, domain), 403, "may not read res.users records")
+        self.assertJson(self.search(self.partner_key, [["parent_id", "ilike", "REST"]]))  # partners: in scope
+        self.assertProblem(
+            self.call(self.partner_key, "name_search", ["x"], {"args": [["user_ids", "=", "inu"]]}),
+            403,
+            "may not read res.users records",
+        )
+
     def test_full_scope_keys_cannot_filter_on_credential_models(self):
         domain = [["user_ids.api_key_ids.name", "=", "rest api test"]]
         problem = self.assertProblem(self.search(self.admin_key, domain), 403, "res.users.apikeys")

@@ -12,7 +12,6 @@ from ..method_call import (
     CONTEXT_ALLOW_LIST,
     checked_limit,
     filter_context,
-    method_name,
     parse_method_call,
     record_ids,
 )
@@ -280,12 +279,6 @@ class TestMethodCall(BaseCase):
         ):
             with self.subTest(key=key), self.assertRaises(InvalidInput):
                 filter_context({key: value})
-
-    def test_method_name_of_any_body(self):
-        self.assertEqual(method_name({"method": "read"}), "read")
-        self.assertIsNone(method_name({"method": 1}))
-        self.assertIsNone(method_name(None))
-        self.assertIsNone(method_name([1]))
 
     def test_record_ids(self):
         self.assertEqual(record_ids(4), [4])
