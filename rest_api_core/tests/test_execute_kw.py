@@ -315,8 +315,8 @@ class TestDomainBounds(RestApiCase):
             with self.subTest(endpoint=endpoint):
                 self.assertJson(self.get(endpoint, self.ored(500)))
                 self.assertProblem(self.get(endpoint, self.ored(501)), 400, "more than 500 conditions (the limit)")
-                self.assertJson(self.get(endpoint, self.nested(10)))
-                self.assertProblem(self.get(endpoint, self.nested(11)), 400, "more than 10 levels deep (the limit)")
+                self.assertJson(self.get(endpoint, self.nested(5)))
+                self.assertProblem(self.get(endpoint, self.nested(6)), 400, "more than 5 levels deep (the limit)")
                 self.assertProblem(self.get(endpoint, "[" * 900 + "]" * 900), 400)
 
     def test_every_domain_argument_of_execute_kw(self):
@@ -333,7 +333,7 @@ class TestDomainBounds(RestApiCase):
         ):
             with self.subTest(method=body["method"]):
                 self.assertProblem(self.call(body), 400, "(the limit)")
-        self.assertEqual(self.assertJson(self.call({"method": "search_count", "args": [self.nested(10)]})), 0)
+        self.assertEqual(self.assertJson(self.call({"method": "search_count", "args": [self.nested(5)]})), 0)
 
     def test_limits_are_settings(self):
         parameters = self.env["ir.config_parameter"].sudo()
