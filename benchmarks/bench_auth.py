@@ -51,9 +51,9 @@ def run(config_file, database, rounds):
     from odoo.tools.cache import get_cache_key_counter  # noqa: PLC0415
 
     odoo.tools.config.parse_config(["-c", str(config_file), "-d", database])
-    from odoo.addons.rest_api_auth import throttling  # noqa: PLC0415
     from odoo.addons.rest_api_auth.authentication import resolve  # noqa: PLC0415
     from odoo.addons.rest_api_auth.keys import secret_digest  # noqa: PLC0415
+    from odoo.addons.rest_api_auth.throttling import throttle  # noqa: PLC0415
 
     registry = odoo.modules.registry.Registry(database)
     with registry.cursor() as cr:
@@ -90,7 +90,7 @@ def run(config_file, database, rounds):
             "authenticate (cached, throttled key)": timed(lambda: authenticate({"api-key": throttled_secret}), rounds),
             "authenticate + login token (cached)": timed(lambda: authenticate(token_headers), rounds),
         }
-        throttling.flush_usage(env)  # before the database goes away
+        throttle.flush_usage(env)  # before the database goes away
         cr.rollback()
     print(f"{'':38} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'n':>6}")
     for name, samples in results.items():

@@ -43,31 +43,32 @@ def measure(config_file, database, requests, bucket):
     from odoo.tools import config  # noqa: PLC0415
 
     config.parse_config(["-c", str(config_file), "--log-level=warn"])
-    from odoo.addons.rest_api_auth import throttling  # noqa: PLC0415
     from odoo.addons.rest_api_auth.exceptions import Throttled  # noqa: PLC0415
+    from odoo.addons.rest_api_auth.throttling import throttle  # noqa: PLC0415
+    from odoo.addons.rest_api_auth.throttling.gcra import RatePolicy  # noqa: PLC0415
 
-    policy = throttling.RatePolicy(limit=10**9, period=1, burst=10**6)  # never refuses: measures the work
-    unlimited = throttling.RatePolicy(limit=0, period=0, burst=0)
-    tiny = throttling.RatePolicy(limit=1, period=3600, burst=1)  # refuses all but the first
+    policy = RatePolicy(limit=10**9, period=1, burst=10**6)  # never refuses: measures the work
+    unlimited = RatePolicy(limit=0, period=0, burst=0)
+    tiny = RatePolicy(limit=1, period=3600, burst=1)  # refuses all but the first
     key_id = 4242
     timings = {name: [] for name in CHECKS}
     registry = odoo.modules.registry.Registry(database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         with contextlib.suppress(Throttled):  # the first request of the bucket is admitted (in one process)
-            throttling.check_key_rate(env, f"{bucket}:refused", tiny)
+            throttle.check_key_rate(env, f"{bucket}:refused", tiny)
         for index in range(WARMUP + requests):
             started = time.perf_counter()
-            verdict = throttling.check_key_rate(env, bucket, policy)
+            verdict = throttle.check_key_rate(env, bucket, policy)
             rate_checked = time.perf_counter()
-            throttling.record_usage(env, key_id)
+            throttle.record_usage(env, key_id)
             finished = time.perf_counter()
             assert verdict.admitted
-            throttling.check_key_rate(env, bucket, unlimited)
-            throttling.record_usage(env, key_id)
+            throttle.check_key_rate(env, bucket, unlimited)
+            throttle.record_usage(env, key_id)
             unlimited_done = time.perf_counter()
             try:
-                throttling.check_key_rate(env, f"{bucket}:refused", tiny)
+                throttle.check_key_rate(env, f"{bucket}:refused", tiny)
                 raise AssertionError("the refused bucket admitted a request")
             except Throttled:
                 refused_done = time.perf_counter()
@@ -77,7 +78,7 @@ def measure(config_file, database, requests, bucket):
                 timings["throttled key"].append((finished - started) * 1000)
                 timings["unlimited key"].append((unlimited_done - finished) * 1000)
                 timings["refused (429)"].append((refused_done - unlimited_done) * 1000)
-        throttling.flush_usage(env)
+        throttle.flush_usage(env)
     return timings
 
 

@@ -1,8 +1,8 @@
 """The single authentication entry point every ``/api`` route calls.
 
 ``authenticate`` reads the credentials, verifies the API key (from the worker's
-verified-key cache, or with Odoo's hash after the client address's
-failed-authentication limit), applies the key's policy (active, expiry,
+verified-key cache, or with Odoo's hash after the failed-authentication limit
+of the client address and the key's prefix), applies the key's policy (active, expiry,
 client IP), throttles, verifies the login token, checks the scope, and
 switches the request to the effective user. It raises the typed errors of
 :mod:`.exceptions`; it never returns a partial result.
@@ -12,15 +12,15 @@ from dataclasses import dataclass, field
 
 from odoo import SUPERUSER_ID, fields
 
-from . import throttling
 from .credentials import parse_credentials
 from .current_request import mark_authenticated
 from .exceptions import AuthenticationFailed, PermissionDenied, RestApiError, UnknownApiKey, UnknownLoginToken
 from .keys import REST_API_KEY_SCOPE, VerifiedKey, ip_allowed, secret_digest
-from .scope import model_denied
+from .scope import method_denied, model_denied
+from .throttling import throttle
 from .tokens import OTHER_USER, token_refusal
 
-__all__ = ["REST_API_KEY_SCOPE", "AuthContext", "authenticate", "resolve"]
+__all__ = ["REST_API_KEY_SCOPE", "AuthContext", "authenticate", "check_scope", "resolve"]
 
 # Operations authenticated by the key alone, without a login token (generate_token).
 KEY_ONLY_OPERATIONS = ("token",)
@@ -86,7 +86,6 @@ def resolve(env, headers, client_ip, operation, *, model=None, method=None, char
     try:
         key = env["rest.api.key"]._rest_api_verified_key(credentials.api_key, client_ip)
     except UnknownApiKey:
-        throttling.record_auth_failure(env, client_ip)
         raise AuthenticationFailed("Invalid API key.") from None
     _check_key_usable(key, client_ip)
 
@@ -97,7 +96,7 @@ def resolve(env, headers, client_ip, operation, *, model=None, method=None, char
         if uid == SUPERUSER_ID:  # Odoo runs everything of uid 1 as superuser, past every access right
             raise PermissionDenied("The superuser (__system__) cannot act through the REST API.")
         if model:
-            _check_scope(key, model, operation, method)
+            check_scope(key, model, operation, method)
     except RestApiError as error:
         if verdict:  # the request was charged: say so on the refusal too
             for name, value in verdict.headers().items():
@@ -114,9 +113,9 @@ def resolve(env, headers, client_ip, operation, *, model=None, method=None, char
 def _charge(env, key):
     """Admit the request under the key's rate (the verdict, None when unlimited) and count it."""
     # an unlimited key costs no round trip to the throttle store
-    verdict = None if key.rate.unlimited else throttling.check_key_rate(env, key.bucket, key.rate)
+    verdict = None if key.rate.unlimited else throttle.check_key_rate(env, key.bucket, key.rate)
     if key.api_key_id:
-        throttling.record_usage(env, key.api_key_id)
+        throttle.record_usage(env, key.api_key_id)
     return verdict
 
 
@@ -144,12 +143,14 @@ def _check_key_usable(key, client_ip):
         raise PermissionDenied(f"This API key may not be used from {client_ip}.")
 
 
-def _check_scope(key, model, operation, method):
+def check_scope(key, model, operation, method):
     if model_denied(model):
         raise PermissionDenied(
-            f"{model} cannot be used through the REST API: API keys and login tokens are managed "
-            "in Odoo (web client, XML-RPC/JSON-RPC), never with an API key."
+            f"{model} cannot be used through the REST API: credentials (API keys, login tokens, passwords, "
+            "second factors) are managed and checked in Odoo (web client, XML-RPC/JSON-RPC), never with an API key."
         )
+    if method and method_denied(model, method):
+        raise PermissionDenied(f"{model}.{method} checks a password: it cannot be called through the REST API.")
     if not key.scope.allows(model, operation, method):
         target = f"{model}.{method}" if method else model
         raise PermissionDenied(f"This API key may not {operation} {target}.")

@@ -104,7 +104,7 @@ class UnprocessableContent(RestApiError):
 
 
 class Throttled(RestApiError):
-    """429: the key (or the client IP, for failed authentication) is over its rate."""
+    """429: the key is over its rate."""
 
     status = 429
     title = "Too Many Requests"
@@ -114,6 +114,17 @@ class Throttled(RestApiError):
         retry_after = max(1, int(-(-retry_after // 1)))  # whole seconds, rounded up
         super().__init__(detail or "Rate limit exceeded; retry later.", retry_after=retry_after, **kwargs)
         self.headers["Retry-After"] = str(retry_after)
+
+
+class TooManyFailedAuthentications(Throttled):
+    """429: this client address failed too often against the keys of one prefix (a type of its
+    own: the client's key is not over its rate; another key would be admitted)."""
+
+    slug = "too-many-failed-authentications"
+
+    def __init__(self, retry_after, **kwargs):
+        detail = "Too many failed authentication attempts from this address with this key prefix; retry later."
+        super().__init__(retry_after, detail, **kwargs)
 
 
 class ServiceUnavailable(RestApiError):

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .scope import FULL_SCOPE, KeyScope
-from .throttling import RatePolicy
+from .throttling.gcra import RatePolicy
 
 # The scope of the native ``res.users.apikeys`` rows behind REST API keys. XML-RPC and
 # ``auth='bearer'`` only accept keys with no scope (or 'rpc'), so they refuse these.

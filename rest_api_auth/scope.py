@@ -4,17 +4,36 @@ from dataclasses import dataclass, field
 
 OPERATIONS = ("read", "create", "write", "unlink", "execute")
 
-# Credentials are never managed through the REST API, whatever a key's scope: a leaked
-# key must not be able to mint, widen or revive keys and tokens (provisioning stays on
-# XML-RPC/JSON-RPC and the web client). Model names starting with one of these: the
-# REST API's keys, access lines, tokens, their dialogs and the throttle store; Odoo's
-# own API keys and their dialogs; the trusted browsers of two-factor authentication.
-DENIED_MODEL_PREFIXES = ("rest.api.key", "rest.api.token", "rest.api.throttle", "res.users.apikeys", "auth_totp.device")
+# Credentials are never managed or checked through the REST API, whatever a key's scope:
+# a leaked key must not be able to mint, widen or revive keys and tokens (provisioning
+# stays on XML-RPC/JSON-RPC and the web client), nor guess its user's password or second
+# factor. Model names starting with one of these: the REST API's keys, access lines,
+# tokens, their dialogs and the throttle store; Odoo's own API keys and their dialogs;
+# the password-checking and password-changing wizards (identity check, change password);
+# two-factor authentication (trusted browsers, its wizard, its rate-limit log) and passkeys.
+DENIED_MODEL_PREFIXES = (
+    "rest.api.key",
+    "rest.api.token",
+    "rest.api.throttle",
+    "res.users.apikeys",
+    "res.users.identitycheck",
+    "change.password.",
+    "auth_totp.",
+    "auth.totp.",
+    "auth.passkey.",
+)
+# Methods of otherwise reachable models that check a password: model -> method names.
+DENIED_METHODS = {"res.users": frozenset({"change_password", "authenticate", "check"})}
 
 
 def model_denied(model):
     """Whether ``model`` is out of reach of every key (credential models)."""
     return model.startswith(DENIED_MODEL_PREFIXES)
+
+
+def method_denied(model, method):
+    """Whether ``model.method`` checks a password, hence may not be called with any key."""
+    return method in DENIED_METHODS.get(model, ())
 
 
 @dataclass(frozen=True)
@@ -44,7 +63,7 @@ class KeyScope:
     access: dict = field(default_factory=dict)  # model name -> ModelAccess
 
     def allows(self, model, operation, method=None):
-        if model_denied(model):
+        if model_denied(model) or (method and method_denied(model, method)):
             return False
         if self.mode == "all":
             return True

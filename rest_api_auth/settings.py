@@ -25,7 +25,7 @@ DEFAULTS = {
     DEFAULT_RATE_PERIOD: 60,  # seconds
     DEFAULT_RATE_BURST: 60,  # requests that may arrive at once before the steady rate applies
     THROTTLE_FAIL_OPEN: True,  # admit requests when the throttle store cannot answer
-    FAILED_AUTH_LIMIT: 20,  # failed authentications per client IP per period; 0 = unlimited
+    FAILED_AUTH_LIMIT: 20,  # failed hash checks per client address and key prefix per period; 0 = unlimited
     FAILED_AUTH_PERIOD: 60,  # seconds
 }
 

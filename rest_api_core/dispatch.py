@@ -38,6 +38,7 @@ from odoo.addons.rest_api_auth.exceptions import (
 )
 
 from . import multidb, settings
+from .errors import ContentTooLarge
 from .http_headers import REQUEST_ID_HEADER, cors_headers, request_id
 from .query import InvalidInput
 from .responses import problem_response
@@ -193,6 +194,8 @@ def _integrity_error(exc):
 
 def _http_error(exc):
     """werkzeug's HTTP errors (413 body too large, ...) as problems with the same status."""
+    if exc.code == 413:  # refused by its Content-Length before it is read (see controllers.api.read_body)
+        return ContentTooLarge(settings.max_body_size(request.env))
     error = RestApiError(exc.description)
     error.status, error.title = exc.code, exc.name
     error.slug = exc.name.lower().replace(" ", "-")

@@ -3,6 +3,17 @@
 from odoo.addons.rest_api_auth.exceptions import RestApiError
 
 
+class ContentTooLarge(RestApiError):
+    """413: a body over ``rest_api.max_body_size`` (refused unread when its length is announced)."""
+
+    status = 413
+    title = "Content Too Large"
+    slug = "content-too-large"
+
+    def __init__(self, limit):
+        super().__init__(f"The request body is larger than this server's limit of {limit} bytes.")
+
+
 class UnsupportedMediaType(RestApiError):
     """415: a body sent as something else than JSON (e.g. an HTML form)."""
 

@@ -6,9 +6,8 @@ with a literal parser (``json.loads``, then ``ast.literal_eval``), never an
 evaluator, and then checked against the model: operators from Odoo's own
 whitelist, field names (and dotted paths) that exist, values that are plain
 data (finite numbers). ``order`` accepts only ``field [asc|desc] [nulls first|last]`` terms on
-existing fields, so no raw SQL ever reaches the ORM.
-:func:`domain_reach` and :func:`specification_reach` tell which other models
-a domain or a ``web_read`` specification reads, for a key's scope.
+existing fields, so no raw SQL ever reaches the ORM. Which other models a
+domain reads, for a key's scope, is ``reach.domain_reach``.
 
 Model metadata is passed in as plain mappings ``{field name: field}`` where a
 field has ``type`` and ``comodel_name`` attributes (Odoo's ``Model._fields``
@@ -19,6 +18,7 @@ import ast
 import json
 import math
 import re
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from odoo.osv.expression import DOMAIN_OPERATORS, TERM_OPERATORS
@@ -67,16 +67,51 @@ def parse_literal(param, text):
         raise InvalidInput((param, 'is neither JSON nor a Python literal (e.g. [["name", "=", "x"]])')) from None
 
 
-def parse_domain(text, model_name, fields_of):
+@dataclass(frozen=True)
+class DomainLimits:
+    """How large a client's domain may be (``settings.domain_limits``)."""
+
+    max_conditions: int  # conditions, counted through every sub-domain
+    max_depth: int  # levels of ``any``/``not any`` sub-domains, the domain itself being level 1
+
+
+def check_domain_size(domain, limits, param="domain"):
+    """400 unless ``domain`` is within ``limits``: each condition costs the ORM and
+    PostgreSQL a level of their expression trees (10,000 exhausted PostgreSQL's parser
+    memory), each sub-domain a recursion. Walks without recursion, so that any shape
+    is measured; a list nested inside a condition's value counts as a sub-domain."""
+    conditions = 0
+    pending = [(domain, 1)]
+    while pending:
+        items, depth = pending.pop()
+        if depth > limits.max_depth:
+            raise InvalidInput((param, f"nests sub-domains more than {limits.max_depth} levels deep (the limit)"))
+        if not isinstance(items, list | tuple):
+            continue
+        for item in items:
+            if not isinstance(item, list | tuple):
+                continue
+            conditions += 1
+            if conditions > limits.max_conditions:
+                raise InvalidInput((param, f"has more than {limits.max_conditions} conditions (the limit)"))
+            for value in item:
+                if isinstance(value, list | tuple) and any(isinstance(member, list | tuple) for member in value):
+                    pending.append((value, depth + 1))
+
+
+def parse_domain(text, model_name, fields_of, limits):
     """The domain in ``text`` as a JSON-ready list, checked against ``model_name``.
 
     ``fields_of(model_name)`` returns the field mapping of a model; dotted
     paths are followed through relational fields, ``any``/``not any``
-    sub-domains are checked against the comodel.
+    sub-domains are checked against the comodel. Its size must be within
+    ``limits`` (:class:`DomainLimits`).
     """
     if text is None or not text.strip():
         return []
-    return check_domain(parse_literal("domain", text), model_name, fields_of)
+    domain = parse_literal("domain", text)
+    check_domain_size(domain, limits)
+    return check_domain(domain, model_name, fields_of)
 
 
 def check_domain(domain, model_name, fields_of, param="domain"):
@@ -136,81 +171,6 @@ def resolve_path(path, model_name, fields_of, param):
             raise InvalidInput((param, f"{name!r} on {model_name} is not a relational field, cannot follow {path!r}"))
         model_name = field.comodel_name
     raise AssertionError("unreachable")
-
-
-def merge_reach(reach, more):
-    """Add to ``reach`` the entries of ``more`` it lacks (the first path to a model is kept)."""
-    for key, path in more.items():
-        reach.setdefault(key, path)
-    return reach
-
-
-def domain_reach(domain, model_name, fields_of, prefix=""):
-    """The other models whose data ``domain`` filters on: ``{(comodel, "read"): path}``.
-
-    A dotted path (``partner_id.email``) or an ``any``/``not any``
-    sub-domain discloses the comodel's field values through which records
-    match, so a key needs read on each comodel it traverses (plain
-    many2one comparisons are not traversals). Lenient, so that it also
-    serves the unparsed domains of execute_kw: what is not a condition on
-    a known field is skipped (``check_domain`` or Odoo refuses it).
-    """
-    reach = {}
-    if not isinstance(domain, list | tuple):
-        return reach
-    for condition in domain:
-        if not isinstance(condition, list | tuple) or len(condition) != 3 or not isinstance(condition[0], str):
-            continue
-        path, operator, value = condition
-        subdomain = isinstance(operator, str) and operator.lower() in SUBDOMAIN_OPERATORS
-        names = path.split(".")
-        model = model_name
-        for position, name in enumerate(names):
-            field = fields_of(model).get(name)
-            if field is None or field.type not in RELATIONAL_TYPES:
-                break
-            traversed = prefix + ".".join(names[: position + 1])
-            model = field.comodel_name
-            if position < len(names) - 1:
-                reach.setdefault((model, "read"), traversed)
-            elif subdomain:
-                reach.setdefault((model, "read"), traversed)
-                merge_reach(reach, domain_reach(value, model, fields_of, f"{traversed}."))
-    return reach
-
-
-# Comodel fields a nested specification may name without reading the comodel:
-# what a plain read returns anyway (web_read reads a many2one's display_name as superuser).
-PLAIN_MANY2ONE_SUBFIELDS = frozenset({"id", "display_name"})
-PLAIN_X2MANY_SUBFIELDS = frozenset({"id"})
-
-
-def specification_reach(specification, model_name, fields_of, prefix=""):
-    """The other models a ``web_read`` specification reads: ``{(comodel, "read"): path}``.
-
-    ``{"partner_id": {"fields": {"email": {}}}}`` reads the comodel's
-    fields, as does an x2many's ``order``; ``{"partner_id": {"fields":
-    {"display_name": {}}}}`` returns only what a plain read does. Lenient
-    like :func:`domain_reach`.
-    """
-    reach = {}
-    if not isinstance(specification, dict):
-        return reach
-    for name, spec in specification.items():
-        field = fields_of(model_name).get(name) if isinstance(name, str) else None
-        if field is None or field.type not in RELATIONAL_TYPES or not isinstance(spec, dict):
-            continue
-        path = prefix + name
-        subfields = spec.get("fields")
-        subfields = subfields if isinstance(subfields, dict) else {}
-        if field.type == "many2one":
-            reads_comodel = bool(set(subfields) - PLAIN_MANY2ONE_SUBFIELDS)
-        else:
-            reads_comodel = bool(set(subfields) - PLAIN_X2MANY_SUBFIELDS or spec.get("order"))
-        if reads_comodel:
-            reach.setdefault((field.comodel_name, "read"), path)
-        merge_reach(reach, specification_reach(subfields, field.comodel_name, fields_of, f"{path}."))
-    return reach
 
 
 def _is_scalar(value):

@@ -11,9 +11,8 @@ than guessed.
 In: a request body must be a JSON object (without ``NaN`` or infinite
 numbers); the values written to a model are checked against the JSON type
 each field type takes before Odoo sees them, x2many id lists become Odoo's
-"replace with" command, and x2many commands must have exactly Odoo's shapes.
-:func:`x2many_effects` tells which records of other models those commands
-create, change or delete, so that a key's scope can be checked on them.
+"replace with" command, and x2many commands must have exactly Odoo's shapes
+(which records of other models they reach is ``reach.x2many_effects``).
 """
 
 import base64
@@ -274,78 +273,6 @@ def _is_command(command):
         return False
     shape = _COMMAND_SHAPES.get(command[0])
     return bool(shape and shape(command))
-
-
-def x2many_effects(values, model_name, fields_of, creating=False):
-    """What the x2many commands in ``values`` (for ``model_name``) do to records besides the written one.
-
-    Returns ``{(model, operation): field path}``, the path (``line_ids`` or
-    ``line_ids.tag_ids``) being the first to do it, so that a key's scope
-    can be checked on every model the write reaches:
-
-    * ``[0, 0, {..}]`` creates a comodel record, ``[1, id, {..}]`` writes
-      one (their values are followed recursively), ``[2, id]`` deletes one;
-    * the links (``[3, id]``, ``[4, id]``, ``[5]``, ``[6, 0, ids]``, id
-      lists, ``false``) only change the written record for a many2many
-      (rows of the relation table), but for a one2many they set or clear
-      the comodel records' inverse many2one (a write on them) and, when
-      that many2one is ``ondelete="cascade"``, Odoo deletes the records
-      removed from the field (3, 5 and 6). When ``creating`` the record,
-      there is nothing to remove: ``[5]`` does nothing and ``[6, 0, ids]``
-      only links.
-
-    Command shapes are checked as by :func:`x2many_commands` (an
-    :class:`InvalidInput` names a bad one by its path); other fields are
-    left alone (Odoo reports unknown fields itself). ``fields_of(model
-    name)`` gives a model's ``{name: field}`` (``type``, ``comodel_name``,
-    ``inverse_name``, ``ondelete``).
-    """
-    effects = {}
-    _collect_effects(values, model_name, fields_of, "", creating=creating, effects=effects)
-    return effects
-
-
-def _collect_effects(values, model_name, fields_of, prefix, *, creating, effects):
-    if not isinstance(values, dict):
-        raise InvalidInput((prefix.rstrip(".") or "values", "must be an object of field values"))
-    model_fields = fields_of(model_name)
-    for name, value in values.items():
-        field = model_fields.get(name)
-        if field is None or field.type not in X2MANY_TYPES:
-            continue
-        path = f"{prefix}{name}"
-        try:
-            commands = x2many_commands(value)
-        except (TypeError, ValueError) as error:
-            raise InvalidInput((path, str(error))) from None
-        for command in commands:
-            for operation in _command_operations(command, field, fields_of, creating):
-                effects.setdefault((field.comodel_name, operation), path)
-            if command[0] in (Command.CREATE, Command.UPDATE):
-                nested = command[0] == Command.CREATE
-                _collect_effects(
-                    command[2], field.comodel_name, fields_of, f"{path}.", creating=nested, effects=effects
-                )
-
-
-# x2many command -> what it does to the comodel record it names, on any x2many field
-_COMMAND_OPERATIONS = {Command.CREATE: ("create",), Command.UPDATE: ("write",), Command.DELETE: ("unlink",)}
-
-
-def _command_operations(command, field, fields_of, creating):
-    """The operations ``command`` on x2many ``field`` performs on comodel records."""
-    code = command[0]
-    if code in _COMMAND_OPERATIONS or field.type != "one2many":
-        return _COMMAND_OPERATIONS.get(code, ())
-    # A one2many link sets the lines' inverse many2one; the lines it removes get theirs
-    # cleared, or are deleted when that many2one is ondelete="cascade".
-    if creating and code in (Command.CLEAR, Command.SET):  # a new record has no lines to remove
-        return ("write",) if code == Command.SET and command[2] else ()
-    if code == Command.LINK:
-        return ("write",)
-    inverse = fields_of(field.comodel_name).get(getattr(field, "inverse_name", None))
-    cascade = getattr(inverse, "ondelete", None) == "cascade"
-    return ("write", "unlink") if cascade else ("write",)
 
 
 _CONVERTERS = {

@@ -7,15 +7,25 @@ through its cache signalling), so reading them on each request is cheap.
 import logging
 
 from .http_headers import parse_origins
+from .query import DomainLimits
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT_PARAM = "rest_api.default_limit"
 MAX_LIMIT_PARAM = "rest_api.max_limit"
 CORS_ORIGINS_PARAM = "rest_api.cors_origins"
+MAX_DOMAIN_CONDITIONS_PARAM = "rest_api.max_domain_conditions"
+MAX_DOMAIN_DEPTH_PARAM = "rest_api.max_domain_depth"
+MAX_BODY_SIZE_PARAM = "rest_api.max_body_size"
+ODOO_UPLOAD_LIMIT_PARAM = "web.max_file_upload_size"  # Odoo's own, for every route
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
+MAX_DOMAIN_CONDITIONS = 500  # 10,000 exhausted PostgreSQL's parser memory; 500 or-ed ids: 0.18 s
+# levels of any/not any sub-domains (the domain itself is level 1): each level multiplied the
+# time of a self-referential search (parent_id any ...) by 3 to 6: 5 levels 0.08 s, 8: 1 s, 10: 21 s
+MAX_DOMAIN_DEPTH = 5
+MAX_BODY_SIZE = 16 * 1024 * 1024  # bytes: a 10 MiB file in base64 with room to spare
 
 
 def _positive_int(env, key, fallback):
@@ -36,6 +46,24 @@ def page_limits(env):
     """``(default, maximum)`` page size of the search endpoint."""
     maximum = _positive_int(env, MAX_LIMIT_PARAM, MAX_LIMIT)
     return min(_positive_int(env, DEFAULT_LIMIT_PARAM, DEFAULT_LIMIT), maximum), maximum
+
+
+def domain_limits(env):
+    """The :class:`~.query.DomainLimits` of every domain a client sends."""
+    return DomainLimits(
+        max_conditions=_positive_int(env, MAX_DOMAIN_CONDITIONS_PARAM, MAX_DOMAIN_CONDITIONS),
+        max_depth=_positive_int(env, MAX_DOMAIN_DEPTH_PARAM, MAX_DOMAIN_DEPTH),
+    )
+
+
+def max_body_size(env):
+    """The largest request body (bytes) the API reads; larger ones get 413 unread.
+
+    ``rest_api.max_body_size``, or Odoo's database-wide upload limit when an
+    administrator set that lower (``web.max_file_upload_size``, 128 MiB by default).
+    """
+    limit = _positive_int(env, MAX_BODY_SIZE_PARAM, MAX_BODY_SIZE)
+    return min(limit, _positive_int(env, ODOO_UPLOAD_LIMIT_PARAM, limit))
 
 
 def cors_origins(env):

@@ -43,7 +43,7 @@ class ResConfigSettings(models.TransientModel):
         help="When the throttle store cannot answer, admit requests (on) or refuse them with 503 (off).",
     )
     rest_api_failed_auth_limit = fields.Integer(
-        string="Failed authentications per client IP", help="Per period; 0 = unlimited."
+        string="Failed authentications per client address and key prefix", help="Per period; 0 = unlimited."
     )
     rest_api_failed_auth_period = fields.Integer(string="Failed authentication period (s)")
 

@@ -27,7 +27,8 @@ from ..settings import (
     PERSONAL_KEYS_ENABLED,
     get_setting,
 )
-from ..throttling import RatePolicy, check_client_ip, usage_for
+from ..throttling.gcra import RatePolicy
+from ..throttling.throttle import check_failed_auth, record_auth_failure, usage_for
 
 MANAGER_GROUP = "rest_api_auth.group_rest_api_manager"
 
@@ -348,10 +349,11 @@ class RestApiKey(models.Model):
         """The :class:`VerifiedKey` for ``secret``; raises :class:`UnknownApiKey`.
 
         Served from the worker's cache when verified less than
-        ``VERIFIED_KEY_TTL`` seconds ago and nothing changed since. Only when the
-        hash must be checked is ``client_ip``'s failed-authentication limit
-        applied (raising ``Throttled``): a client whose key is cached is never
-        refused because others behind the same address failed.
+        ``VERIFIED_KEY_TTL`` seconds ago and nothing changed since. Only when a
+        hash must be checked, against the keys of the secret's prefix, is the
+        failed-authentication limit of ``client_ip`` and that prefix applied
+        (raising ``TooManyFailedAuthentications``): a guess matching no prefix
+        costs no hash, and the other keys used behind the same address go on.
         """
         digest = secret_digest(secret)
         verified = self._rest_api_verify_secret(digest, secret, client_ip)
@@ -370,25 +372,31 @@ class RestApiKey(models.Model):
         Lives in the registry's ``default`` ormcache, which ``registry.clear_cache()``
         empties in this worker at once and in every other worker on its next request.
         Failures raise, so they are never cached. ``client_ip`` (not part of the
-        cache key; None to skip) is checked against the failed-authentication limit first.
+        cache key; None to skip) is checked against the failed-authentication
+        limit of the secret's prefix before the hash, and charged when it fails.
         """
-        if client_ip is not None:
-            check_client_ip(self.env, client_ip)
         if not plausible_key(secret):
             raise UnknownApiKey
+        prefix = secret[:INDEX_SIZE]
         personal_keys = get_setting(self.env, PERSONAL_KEYS_ENABLED)
         self.env.cr.execute(
             SQL(
                 """SELECT id, key, scope, user_id, expiration_date FROM res_users_apikeys
                     WHERE index = %s AND (scope = %s OR (scope IS NULL AND %s))""",
-                secret[:INDEX_SIZE],
+                prefix,
                 REST_API_KEY_SCOPE,
                 personal_keys,
             )
         )
-        for native_id, hashed, scope, user_id, expires_at in self.env.cr.fetchall():
+        candidates = self.env.cr.fetchall()
+        limited = bool(candidates) and client_ip is not None  # no candidate, no hash: nothing to protect
+        if limited:
+            check_failed_auth(self.env, client_ip, prefix)
+        for native_id, hashed, scope, user_id, expires_at in candidates:
             if KEY_CRYPT_CONTEXT.verify(secret, hashed):
                 return self._rest_api_key_policy(native_id, scope, user_id, expires_at)
+        if limited:
+            record_auth_failure(self.env, client_ip, prefix)
         raise UnknownApiKey
 
     @api.model

@@ -1,6 +1,7 @@
 from odoo import api, models, tools
 
-from ..throttling import ThrottleSettings, ThrottleStore
+from ..throttling.gcra import ThrottleSettings
+from ..throttling.store import ThrottleStore
 
 
 class RestApiThrottle(models.AbstractModel):

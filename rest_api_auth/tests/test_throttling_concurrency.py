@@ -8,7 +8,8 @@ import uuid
 
 from odoo.tests import BaseCase, TransactionCase
 
-from ..throttling import MICROSECONDS, PEEK, RatePolicy, ThrottleStore, _pool_for
+from ..throttling.gcra import MICROSECONDS, RatePolicy
+from ..throttling.store import PEEK, ThrottleStore, _pool_for
 
 PROCESSES = 4
 DURATION = 3.0  # seconds

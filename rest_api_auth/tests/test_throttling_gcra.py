@@ -5,11 +5,12 @@ import random
 from odoo.tests import BaseCase
 
 from ..exceptions import Throttled
-from ..throttling import (
+from ..throttling.gcra import (
     MICROSECONDS,
     RatePolicy,
     ThrottleSettings,
     client_bucket,
+    failed_auth_bucket,
     gcra_admit,
     gcra_charge,
     gcra_verdict,
@@ -149,6 +150,14 @@ class TestClientBucket(BaseCase):
     def test_missing_or_garbled_addresses_share_one_bucket(self):
         self.assertEqual(client_bucket(None), "ip:unknown")
         self.assertEqual(client_bucket("not an address"), "ip:unknown")
+
+    def test_failed_authentications_count_per_address_and_key_prefix(self):
+        bucket = failed_auth_bucket("192.0.2.7", "abcd1234")
+        self.assertTrue(bucket.startswith("auth:ip:192.0.2.7:"))
+        self.assertNotIn("abcd1234", bucket)
+        self.assertEqual(bucket, failed_auth_bucket("192.0.2.7", "abcd1234"))
+        self.assertNotEqual(bucket, failed_auth_bucket("192.0.2.7", "abcd1235"))
+        self.assertNotEqual(bucket, failed_auth_bucket("192.0.2.8", "abcd1234"))
 
 
 class TestSettings(BaseCase):

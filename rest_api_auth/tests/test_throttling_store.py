@@ -14,26 +14,32 @@ import psycopg2
 from odoo import fields, sql_db
 from odoo.tests import TransactionCase
 
-from .. import throttling
-from ..exceptions import ServiceUnavailable, Throttled
+from ..exceptions import ServiceUnavailable, Throttled, TooManyFailedAuthentications
 from ..hooks import uninstall_hook
-from ..throttling import (
-    RatePolicy,
+from ..throttling import store, usage
+from ..throttling.gcra import RatePolicy, ThrottleSettings, gcra_admit, gcra_charge, policy_bucket
+from ..throttling.store import ThrottleStore
+from ..throttling.throttle import (
     Throttle,
-    ThrottleSettings,
-    ThrottleStore,
-    check_client_ip,
+    check_failed_auth,
     check_key_rate,
-    gcra_admit,
-    policy_bucket,
+    flush_usage,
     record_auth_failure,
     record_usage,
-    reset_store_state,
     throttle_for,
     usage_for,
 )
 
 HOUR_POLICY = RatePolicy(limit=1, period=3600, burst=3)  # slow enough that a test never sees a refill
+
+
+PREFIX = "abcd1234"  # a key prefix (Odoo's 8-character index of API keys)
+
+
+def reset_store_state():
+    """Forget this process's store failures (circuit breaker, warning interval)."""
+    store._breaker.failed_until.clear()
+    store._last_store_warning.update(at=0.0, suppressed=0)
 
 
 def unique_bucket(prefix="test"):
@@ -97,7 +103,7 @@ class TestSqlMatchesPureGcra(ThrottleCase):
             before, _now = self.store.peek(bucket)
             self.store.charge(bucket, policy)
             after, now = self.store.peek(bucket)
-            expected = throttling.gcra_charge(policy, before, now)
+            expected = gcra_charge(policy, before, now)
             self.assertLessEqual(abs(after - expected), 100_000, "same arithmetic, clock read a moment apart")
         self.assertLessEqual(after - now, 60_000_000)
 
@@ -105,7 +111,7 @@ class TestSqlMatchesPureGcra(ThrottleCase):
 class TestStoreConnections(ThrottleCase):
     def idle_connection(self):
         self.store.peek("warm-up")
-        return throttling._pool_for(self.store.dbname).idle[-1]
+        return store._pool_for(self.store.dbname).idle[-1]
 
     def test_a_connection_the_server_dropped_is_replaced_transparently(self):
         connection = self.idle_connection()
@@ -196,26 +202,36 @@ class TestFailedAuthentication(ThrottleCase):
 
     def test_an_address_is_refused_after_limit_failures_until_one_interval_passes(self):
         for _ in range(3):
-            check_client_ip(self.env, self.address)
-            record_auth_failure(self.env, self.address)
-        with self.assertRaises(Throttled) as caught:
-            check_client_ip(self.env, self.address)
+            check_failed_auth(self.env, self.address, PREFIX)
+            record_auth_failure(self.env, self.address, PREFIX)
+        with self.assertRaises(TooManyFailedAuthentications) as caught:
+            check_failed_auth(self.env, self.address, PREFIX)
         self.assertEqual(caught.exception.headers["Retry-After"], "20")  # 60 s / 3 failures
         self.assertIn("failed authentication", caught.exception.detail)
+        problem = caught.exception.to_problem()
+        self.assertEqual(problem["type"], "urn:odoo-rest-api:problem:too-many-failed-authentications")
+        self.assertEqual((problem["status"], problem["retry_after"]), (429, 20))
+        self.assertNotEqual(problem["type"], Throttled(1).type_uri, "not the type of a key's rate limit")
 
-    def test_other_addresses_are_not_affected_but_the_same_slash_64_is(self):
+    def test_other_prefixes_and_addresses_are_not_affected_but_the_same_slash_64_is(self):
         for _ in range(3):
-            record_auth_failure(self.env, self.address)
+            record_auth_failure(self.env, self.address, PREFIX)
         neighbour = self.address.replace("::1", "::beef")
         with self.assertRaises(Throttled):
-            check_client_ip(self.env, neighbour)
-        check_client_ip(self.env, "192.0.2.200")
+            check_failed_auth(self.env, neighbour, PREFIX)
+        check_failed_auth(self.env, self.address, "other123")  # another key, behind the same address
+        check_failed_auth(self.env, "192.0.2.200", PREFIX)
+
+    def test_the_prefix_is_not_stored_in_clear(self):
+        record_auth_failure(self.env, self.address, PREFIX)
+        self.env.cr.execute("SELECT count(*) FROM rest_api_throttle WHERE bucket LIKE %s", [f"%{PREFIX}%"])
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
 
     def test_zero_limit_disables_the_check(self):
         self.env["ir.config_parameter"].sudo().set_param("rest_api.failed_auth_limit", "0")
         for _ in range(10):
-            record_auth_failure(self.env, self.address)
-            check_client_ip(self.env, self.address)
+            record_auth_failure(self.env, self.address, PREFIX)
+            check_failed_auth(self.env, self.address, PREFIX)
 
     def test_settings_changes_apply_at_once(self):
         self.assertEqual(throttle_for(self.env).settings.failed_auth_policy, RatePolicy(3, 60, 3))
@@ -249,7 +265,7 @@ class TestUsage(ThrottleCase):
         for _ in range(4):
             record_usage(self.env, key_id)
         self.assertEqual(self.store.usage([key_id]), {}, "counted in the process, no round trip")
-        throttling._usage.wake.set()  # as every USAGE_FLUSH_INTERVAL seconds
+        usage._usage.wake.set()  # as every USAGE_FLUSH_INTERVAL seconds
         deadline = time.monotonic() + 5
         while not self.store.usage([key_id]) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -258,9 +274,9 @@ class TestUsage(ThrottleCase):
     def test_counts_the_store_could_not_take_are_kept(self):
         key_id = uuid.uuid4().int % 1_000_000_000 + 1_000_000
         record_usage(self.env, key_id)
-        throttling._breaker.failed(self.store.dbname)  # as after a store failure
+        store._breaker.failed(self.store.dbname)  # as after a store failure
         with self.assertLogs("odoo.addons.rest_api_auth.throttling", "WARNING") as logs:
-            throttling.flush_usage(self.env)
+            flush_usage(self.env)
         self.assertIn("kept for the next try", logs.output[0])
         record_usage(self.env, key_id)
         reset_store_state()
@@ -280,16 +296,16 @@ class TestUnreachableStore(ThrottleCase):
 
     def throttle(self, dbname, fail_open):
         # counts noted for this store must not stay pending in this process once the test is over
-        self.addCleanup(throttling._usage.pending.pop, dbname, None)
+        self.addCleanup(usage._usage.pending.pop, dbname, None)
         return Throttle(ThrottleStore(dbname), ThrottleSettings(fail_open=fail_open))
 
     def test_fail_open_allows_and_logs_a_warning_once(self):
         throttle = self.throttle(f"rest_api_missing_{uuid.uuid4().hex[:8]}", fail_open=True)
         with self.assertLogs("odoo.addons.rest_api_auth.throttling", "WARNING") as logs:
             self.assertIsNone(throttle.check_key_rate("key:1", HOUR_POLICY))
-            throttle.check_client_ip("192.0.2.1")
-            throttle.record_auth_failure("192.0.2.1")
-            throttle.record_usage(1)
+            throttle.check_failed_auth("192.0.2.1", PREFIX)
+            throttle.record_auth_failure("192.0.2.1", PREFIX)
+            usage.count(throttle.store.dbname, 1)
             self.assertEqual(throttle.usage_for([1]), {})
         self.assertEqual(len(logs.records), 1, "one warning per interval, not one per request")
         self.assertIn("admitting the request", logs.output[0])
@@ -303,8 +319,8 @@ class TestUnreachableStore(ThrottleCase):
                     throttle.check_key_rate("key:1", HOUR_POLICY)
                 self.assertEqual(caught.exception.status, 503)
                 with self.assertRaises(ServiceUnavailable):
-                    throttle.check_client_ip("192.0.2.1")
-                throttle.record_usage(1)  # statistics never fail a request
+                    throttle.check_failed_auth("192.0.2.1", PREFIX)
+                usage.count(dbname, 1)  # statistics never fail a request
 
     def test_fail_open_is_a_setting(self):
         self.assertTrue(throttle_for(self.env).settings.fail_open)
@@ -345,8 +361,8 @@ class TestStoreTimeoutsAndCircuitBreaker(ThrottleCase):
             self.assertLess(waited, 0.05)
 
         blocker.rollback()
-        with patch.object(throttling, "STORE_RETRY_AFTER", 0.1):
-            throttling._breaker.failed(self.store.dbname)  # failed again just now, with a short pause
+        with patch.object(store, "STORE_RETRY_AFTER", 0.1):
+            store._breaker.failed(self.store.dbname)  # failed again just now, with a short pause
             time.sleep(0.15)
             self.assertTrue(throttle.check_key_rate(bucket, policy).admitted, "the store is asked again")
 
@@ -365,5 +381,5 @@ class TestStoreTimeoutsAndCircuitBreaker(ThrottleCase):
         _verdict, waited = self.timed(lambda: throttle.check_key_rate("key:1", HOUR_POLICY))
         self.assertLess(waited, 0.05)
         # a failed-authentication check of the same store does not wait either
-        _result, waited = self.timed(lambda: throttle.check_client_ip("192.0.2.1"))
+        _result, waited = self.timed(lambda: throttle.check_failed_auth("192.0.2.1", PREFIX))
         self.assertLess(waited, 0.05)

@@ -17,7 +17,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.cache import get_cache_key_counter
 
 from ..authentication import resolve
-from ..exceptions import AuthenticationFailed, PermissionDenied, Throttled
+from ..exceptions import AuthenticationFailed, PermissionDenied, Throttled, TooManyFailedAuthentications
 from ..keys import secret_digest
 from ..models import rest_api_key as rest_api_key_module
 from ..scope import FULL_SCOPE
@@ -339,29 +339,39 @@ class TestThrottlingInResolve(RestApiUsersMixin, TransactionCase):
     def resolve(self, secret, ip=LOCAL, model="res.partner", operation="read", **kwargs):
         return resolve(self.env, {"api-key": secret}, ip, operation, model=model, **kwargs)
 
-    def test_failed_attempts_from_an_address_never_lock_out_a_cached_key(self):
-        """Behind NAT or a proxy, many clients share an address; a cached key needs no hash to protect."""
+    def statuses(self, secrets, address):
+        statuses = []
+        for secret in secrets:
+            try:
+                self.resolve(secret, ip=address)
+                statuses.append(200)
+            except (AuthenticationFailed, Throttled) as error:
+                statuses.append(error.status)
+        return statuses
+
+    def test_failed_attempts_from_an_address_never_lock_out_other_keys(self):
+        """Behind NAT or a proxy, many clients share an address: failures are counted per address
+        and key prefix, and only where a hash is checked (a prefix that is no key's costs none)."""
         parameters = self.env["ir.config_parameter"].sudo()
         parameters.set_param("rest_api.failed_auth_limit", "2")
         parameters.set_param("rest_api.failed_auth_period", "60")
-        _key, secret = make_api_key(self.env, self.user, rate_limit=0)
-        _key, unused_secret = make_api_key(self.env, self.user, rate_limit=0)
+        _key, cached = make_api_key(self.env, self.user, rate_limit=0)
+        _key, guessed = make_api_key(self.env, self.user, rate_limit=0)
+        _key, fresh = make_api_key(self.env, self.user, rate_limit=0)
         address = unique_address()
-        self.resolve(secret, ip=address)  # verified once: now in this worker's cache
+        self.resolve(cached, ip=address)  # verified once: now in this worker's cache
 
-        statuses = []
-        for _attempt in range(4):
-            try:
-                self.resolve("0" * 40, ip=address)
-            except (AuthenticationFailed, Throttled) as error:
-                statuses.append(error.status)
-        self.assertEqual(statuses, [401, 401, 429, 429])
-
-        self.assertEqual(self.resolve(secret, ip=address).uid, self.user.id)
-        # a key that would need a hash check waits like the failed attempts
-        with self.assertRaises(Throttled):
-            self.resolve(unused_secret, ip=address)
-        self.assertEqual(self.resolve(unused_secret, ip=unique_address()).uid, self.user.id)
+        # random guesses match no key's prefix: no hash, never limited
+        self.assertEqual(self.statuses(["0" * 40] * 30, address), [401] * 30)
+        # guesses at one key's prefix cost a hash each: limited for that address and prefix
+        wrong = guessed[:8] + "0" * 32
+        self.assertEqual(self.statuses([wrong] * 4, address), [401, 401, 429, 429])
+        with self.assertRaises(TooManyFailedAuthentications):
+            self.resolve(guessed, ip=address)  # that prefix is the one being guessed at, from that address
+        # every other key goes on from that address, cached or not, and that key from elsewhere
+        self.assertEqual(self.resolve(cached, ip=address).uid, self.user.id)
+        self.assertEqual(self.resolve(fresh, ip=address).uid, self.user.id)
+        self.assertEqual(self.resolve(guessed, ip=unique_address()).uid, self.user.id)
 
     def test_a_request_run_again_is_charged_once(self):
         key, secret = make_api_key(self.env, self.user, rate_limit=1, rate_period=3600, rate_burst=1)
@@ -431,12 +441,23 @@ class TestNeverThroughTheRestApi(RestApiUsersMixin, TransactionCase):
             "res.users.apikeys",
             "res.users.apikeys.description",
             "auth_totp.device",
+            "auth_totp.wizard",
+            "res.users.identitycheck",
+            "change.password.wizard",
+            "change.password.user",
+            "change.password.own",
+            "auth.passkey.key.create",
         ):
             for operation in ("read", "create", "write", "unlink", "execute"):
                 with self.subTest(model=model, operation=operation), self.assertRaises(PermissionDenied) as caught:
                     resolve(self.env, {"api-key": self.secret}, LOCAL, operation, model=model, method="search")
                 self.assertTrue(caught.exception.detail.startswith(f"{model} cannot be used through the REST API"))
         resolve(self.env, {"api-key": self.secret}, LOCAL, "read", model="res.users")
+        for method in ("change_password", "authenticate", "check"):
+            with self.subTest(method=method), self.assertRaises(PermissionDenied) as caught:
+                resolve(self.env, {"api-key": self.secret}, LOCAL, "execute", model="res.users", method=method)
+            self.assertIn("checks a password", caught.exception.detail)
+        resolve(self.env, {"api-key": self.secret}, LOCAL, "execute", model="res.users", method="read")
 
     def test_the_superuser_cannot_act(self):
         root = self.env.ref("base.user_root")

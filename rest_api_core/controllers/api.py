@@ -11,16 +11,36 @@ from odoo import api, http
 from odoo.http import request
 from odoo.service.model import get_public_method
 
+from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
-from odoo.addons.rest_api_auth.scope import model_denied
 
 from .. import field_lists, method_call, query, serialization, settings
 from ..dispatch import api_endpoint, authenticate_request, orm_values
-from ..errors import UnsupportedMediaType
+from ..errors import ContentTooLarge, UnsupportedMediaType
+from ..reach import (
+    VALUES_METHODS,
+    call_domains,
+    check_reach,
+    domain_reach,
+    load_effects,
+    read_reach,
+    required_operations,
+    x2many_effects,
+)
 from ..responses import json_bytes_response, json_response
 
 MAX_ID = serialization.MAX_ID  # PostgreSQL integer: larger ids cannot exist
-JSON_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
+
+
+def _body_limit(_controller):
+    """Odoo (werkzeug) refuses a body announcing more with 413 before reading any of it, and
+    reads a chunked one no further; one byte more than the setting, so that
+    :func:`read_body` can tell a chunked body over the limit from one just at it."""
+    return settings.max_body_size(request.env) + 1
+
+
+# The options of every /api route.
+JSON_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False, "max_content_length": _body_limit}
 
 
 def _model(name):
@@ -35,29 +55,31 @@ def _fields_of(model):
     return lambda name: model.env[name]._fields
 
 
+def _rec_names_of(model):
+    """The fields a display-name search of a model matches (see ``reach.domain_reach``)."""
+
+    def rec_names(name):
+        comodel = model.env[name]
+        return comodel._rec_names_search or [comodel._rec_name]
+
+    return rec_names
+
+
+def _domain(text, records):
+    """The ``domain`` query parameter, parsed, bounded and checked against the model."""
+    return query.parse_domain(text, records._name, _fields_of(records), settings.domain_limits(request.env))
+
+
+def _domain_reach(domain, records):
+    return domain_reach(domain, records._name, _fields_of(records), rec_names_of=_rec_names_of(records))
+
+
 def _field_names(model, fields_text):
     """Fields to read: the ones asked for, else all readable non-binary ones (cached, see ``field_lists``)."""
     names = query.parse_fields(fields_text, model._fields)
     if names:
         return names
     return field_lists.default_fields(model)
-
-
-def _check_reach(scope, effects, action):
-    """403 unless the key's ``scope`` allows every ``(model, operation)`` of ``effects``.
-
-    ``effects`` maps them to the field path that causes them (see
-    ``serialization.x2many_effects``, ``query.domain_reach``...): x2many
-    commands create, change or delete records of other models, dotted
-    domain paths and nested field specifications read them, which a key
-    scoped to one model must not reach that way.
-    """
-    for (model, operation), path in effects.items():
-        if not scope.allows(model, operation):
-            reason = f": {model} cannot be used through the REST API" if model_denied(model) else ""
-            raise PermissionDenied(
-                f"This API key may not {operation} {model} records, which {action} {path} would do{reason}."
-            )
 
 
 def _checked_id(record_id):
@@ -75,12 +97,22 @@ def _record(model, record_id):
     return record
 
 
+def read_body():
+    """The request body, at most ``rest_api.max_body_size`` bytes: 413 beyond, also for a
+    chunked body, which announces no length and is read up to one byte over the limit."""
+    limit = settings.max_body_size(request.env)
+    body = request.httprequest.get_data()
+    if len(body) > limit:
+        raise ContentTooLarge(limit)
+    return body
+
+
 def _json_body():
     """The request body, a JSON object (``Content-Type: application/json`` or none)."""
     mimetype = request.httprequest.mimetype
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Send the body as JSON (Content-Type: application/json), not {mimetype}.")
-    return serialization.parse_json_object(request.httprequest.get_data())
+    return serialization.parse_json_object(read_body())
 
 
 class RestApi(http.Controller):
@@ -90,8 +122,8 @@ class RestApi(http.Controller):
         """Records matching ``domain``, a page at a time; ``Link: rel="next"`` when more follow."""
         auth = authenticate_request("read", model=model)
         records = _model(model)
-        domain = query.parse_domain(params.get("domain"), model, _fields_of(records))
-        _check_reach(auth.scope, query.domain_reach(domain, model, _fields_of(records)), "filtering on")
+        domain = _domain(params.get("domain"), records)
+        check_reach(auth.scope, _domain_reach(domain, records), "filtering on")
         names = _field_names(records, params.get("fields"))
         order = query.parse_order(params.get("order"), records._fields)
         default_limit, max_limit = settings.page_limits(request.env)
@@ -111,8 +143,8 @@ class RestApi(http.Controller):
     def record_count(self, model, domain=None, **_params):
         auth = authenticate_request("read", model=model)
         records = _model(model)
-        domain = query.parse_domain(domain, model, _fields_of(records))
-        _check_reach(auth.scope, query.domain_reach(domain, model, _fields_of(records)), "filtering on")
+        domain = _domain(domain, records)
+        check_reach(auth.scope, _domain_reach(domain, records), "filtering on")
         with orm_values():
             count = records.search_count(domain)
         return json_response({"model": model, "domain": domain, "record_count": count})
@@ -144,8 +176,8 @@ class RestApi(http.Controller):
         auth = authenticate_request("create", model=model)
         records = _model(model)
         values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
-        effects = serialization.x2many_effects(values, model, _fields_of(records), creating=True)
-        _check_reach(auth.scope, effects, "the commands of")
+        effects = x2many_effects(values, model, _fields_of(records), creating=True)
+        check_reach(auth.scope, effects, "the commands of")
         with orm_values():
             record = records.create(values)
             request.env.flush_all()  # constraint violations surface here, as problems
@@ -164,7 +196,7 @@ class RestApi(http.Controller):
         values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
         if not values:
             raise BadRequest("The body names no field to update.")
-        _check_reach(auth.scope, serialization.x2many_effects(values, model, _fields_of(records)), "the commands of")
+        check_reach(auth.scope, x2many_effects(values, model, _fields_of(records)), "the commands of")
         record = _record(records, record_id)
         with orm_values():
             record.write(values)
@@ -184,18 +216,17 @@ class RestApi(http.Controller):
     @http.route("/api/<string:model>/execute_kw", methods=["POST"], readonly=False, **JSON_ROUTE)
     @api_endpoint
     def execute_kw(self, model, **_params):
-        """Call a public model method, as Odoo's ``execute_kw`` does; the result as JSON."""
-        try:
-            body, body_error = _json_body(), None
-        except (UnsupportedMediaType, query.InvalidInput) as error:
-            body, body_error = None, error
-        # Authentication comes first, so an anonymous client learns nothing from a bad body.
-        auth = authenticate_request("execute", model=model, method=method_call.method_name(body))
-        if body_error:
-            raise body_error
-        call = method_call.parse_method_call(body)
+        """Call a public model method, as Odoo's ``execute_kw`` does; the result as JSON.
+
+        Authentication comes first, so that an anonymous client gets nothing read
+        or parsed; the method's own scope (allow-list, password methods) is
+        checked once the body names it.
+        """
+        auth = authenticate_request("execute", model=model)
+        call = method_call.parse_method_call(_json_body())
+        check_scope(auth.key, model, "execute", call.method)
         records = _model(model)
-        for operation in method_call.required_operations(call.method):
+        for operation in required_operations(call.method):
             if not auth.scope.allows(model, operation):
                 raise PermissionDenied(
                     f"This API key may not {operation} {model}, so it may not call {call.method} either."
@@ -247,9 +278,12 @@ def _checked_arguments(records, call, scope):
         _default_limit, max_limit = settings.page_limits(request.env)
         default = signature.parameters["limit"].default
         bound.arguments["limit"] = method_call.checked_limit(bound.arguments.get("limit"), default, max_limit)
+    limits = settings.domain_limits(request.env)
+    for domain in call_domains(call.method, bound.arguments):
+        query.check_domain_size(domain, limits)
     _check_values_reach(records, call.method, ids, bound, scope)
-    reach = method_call.read_reach(call.method, bound.arguments, records._name, _fields_of(records))
-    _check_reach(scope, reach, f"{call.method} through")
+    reach = read_reach(call.method, bound.arguments, records._name, _fields_of(records), _rec_names_of(records))
+    check_reach(scope, reach, f"{call.method} through")
     return [*([] if ids is None else [ids]), *bound.args[1:]], bound.kwargs
 
 
@@ -260,9 +294,9 @@ def _check_values_reach(records, method, ids, bound, scope):
     first = bound.arguments.get(parameters[1]) if len(parameters) > 1 else None
     fields_of = _fields_of(records)
     if method == "load":
-        _check_reach(scope, method_call.load_effects(first, records._name, fields_of), "importing the column")
-    elif method in method_call.VALUES_METHODS and first is not None:
+        check_reach(scope, load_effects(first, records._name, fields_of), "importing the column")
+    elif method in VALUES_METHODS and first is not None:
         creating = method in ("create", "copy") or (method == "web_save" and not ids)
         for values in first if method == "create" and isinstance(first, list) else [first]:
-            effects = serialization.x2many_effects(values, records._name, fields_of, creating=creating)
-            _check_reach(scope, effects, f"{method} through")
+            effects = x2many_effects(values, records._name, fields_of, creating=creating)
+            check_reach(scope, effects, f"{method} through")

@@ -6,13 +6,14 @@ from odoo.http import request
 from odoo.addons.rest_api_auth.exceptions import BadRequest, MethodNotAllowed, NotFound
 
 from ..dispatch import CATCH_ALL_ROUTES, allowed_methods, api_endpoint
+from .api import JSON_ROUTE
 
 # /api/<model>/<something that is not an action nor a record id>
 _RECORD_PATH = re.compile(r"^/api/[^/]+/[^/]+$")
 
 
 class RestApiFallback(http.Controller):
-    @http.route(list(CATCH_ALL_ROUTES), type="http", auth="none", csrf=False, save_session=False, readonly=True)
+    @http.route(list(CATCH_ALL_ROUTES), readonly=True, **JSON_ROUTE)
     @api_endpoint
     def unknown_path(self, subpath=None, **_params):
         """problem+json for the /api paths and verbs no endpoint serves (instead of Odoo's HTML pages)."""

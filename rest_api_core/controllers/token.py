@@ -6,17 +6,12 @@ from odoo.addons.rest_api_auth.tokens import parse_token_request
 from .. import serialization
 from ..dispatch import api_endpoint, authenticate_request
 from ..responses import json_response
+from .api import JSON_ROUTE, read_body
 
 
 class TokenController(http.Controller):
     @http.route(
-        ["/api/generate_token", "/api/<string:model>/generate_token"],
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
+        ["/api/generate_token", "/api/<string:model>/generate_token"], methods=["POST"], readonly=False, **JSON_ROUTE
     )
     @api_endpoint
     def generate_token(self, model=None):
@@ -27,7 +22,7 @@ class TokenController(http.Controller):
         """
         context = authenticate_request("token")
         key = context.key
-        raw = request.httprequest.get_data()
+        raw = read_body()
         # An empty body is an empty object: a token for the key's user, valid for the default days.
         user_id, days = parse_token_request(serialization.parse_json_object(raw) if raw.strip() else {})
         user = request.env["res.users"].sudo().browse(user_id or key.uid)

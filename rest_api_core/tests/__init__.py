@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_auth_endpoints,
+    test_body_limits,
     test_errors,
     test_execute_kw,
     test_field_lists,
@@ -9,6 +10,7 @@ from . import (
     test_http,
     test_http_headers,
     test_query,
+    test_reach,
     test_read,
     test_scope_reach,
     test_scoped_keys,

@@ -105,9 +105,7 @@ class TestAuthenticationOnDataEndpoints(RestApiHttpCase):
             with self.subTest(method=method, path=path):
                 self.assertProblem(self.request(method, path, headers, {"name": "x"}), 403, detail, path)
         response = self.post("/api/res.partner/execute_kw", headers, {"method": "name_search", "args": ["Scoped"]})
-        self.assertProblem(
-            response, 403, "This API key may not execute res.partner.name_search.", "/api/res.partner/execute_kw"
-        )
+        self.assertProblem(response, 403, "This API key may not execute res.partner.", "/api/res.partner/execute_kw")
         self.assertTrue(partner.exists())
         self.assertEqual(partner.name, "Scoped create")
 
@@ -189,8 +187,8 @@ class TestCredentialsAreNeverManagedThroughTheApi(RestApiHttpCase):
         path = "/api/rest.api.key/execute_kw"
         response = self.post(path, self.headers, {"method": "generate_api_key", "args": [{"name": "copy"}]})
         detail = (
-            "rest.api.key cannot be used through the REST API: API keys and login tokens are managed "
-            "in Odoo (web client, XML-RPC/JSON-RPC), never with an API key."
+            "rest.api.key cannot be used through the REST API: credentials (API keys, login tokens, passwords, "
+            "second factors) are managed and checked in Odoo (web client, XML-RPC/JSON-RPC), never with an API key."
         )
         self.assertProblem(response, 403, detail, path)
         self.assertFalse(self.env["rest.api.key"].search([("name", "=", "copy")]))
@@ -212,6 +210,36 @@ class TestCredentialsAreNeverManagedThroughTheApi(RestApiHttpCase):
                 self.assertEqual(response.status_code, 403, response.text)
                 self.assertIn("cannot be used through the REST API", response.json()["detail"])
         self.assertEqual(key.rate_limit, 600)
+
+    def test_a_key_can_neither_check_nor_change_its_users_password(self):
+        """The probe: identitycheck create + run_check told a right password from a wrong one, unthrottled."""
+        _key, secret = make_api_key(self.env, self.user)
+        headers, uid = {"api-key": secret}, self.user.id
+        self.env.cr.execute("SELECT password FROM res_users WHERE id = %s", [uid])
+        password_hash = self.env.cr.fetchone()[0]
+        checks = self.env["res.users.identitycheck"].sudo().search_count([])
+        for method, path, body in (
+            ("POST", "/api/res.users.identitycheck/create", {"password": "rest_user"}),
+            ("POST", "/api/res.users.identitycheck/execute_kw", {"method": "create", "args": [{"password": "x"}]}),
+            ("POST", "/api/res.users.identitycheck/execute_kw", {"method": "run_check", "args": [[1]]}),
+            ("GET", "/api/res.users.identitycheck/search", None),
+            ("POST", "/api/change.password.wizard/create", {"user_ids": [[0, 0, {"user_id": uid}]]}),
+            ("POST", "/api/change.password.user/execute_kw", {"method": "change_password_button", "args": [[1]]}),
+            ("POST", "/api/change.password.own/create", {"new_password": "x", "confirm_password": "x"}),
+            ("POST", "/api/auth_totp.wizard/create", {"user_id": uid}),
+        ):
+            with self.subTest(method=method, path=path):
+                response = self.request(method, path, headers, body)
+                self.assertEqual(response.status_code, 403, response.text)
+                self.assertIn("cannot be used through the REST API", response.json()["detail"])
+        for args in (["wrong", "new-password"], ["rest_user", "new-password"]):
+            with self.subTest(args=args):
+                response = self.post("/api/res.users/execute_kw", headers, {"method": "change_password", "args": args})
+                detail = "res.users.change_password checks a password: it cannot be called through the REST API."
+                self.assertProblem(response, 403, detail, "/api/res.users/execute_kw")
+        self.env.cr.execute("SELECT password FROM res_users WHERE id = %s", [uid])
+        self.assertEqual(self.env.cr.fetchone()[0], password_hash)
+        self.assertEqual(self.env["res.users.identitycheck"].sudo().search_count([]), checks)
 
     def test_nor_through_the_users_x2many_fields(self):
         key, _secret = make_api_key(self.env, self.user, scope_mode="specific")

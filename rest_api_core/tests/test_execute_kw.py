@@ -1,3 +1,5 @@
+import json
+
 from odoo.tests import tagged
 
 from .common import RestApiCase
@@ -284,3 +286,59 @@ class TestExecuteKwValues(RestApiCase):
                 self.assertProblem(response, 400, "not valid JSON", invalid_param="body")
         self.env.invalidate_all()
         self.assertFalse(self.partner.partner_latitude)
+
+
+@tagged("post_install", "-at_install")
+class TestDomainBounds(RestApiCase):
+    """Every domain a client sends is bounded in size and depth: 400 naming the limit, never a 500."""
+
+    def call(self, body):
+        return self.api("POST", "/api/res.partner/execute_kw", body=body)
+
+    def get(self, endpoint, domain):
+        text = domain if isinstance(domain, str) else json.dumps(domain)
+        return self.api("GET", f"/api/res.partner/{endpoint}", params={"domain": text, "fields": '["name"]'})
+
+    @staticmethod
+    def ored(count):
+        return ["|"] * (count - 1) + [["id", "=", n] for n in range(1, count + 1)]
+
+    @staticmethod
+    def nested(depth):
+        domain = [["name", "=", "x"]]
+        for _level in range(depth - 1):
+            domain = [["parent_id", "any", domain]]
+        return domain
+
+    def test_query_parameters(self):
+        for endpoint in ("search", "record_count"):
+            with self.subTest(endpoint=endpoint):
+                self.assertJson(self.get(endpoint, self.ored(500)))
+                self.assertProblem(self.get(endpoint, self.ored(501)), 400, "more than 500 conditions (the limit)")
+                self.assertJson(self.get(endpoint, self.nested(5)))
+                self.assertProblem(self.get(endpoint, self.nested(6)), 400, "more than 5 levels deep (the limit)")
+                self.assertProblem(self.get(endpoint, "[" * 900 + "]" * 900), 400)
+
+    def test_every_domain_argument_of_execute_kw(self):
+        big, deep = self.ored(10000), self.nested(200)
+        for body in (
+            {"method": "search_count", "args": [big]},
+            {"method": "search_count", "args": [deep]},
+            {"method": "search_read", "args": [], "kwargs": {"domain": deep, "limit": 1}},
+            {"method": "read_group", "args": [big, ["id:count"], []]},
+            {"method": "name_search", "args": ["x", big]},
+            {"method": "name_search", "args": [], "kwargs": {"name": "x", "args": deep}},
+            {"method": "search_panel_select_range", "args": ["parent_id"], "kwargs": {"search_domain": big}},
+            {"method": "search_panel_select_multi_range", "args": ["parent_id"], "kwargs": {"filter_domain": deep}},
+        ):
+            with self.subTest(method=body["method"]):
+                self.assertProblem(self.call(body), 400, "(the limit)")
+        self.assertEqual(self.assertJson(self.call({"method": "search_count", "args": [self.nested(5)]})), 0)
+
+    def test_limits_are_settings(self):
+        parameters = self.env["ir.config_parameter"].sudo()
+        parameters.set_param("rest_api.max_domain_conditions", "3")
+        parameters.set_param("rest_api.max_domain_depth", "2")
+        self.assertProblem(self.get("search", self.ored(4)), 400, "more than 3 conditions")
+        self.assertProblem(self.get("search", self.nested(3)), 400, "more than 2 levels deep")
+        self.assertJson(self.get("search", self.nested(2)))

@@ -1,11 +1,14 @@
 """Direct tests of the query parameter parsers (no database, no HTTP)."""
 
+import json
 from types import SimpleNamespace
 
 from odoo.tests import BaseCase
 
 from ..query import (
+    DomainLimits,
     InvalidInput,
+    check_domain_size,
     next_page_link,
     parse_domain,
     parse_fields,
@@ -37,9 +40,59 @@ def fields_of(model_name):
     return MODELS[model_name]
 
 
+LIMITS = DomainLimits(max_conditions=50, max_depth=4)
+
+
+class TestDomainSize(BaseCase):
+    def assertRefused(self, domain, reason):
+        with self.assertRaises(InvalidInput) as caught:
+            check_domain_size(domain, LIMITS)
+        self.assertEqual(caught.exception.invalid_params[0]["name"], "domain")
+        self.assertIn(reason, caught.exception.invalid_params[0]["reason"])
+
+    def test_within_limits(self):
+        for domain in (
+            [],
+            ["|"] * 49 + [["id", "=", n] for n in range(50)],
+            [["id", "in", list(range(10000))]],  # one condition, however long its list
+            [["parent_id", "any", [["parent_id", "any", [["parent_id", "any", [["name", "=", "x"]]]]]]]],
+            "junk",
+            [1, None, "&"],
+        ):
+            with self.subTest(domain=str(domain)[:60]):
+                check_domain_size(domain, LIMITS)
+
+    def test_conditions_are_counted_through_sub_domains(self):
+        self.assertRefused(["|"] * 50 + [["id", "=", n] for n in range(51)], "more than 50 conditions (the limit)")
+        nested = [["parent_id", "any", [["id", "=", n] for n in range(50)]]]
+        self.assertRefused(nested, "more than 50 conditions")
+
+    def test_depth(self):
+        domain = [["name", "=", "x"]]
+        for _level in range(4):
+            domain = [["parent_id", "any", domain]]
+        self.assertRefused(domain, "nests sub-domains more than 4 levels deep (the limit)")
+        deep = []
+        for _level in range(900):  # any shape, measured without recursion
+            deep = [deep]
+        self.assertRefused(deep, "levels deep")
+        value = [1]
+        for _level in range(10):
+            value = [value]
+        self.assertRefused([["id", "in", value]], "levels deep")
+
+    def test_parse_domain_applies_them(self):
+        text = json.dumps(["|"] * 50 + [["id", "=", n] for n in range(51)])
+        with self.assertRaises(InvalidInput):
+            parse_domain(text, "partner", fields_of, LIMITS)
+        for text in ("[" * 900 + "]" * 900, "(" * 900 + ")" * 900, "[" * 100000):
+            with self.subTest(text=text[:5]), self.assertRaises(InvalidInput):
+                parse_domain(text, "partner", fields_of, LIMITS)
+
+
 class TestParseDomain(BaseCase):
     def parse(self, text):
-        return parse_domain(text, "partner", fields_of)
+        return parse_domain(text, "partner", fields_of, LIMITS)
 
     def assertInvalid(self, text, reason=None):
         with self.assertRaises(InvalidInput) as caught:

@@ -8,12 +8,9 @@ of the comodel needs the key's permission on the comodel, under every scope.
 
 import json
 
-from odoo.tests import BaseCase, tagged
+from odoo.tests import tagged
 
-from ..method_call import read_reach
-from ..query import domain_reach, specification_reach
 from .common import RestApiCase
-from .test_query import fields_of
 
 
 @tagged("post_install", "-at_install")
@@ -264,60 +261,6 @@ class TestX2manyCommandsReach(RestApiCase):
         self.assertTrue(admin.api_key_ids)
 
 
-class TestReadReach(BaseCase):
-    """Which other models a domain, a field specification or export columns read (pure functions)."""
-
-    def test_domain_paths_and_subdomains_reach_comodels(self):
-        domain = [
-            "|",
-            ["parent_id.tag_ids.name", "=", "x"],
-            ["tag_ids", "any", [["name", "ilike", "y"]]],
-        ]
-        self.assertEqual(
-            domain_reach(domain, "partner", fields_of),
-            {("partner", "read"): "parent_id", ("tag", "read"): "parent_id.tag_ids"},
-        )
-        nested = [["parent_id", "not any", [["tag_ids.name", "=", "x"]]]]
-        self.assertEqual(
-            domain_reach(nested, "partner", fields_of),
-            {("partner", "read"): "parent_id", ("tag", "read"): "parent_id.tag_ids"},
-        )
-
-    def test_plain_conditions_reach_nothing(self):
-        domain = ["!", ["parent_id", "=", 3], ["tag_ids", "in", [1]], ["props.color", "=", "red"], [1, "=", 1]]
-        self.assertEqual(domain_reach(domain, "partner", fields_of), {})
-        for junk in (None, "x", [["unknown.name", "=", 1]], [["name", "any", [["x", "=", 1]]]]):
-            self.assertEqual(domain_reach(junk, "partner", fields_of), {})
-
-    def test_specification_reach(self):
-        self.assertEqual(specification_reach({"name": {}, "parent_id": {}}, "partner", fields_of), {})
-        plain = {"parent_id": {"fields": {"display_name": {}, "id": {}}}, "tag_ids": {"fields": {"id": {}}}}
-        self.assertEqual(specification_reach(plain, "partner", fields_of), {})
-        spec = {"parent_id": {"fields": {"name": {}, "tag_ids": {"fields": {"name": {}}}}}}
-        self.assertEqual(
-            specification_reach(spec, "partner", fields_of),
-            {("partner", "read"): "parent_id", ("tag", "read"): "parent_id.tag_ids"},
-        )
-        for tags in ({"fields": {"display_name": {}}}, {"fields": {}, "order": "name desc"}):
-            self.assertEqual(specification_reach({"tag_ids": tags}, "partner", fields_of), {("tag", "read"): "tag_ids"})
-
-    def test_call_arguments(self):
-        dotted = [["tag_ids.name", "=", "x"]]
-        expected = {("tag", "read"): "tag_ids"}
-        for method, arguments in (
-            ("search_read", {"domain": dotted}),
-            ("name_search", {"name": "", "args": dotted}),
-            ("web_search_read", {"domain": [], "specification": {"tag_ids": {"fields": {"name": {}}}}}),
-            ("onchange", {"fields_spec": {"tag_ids": {"fields": {"name": {}}}}}),
-            ("search_panel_select_range", {"field_name": "parent_id", "kwargs": {"filter_domain": dotted}}),
-            ("export_data", {"fields_to_export": ["name", "tag_ids/name"]}),
-        ):
-            with self.subTest(method=method):
-                self.assertEqual(read_reach(method, arguments, "partner", fields_of), expected)
-        self.assertEqual(read_reach("export_data", {"fields_to_export": ["tag_ids/id"]}, "partner", fields_of), {})
-        self.assertEqual(read_reach("action_confirm", {"args": dotted}, "partner", fields_of), {})
-
-
 @tagged("post_install", "-at_install")
 class TestRelationsReach(RestApiCase):
     """Filtering or reading through relations needs read on every comodel traversed."""
@@ -390,6 +333,40 @@ class TestRelationsReach(RestApiCase):
         plain = {"country_id": {"fields": {"display_name": {}}}}
         rows = self.assertJson(self.call(self.partner_key, "web_read", [ids, plain]))
         self.assertEqual(rows[0]["country_id"], {"id": self.belgium.id, "display_name": self.belgium.display_name})
+
+    def test_texts_on_relational_fields_need_read_on_the_comodel(self):
+        # Odoo resolves them by a name search on the comodel: its email, ref, vat... (partners), login (users)
+        secret = self.env["res.partner"].create({"name": "REST Reach Secret", "email": "b@secret.example"})
+        category = self.env["res.partner.category"].create({"name": "REST Reach Tag", "partner_ids": secret.ids})
+        category_key = self.provision("categories", [{"model": "res.partner.category", "read": True, "execute": True}])
+        for domain in (
+            [["partner_ids", "ilike", "b@secret"]],
+            [["partner_ids", "=", "b@secret.example"]],
+            [["partner_ids", "in", ["b@secret.example"]]],
+            [["partner_ids", "not ilike", "b@secret"]],
+            [["partner_ids", "child_of", "b@secret"]],
+        ):
+            with self.subTest(domain=domain):
+                for endpoint in ("search", "record_count"):
+                    params = {"domain": json.dumps(domain)}
+                    response = self.api("GET", f"/api/res.partner.category/{endpoint}", key=category_key, params=params)
+                    problem = self.assertProblem(response, 403, "may not read res.partner records")
+                    self.assertIn("filtering on partner_ids", problem["detail"])
+                body = {"method": "search_count", "args": [domain]}
+                response = self.api("POST", "/api/res.partner.category/execute_kw", key=category_key, body=body)
+                self.assertProblem(response, 403, "may not read res.partner records")
+        by_id = {"domain": json.dumps([["partner_ids", "in", secret.ids]]), "fields": '["name"]'}
+        rows = self.assertJson(self.api("GET", "/api/res.partner.category/search", key=category_key, params=by_id))
+        self.assertEqual(rows, [{"id": category.id, "name": "REST Reach Tag"}])
+        for domain in ([["user_ids", "=", "inu"]], [["user_ids", "ilike", "admin"]], [["user_ids", "in", ["x", 1]]]):
+            with self.subTest(domain=domain):
+                self.assertProblem(self.search(self.partner_key, domain), 403, "may not read res.users records")
+        self.assertJson(self.search(self.partner_key, [["parent_id", "ilike", "REST"]]))  # partners: in scope
+        self.assertProblem(
+            self.call(self.partner_key, "name_search", ["x"], {"args": [["user_ids", "=", "inu"]]}),
+            403,
+            "may not read res.users records",
+        )
 
     def test_full_scope_keys_cannot_filter_on_credential_models(self):
         domain = [["user_ids.api_key_ids.name", "=", "rest api test"]]

@@ -10,16 +10,10 @@ from odoo.tests import BaseCase, TransactionCase
 
 from ..method_call import (
     CONTEXT_ALLOW_LIST,
-    LIMITED_METHODS,
-    METHOD_OPERATIONS,
-    VALUES_METHODS,
     checked_limit,
     filter_context,
-    load_effects,
-    method_name,
     parse_method_call,
     record_ids,
-    required_operations,
 )
 from ..query import InvalidInput
 from ..serialization import (
@@ -28,7 +22,6 @@ from ..serialization import (
     parse_json_object,
     to_write_values,
     x2many_commands,
-    x2many_effects,
 )
 
 
@@ -287,12 +280,6 @@ class TestMethodCall(BaseCase):
             with self.subTest(key=key), self.assertRaises(InvalidInput):
                 filter_context({key: value})
 
-    def test_method_name_of_any_body(self):
-        self.assertEqual(method_name({"method": "read"}), "read")
-        self.assertIsNone(method_name({"method": 1}))
-        self.assertIsNone(method_name(None))
-        self.assertIsNone(method_name([1]))
-
     def test_record_ids(self):
         self.assertEqual(record_ids(4), [4])
         self.assertEqual(record_ids([4, 5]), [4, 5])
@@ -363,147 +350,6 @@ class TestX2manyCommands(BaseCase):
                 x2many_commands(value)
 
 
-def x2many(type_, comodel, inverse=None):
-    return SimpleNamespace(type=type_, comodel_name=comodel, inverse_name=inverse)
-
-
-# order (lines: one2many, cascade; notes: one2many, set null; tags: many2many)
-# -> line (tag_ids: many2many) / note / tag
-MODELS = {
-    "order": {
-        "name": field("char"),
-        "line_ids": x2many("one2many", "line", "order_id"),
-        "note_ids": x2many("one2many", "note", "order_id"),
-        "tag_ids": x2many("many2many", "tag"),
-    },
-    "line": {
-        "order_id": SimpleNamespace(type="many2one", comodel_name="order", ondelete="cascade"),
-        "tag_ids": x2many("many2many", "tag"),
-        "name": field("char"),
-    },
-    "note": {"order_id": SimpleNamespace(type="many2one", comodel_name="order", ondelete="set null")},
-    "tag": {"name": field("char")},
-}
-
-
-class TestX2manyEffects(BaseCase):
-    def effects(self, values, creating=False):
-        return x2many_effects(values, "order", MODELS.get, creating=creating)
-
-    def test_create_write_delete_commands_reach_the_comodel(self):
-        self.assertEqual(
-            self.effects({"tag_ids": [[0, 0, {"name": "t"}], [1, 3, {"name": "u"}], [2, 4]], "name": "x"}),
-            {("tag", "create"): "tag_ids", ("tag", "write"): "tag_ids", ("tag", "unlink"): "tag_ids"},
-        )
-
-    def test_nested_commands_are_followed(self):
-        values = {
-            "line_ids": [[0, 0, {"name": "l", "tag_ids": [[0, 0, {"name": "t"}]]}], [1, 9, {"tag_ids": [[2, 5]]}]]
-        }
-        self.assertEqual(
-            self.effects(values),
-            {
-                ("line", "create"): "line_ids",
-                ("tag", "create"): "line_ids.tag_ids",
-                ("line", "write"): "line_ids",
-                ("tag", "unlink"): "line_ids.tag_ids",
-            },
-        )
-
-    def test_many2many_links_stay_on_the_written_record(self):
-        for value in ([[3, 1]], [[4, 1]], [[5]], [[6, 0, [1]]], [1, 2], [], False):
-            with self.subTest(value=value):
-                self.assertEqual(self.effects({"tag_ids": value}), {})
-                self.assertEqual(self.effects({"tag_ids": value}, creating=True), {})
-
-    def test_one2many_links_write_the_lines_and_delete_removed_cascading_ones(self):
-        cascade = {("line", "write"): "line_ids", ("line", "unlink"): "line_ids"}
-        for value, expected in (
-            ([[4, 1]], {("line", "write"): "line_ids"}),
-            ([[3, 1]], cascade),
-            ([[5]], cascade),
-            ([[6, 0, [1]]], cascade),
-            ([1, 2], cascade),
-            ([], cascade),
-            (False, cascade),
-        ):
-            with self.subTest(value=value):
-                self.assertEqual(self.effects({"line_ids": value}), expected)
-        for value in ([[3, 1]], [[5]], [1]):
-            with self.subTest(value=value):
-                self.assertEqual(self.effects({"note_ids": value}), {("note", "write"): "note_ids"})
-
-    def test_a_new_record_has_no_lines_to_remove(self):
-        for value, expected in (
-            ([], {}),
-            (False, {}),
-            ([[5]], {}),
-            ([1], {("line", "write"): "line_ids"}),
-            ([[6, 0, [1]]], {("line", "write"): "line_ids"}),
-            ([[4, 1]], {("line", "write"): "line_ids"}),
-            ([[3, 1]], {("line", "write"): "line_ids", ("line", "unlink"): "line_ids"}),  # any line, anyone's
-        ):
-            with self.subTest(value=value):
-                self.assertEqual(self.effects({"line_ids": value}, creating=True), expected)
-        # [1, id, values] writes an existing line: its values' commands are those of an update
-        values = {"line_ids": [[1, 4, {"tag_ids": []}], [0, 0, {"tag_ids": []}]]}
-        self.assertEqual(
-            self.effects(values, creating=True), {("line", "write"): "line_ids", ("line", "create"): "line_ids"}
-        )
-
-    def test_values_from_to_write_values(self):
-        values = to_write_values({"tag_ids": [1, 2], "line_ids": [3], "note_ids": None}, MODELS["order"])
-        self.assertEqual(
-            x2many_effects(values, "order", MODELS.get),
-            {("line", "write"): "line_ids", ("line", "unlink"): "line_ids", ("note", "write"): "note_ids"},
-        )
-
-    def test_other_fields_are_left_alone(self):
-        self.assertEqual(self.effects({"name": [[0, 0, {}]], "unknown": [[2, 1]]}), {})
-
-    def test_bad_commands_and_values_are_named_by_path(self):
-        for values, param in (
-            ({"tag_ids": [[4, True]]}, "tag_ids"),
-            ({"tag_ids": "1,2"}, "tag_ids"),
-            ({"line_ids": [[0, 0, {"tag_ids": [[6, 1, []]]}]]}, "line_ids.tag_ids"),
-        ):
-            with self.subTest(values=values), self.assertRaises(InvalidInput) as caught:
-                self.effects(values)
-            self.assertEqual(caught.exception.invalid_params[0]["name"], param)
-        with self.assertRaises(InvalidInput) as caught:
-            self.effects(["name"])
-        self.assertEqual(caught.exception.invalid_params[0]["name"], "values")
-
-
-class TestMethodClasses(BaseCase):
-    def test_generic_methods_need_their_operation(self):
-        for method, operations in (
-            ("read", ("read",)),
-            ("search_read", ("read",)),
-            ("web_search_read", ("read",)),
-            ("search_fetch", ("read",)),
-            ("fields_get", ("read",)),
-            ("create", ("create",)),
-            ("copy", ("create",)),
-            ("name_create", ("create",)),
-            ("load", ("create", "write")),
-            ("web_save", ("create", "write", "read")),
-            ("write", ("write",)),
-            ("action_archive", ("write",)),
-            ("toggle_active", ("write",)),
-            ("unlink", ("unlink",)),
-            ("action_confirm", ()),
-            ("get_base_url", ()),
-        ):
-            with self.subTest(method=method):
-                self.assertEqual(required_operations(method), operations)
-
-    def test_table_is_consistent(self):
-        self.assertTrue(all(set(ops) <= {"read", "create", "write", "unlink"} for ops in METHOD_OPERATIONS.values()))
-        self.assertTrue(all(METHOD_OPERATIONS[method] for method in VALUES_METHODS | LIMITED_METHODS))
-        self.assertTrue(all("read" in METHOD_OPERATIONS[method] for method in LIMITED_METHODS))
-
-
 class TestCheckedLimit(BaseCase):
     def test_absent(self):
         self.assertEqual(checked_limit(None, None, 1000), 1000)
@@ -520,32 +366,3 @@ class TestCheckedLimit(BaseCase):
             self.assertEqual(
                 caught.exception.invalid_params, [{"name": "limit", "reason": "must be an integer from 1 to 5"}]
             )
-
-
-class TestLoadEffects(BaseCase):
-    def effects(self, columns):
-        return load_effects(columns, "order", MODELS.get)
-
-    def test_sub_record_columns_create_and_write_the_comodel(self):
-        self.assertEqual(
-            self.effects(["name", "line_ids/name", "line_ids/tag_ids/name"]),
-            {
-                ("line", "create"): "line_ids",
-                ("line", "write"): "line_ids",
-                ("tag", "create"): "line_ids/tag_ids",
-                ("tag", "write"): "line_ids/tag_ids",
-            },
-        )
-
-    def test_id_columns_only_link(self):
-        self.assertEqual(self.effects(["id", ".id", "tag_ids/id", "tag_ids/.id", "tag_ids:id", "name"]), {})
-        self.assertEqual(self.effects(["line_ids/id"]), {("line", "write"): "line_ids"})
-        self.assertEqual(self.effects(["line_ids/.id"]), {("line", "write"): "line_ids"})
-
-    def test_unknown_and_scalar_paths_are_left_to_odoo(self):
-        self.assertEqual(self.effects(["nope/name", "name/x"]), {})
-
-    def test_columns_must_be_strings(self):
-        for columns in ("name", [1], None, [["name"]]):
-            with self.subTest(columns=columns), self.assertRaises(InvalidInput):
-                self.effects(columns)

@@ -1,4 +1,4 @@
-"""Throttling: per-key GCRA and per-IP failed-authentication limits, in PostgreSQL.
+"""The throttle store: the GCRA buckets and key usage counters, in PostgreSQL.
 
 Why PostgreSQL, and why not the request's cursor:
 
@@ -17,8 +17,7 @@ Why PostgreSQL, and why not the request's cursor:
 * A request of a throttled key costs one round trip to the store (one
   statement decides, updates and, when refused, says when to retry); a
   request of an unlimited key costs none. Usage figures (request count, last
-  use) are counted in the process and added to the store every
-  :data:`USAGE_FLUSH_INTERVAL` seconds by a background thread.
+  use) are counted in the process (:mod:`.usage`).
 * The store never makes a request hang: connections and statements have
   short timeouts, and after a failure the process leaves the store alone for
   :data:`STORE_RETRY_AFTER` seconds (a circuit breaker), failing open or
@@ -27,18 +26,8 @@ Why PostgreSQL, and why not the request's cursor:
   ``StorePool.MAX_IDLE`` idle connections to the store (a prefork worker: one,
   plus one now and then for the usage counter; a threaded server: about one per
   busy thread). Count them in PostgreSQL's ``max_connections``.
-
-The algorithm is GCRA (the "virtual scheduling" form of a token bucket): one
-number per bucket, the theoretical arrival time ``tat``. A policy of ``limit``
-requests per ``period`` seconds with ``burst`` spaces requests by the emission
-interval ``period / limit`` and lets ``burst`` of them arrive at once, so that
-the requests admitted in any interval of ``T`` seconds never exceed
-``burst + limit / period * T``. Times are integer microseconds, so the SQL and
-the pure Python functions below compute exactly the same thing.
 """
 
-import atexit
-import ipaddress
 import logging
 import os
 import threading
@@ -50,166 +39,13 @@ import psycopg2.errors
 
 from odoo import sql_db
 
-from .exceptions import ServiceUnavailable, Throttled
-from .settings import DEFAULTS, FAILED_AUTH_LIMIT, FAILED_AUTH_PERIOD, THROTTLE_FAIL_OPEN, parse_setting
-
 _logger = logging.getLogger(__name__)
-
-MICROSECONDS = 1_000_000
-POLICY_NAME = "default"
 
 STORE_WARNING_INTERVAL = 60  # seconds between two "store unavailable" warnings of one process
 STORE_CONNECT_TIMEOUT = 2  # seconds to open a connection to the store
 STORE_STATEMENT_TIMEOUT = 2000  # milliseconds a store statement may run
 STORE_LOCK_TIMEOUT = 1000  # milliseconds a store statement may wait for a bucket's row lock
 STORE_RETRY_AFTER = 10  # seconds a process leaves the store alone after a failure
-USAGE_FLUSH_INTERVAL = 5  # seconds between two additions of a process's usage counts to the store
-
-
-@dataclass(frozen=True)
-class RatePolicy:
-    limit: int  # requests per period; 0 = unlimited
-    period: int  # seconds
-    burst: int  # requests admitted at once (bucket depth); below 1 means 1: strictly paced
-
-    @property
-    def unlimited(self):
-        return self.limit <= 0 or self.period <= 0
-
-    @property
-    def capacity(self):
-        return max(self.burst, 1)
-
-    @property
-    def emission_interval(self):
-        """Microseconds between two requests at the steady rate, rounded up (never more lenient)."""
-        return int(-(-self.period * MICROSECONDS // self.limit))
-
-    @property
-    def tolerance(self):
-        """How far (µs) ``tat`` may run ahead of the clock before a request is refused."""
-        return (self.capacity - 1) * self.emission_interval
-
-
-@dataclass(frozen=True)
-class ThrottleVerdict:
-    policy: RatePolicy
-    remaining: int  # requests still admitted right now
-    reset_after: float  # seconds until the allowance is full again
-    admitted: bool = True
-    retry_after: float = 0.0  # seconds until the next request is admitted (refused requests)
-
-    def headers(self):
-        """``RateLimit-Policy`` and ``RateLimit`` (draft-ietf-httpapi-ratelimit-headers)."""
-        return {
-            "RateLimit-Policy": f'"{POLICY_NAME}";q={self.policy.limit};w={self.policy.period}',
-            "RateLimit": f'"{POLICY_NAME}";r={self.remaining};t={_whole_seconds(self.reset_after)}',
-        }
-
-
-def failed_auth_rate(limit, period):
-    """A client may fail ``limit`` times at once, then once per ``period / limit`` seconds."""
-    return RatePolicy(limit=limit, period=period, burst=limit)
-
-
-DEFAULT_FAILED_AUTH_RATE = failed_auth_rate(DEFAULTS[FAILED_AUTH_LIMIT], DEFAULTS[FAILED_AUTH_PERIOD])
-
-
-@dataclass(frozen=True)
-class ThrottleSettings:
-    """The database's throttling settings (``ir.config_parameter``, see :mod:`.settings`)."""
-
-    failed_auth_policy: RatePolicy = DEFAULT_FAILED_AUTH_RATE
-    fail_open: bool = DEFAULTS[THROTTLE_FAIL_OPEN]
-
-    @classmethod
-    def from_params(cls, get_param):
-        """Read the settings through ``get_param(name) -> str | False``."""
-
-        def setting(name):
-            return parse_setting(name, get_param(name))
-
-        return cls(
-            failed_auth_policy=failed_auth_rate(setting(FAILED_AUTH_LIMIT), setting(FAILED_AUTH_PERIOD)),
-            fail_open=setting(THROTTLE_FAIL_OPEN),
-        )
-
-
-def _whole_seconds(seconds):
-    """Delta-seconds for headers: an integer, rounded up."""
-    return max(0, int(-(-seconds // 1)))
-
-
-# --- GCRA, pure ---------------------------------------------------------------------------------
-
-
-def gcra_admit(policy, tat, now):
-    """Decide one request arriving at ``now`` (µs) on a bucket at ``tat`` (µs, None for a new bucket).
-
-    Returns ``(admitted, new_tat)``; a refused request leaves the bucket unchanged.
-    :data:`ADMIT` makes the same decision atomically in the database.
-    """
-    start = now if tat is None else max(tat, now)
-    if start - now > policy.tolerance:
-        return False, tat
-    return True, start + policy.emission_interval
-
-
-def gcra_charge(policy, tat, now):
-    """Count one event (a failed authentication) unconditionally; returns the new ``tat``.
-
-    Capped so that a client can never lock itself out for longer than it takes
-    to refill a whole bucket. :data:`CHARGE` does the same in the database.
-    """
-    start = now if tat is None else max(tat, now)
-    return min(start + policy.emission_interval, now + policy.tolerance + policy.emission_interval)
-
-
-def gcra_verdict(policy, tat, now, admitted=True):
-    """The :class:`ThrottleVerdict` of a bucket at ``tat`` seen at ``now`` (both µs)."""
-    backlog = 0 if tat is None else max(0, tat - now)
-    remaining = min(policy.capacity, max(0, (policy.tolerance - backlog) // policy.emission_interval + 1))
-    # A refused request waits at least a moment: its tat may be a snapshot taken
-    # just before a concurrent admission moved the bucket on.
-    retry_after = 0 if admitted else max(1, backlog - policy.tolerance)
-    return ThrottleVerdict(
-        policy=policy,
-        remaining=remaining,
-        reset_after=backlog / MICROSECONDS,
-        admitted=admitted,
-        retry_after=retry_after / MICROSECONDS,
-    )
-
-
-def policy_bucket(bucket, policy):
-    """The stored bucket of ``bucket`` under ``policy``.
-
-    A changed policy starts afresh (a full burst) instead of inheriting a
-    backlog measured in another rate: after a key went from 5 to 600 requests
-    per minute, its last requests at the old rate would otherwise keep it
-    waiting for minutes.
-    """
-    return f"{bucket}@{policy.limit}/{policy.period}/{policy.burst}"
-
-
-def client_bucket(client_ip):
-    """The failed-authentication bucket of a client address.
-
-    IPv6 clients are grouped by /64 (one subscriber's usual allocation), so an
-    attacker cannot sidestep the limit by rotating addresses inside it.
-    """
-    try:
-        address = ipaddress.ip_address(client_ip or "")
-    except ValueError:
-        return "ip:unknown"
-    if address.version == 6:
-        if address.ipv4_mapped:
-            return f"ip:{address.ipv4_mapped}"
-        return f"ip:{ipaddress.ip_network(f'{address}/64', strict=False)}"
-    return f"ip:{address}"
-
-
-# --- GCRA, in SQL (one statement each; `now` is read once per statement) ------------------------
 
 
 @dataclass(frozen=True)
@@ -419,9 +255,6 @@ class CircuitBreaker:
     def failed(self, dbname):
         self.failed_until[dbname] = time.monotonic() + STORE_RETRY_AFTER
 
-    def reset(self):
-        self.failed_until.clear()
-
 
 _pools = {}
 _pools_lock = threading.Lock()
@@ -434,9 +267,6 @@ def _pool_for(dbname):
         if pool is None:
             pool = _pools[dbname] = StorePool(dbname)
         return pool
-
-
-# --- the store and the checks -------------------------------------------------------------------
 
 
 class ThrottleStore:
@@ -527,84 +357,13 @@ def _gcra_arguments(bucket, policy):
     return {"bucket": bucket, "emission": policy.emission_interval, "tolerance": policy.tolerance}
 
 
-class UsageCounter:
-    """Requests per key counted in this process, added to the store in one statement per database
-    every :data:`USAGE_FLUSH_INTERVAL` seconds by a background thread, and when the process exits.
-
-    Counting costs a request no round trip. The figures shown lag by up to the
-    interval (a process killed outright, e.g. past ``--limit-time-real``, loses
-    its last interval); counts that could not be stored are kept for the next try.
-    """
-
-    def __init__(self):
-        self.lock = threading.Lock()  # guards pending
-        self.flush_lock = threading.Lock()  # one flush at a time: a reader's flush waits for the thread's
-        self.pending = {}  # dbname -> {api_key_id: [requests, last_used (epoch seconds)]}
-        self.wake = threading.Event()
-        self.thread = None
-
-    def count(self, dbname, api_key_id):
-        now = time.time()
-        with self.lock:
-            counts = self.pending.setdefault(dbname, {})
-            entry = counts.get(api_key_id)
-            if entry is None:
-                counts[api_key_id] = [1, now]
-            else:
-                entry[0] += 1
-                entry[1] = now
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="rest_api usage counter", daemon=True)
-                self.thread.start()
-
-    def flush(self, dbname):
-        """Add this process's counts of ``dbname`` to the store now (when this returns, they are stored)."""
-        with self.flush_lock:
-            with self.lock:
-                counts = self.pending.pop(dbname, None)
-            if not counts:
-                return
-            try:
-                ThrottleStore(dbname).add_usage(counts)
-            except StoreUnavailable as error:
-                self._keep(dbname, counts)
-                _warn_store_unavailable(dbname, "storing key usage", error, "kept for the next try")
-
-    def flush_all(self):
-        for dbname in list(self.pending):
-            self.flush(dbname)
-
-    def _keep(self, dbname, counts):
-        with self.lock:
-            pending = self.pending.setdefault(dbname, {})
-            for api_key_id, (requests, last_used) in counts.items():
-                entry = pending.setdefault(api_key_id, [0, last_used])
-                entry[0] += requests
-                entry[1] = max(entry[1], last_used)
-
-    def _run(self):
-        while True:
-            self.wake.wait(USAGE_FLUSH_INTERVAL)
-            self.wake.clear()
-            try:
-                self.flush_all()
-            except Exception:  # the thread must survive anything; the counts stay pending
-                _logger.exception("REST API usage counter: flush failed")
-
-
-_usage = UsageCounter()
-atexit.register(_usage.flush_all)
-
-
 def _forget_connections_after_fork():
-    """In a forked child: drop the parent's connections and counts without touching the parent's.
+    """In a forked child: drop the parent's connections without touching the parent's.
 
     Closing a copy of a connection would send the server a termination message
-    on the socket the parent still uses; point the copy at /dev/null first. The
-    parent's pending counts are the parent's to store, and its thread does not
-    exist in the child.
+    on the socket the parent still uses; point the copy at /dev/null first.
     """
-    global _pools_lock, _usage  # noqa: PLW0603 - locks held by another thread at fork time stay held forever
+    global _pools_lock  # noqa: PLW0603 - locks held by another thread at fork time stay held forever
     devnull = os.open(os.devnull, os.O_RDWR)
     try:
         for pool in _pools.values():
@@ -616,9 +375,6 @@ def _forget_connections_after_fork():
         os.close(devnull)
     _pools.clear()
     _pools_lock = threading.Lock()
-    atexit.unregister(_usage.flush_all)
-    _usage = UsageCounter()
-    atexit.register(_usage.flush_all)
 
 
 os.register_at_fork(after_in_child=_forget_connections_after_fork)
@@ -627,7 +383,7 @@ os.register_at_fork(after_in_child=_forget_connections_after_fork)
 _last_store_warning = {"at": 0.0, "suppressed": 0}
 
 
-def _warn_store_unavailable(dbname, action, error, outcome):
+def warn_store_unavailable(dbname, action, error, outcome):
     """Log the first failure, then at most one warning per ``STORE_WARNING_INTERVAL`` per process."""
     now = time.monotonic()
     if now - _last_store_warning["at"] < STORE_WARNING_INTERVAL:
@@ -642,116 +398,3 @@ def _warn_store_unavailable(dbname, action, error, outcome):
         str(error).strip(),
     )
     _last_store_warning.update(at=now, suppressed=0)
-
-
-def reset_store_state():
-    """Forget this process's store failures (circuit breaker, warning interval); for tests."""
-    _breaker.reset()
-    _last_store_warning.update(at=0.0, suppressed=0)
-
-
-class Throttle:
-    """The throttling checks of one database, with its settings."""
-
-    def __init__(self, store, settings):
-        self.store = store
-        self.settings = settings
-
-    def _store_failed(self, action, error):
-        """Fail open (warn, go on) or closed (503), as the settings say; never a 500."""
-        fail_open = self.settings.fail_open
-        outcome = "admitting the request (rest_api.throttle_fail_open)" if fail_open else "refusing it (503)"
-        _warn_store_unavailable(self.store.dbname, action, error, outcome)
-        if not fail_open:
-            raise ServiceUnavailable("Request throttling is temporarily unavailable; retry later.") from error
-
-    def check_client_ip(self, client_ip):
-        policy = self.settings.failed_auth_policy
-        if policy.unlimited:
-            return
-        try:
-            tat, now = self.store.peek(policy_bucket(client_bucket(client_ip), policy))
-        except StoreUnavailable as error:
-            self._store_failed("checking failed authentications", error)
-            return
-        admitted, _tat = gcra_admit(policy, tat, now)
-        if not admitted:
-            verdict = gcra_verdict(policy, tat, now, admitted=False)
-            raise Throttled(
-                verdict.retry_after, "Too many failed authentication attempts from this address; retry later."
-            )
-
-    def record_auth_failure(self, client_ip):
-        policy = self.settings.failed_auth_policy
-        if policy.unlimited:
-            return
-        try:
-            self.store.charge(policy_bucket(client_bucket(client_ip), policy), policy)
-        except StoreUnavailable as error:
-            _warn_store_unavailable(self.store.dbname, "counting a failed authentication", error, "not counted")
-
-    def check_key_rate(self, bucket, policy):
-        if policy.unlimited:
-            return None
-        try:
-            admitted, tat, now = self.store.admit(policy_bucket(bucket, policy), policy)
-        except StoreUnavailable as error:
-            self._store_failed("checking the request rate", error)
-            return None
-        verdict = gcra_verdict(policy, tat, now, admitted=admitted)
-        if not admitted:
-            raise Throttled(verdict.retry_after, headers=verdict.headers())
-        return verdict
-
-    def record_usage(self, api_key_id):
-        _usage.count(self.store.dbname, api_key_id)
-
-    def usage_for(self, api_key_ids):
-        ids = [api_key_id for api_key_id in api_key_ids if api_key_id]
-        if not ids:
-            return {}
-        _usage.flush(self.store.dbname)  # this process's own latest requests, at least
-        try:
-            return self.store.usage(ids)
-        except StoreUnavailable as error:
-            _warn_store_unavailable(self.store.dbname, "reading key usage", error, "shown as unused")
-            return {}
-
-
-def throttle_for(env):
-    """The :class:`Throttle` of ``env``'s database (settings cached until a parameter changes)."""
-    return Throttle(ThrottleStore(env.cr.dbname), env["rest.api.throttle"]._settings())
-
-
-def check_client_ip(env, client_ip):
-    """Before a key hash: raise ``Throttled`` when ``client_ip`` has failed authentication too often."""
-    throttle_for(env).check_client_ip(client_ip)
-
-
-def record_auth_failure(env, client_ip):
-    """Count one failed authentication for ``client_ip``."""
-    throttle_for(env).record_auth_failure(client_ip)
-
-
-def check_key_rate(env, bucket, policy):
-    """Admit one request for ``bucket`` (e.g. ``"key:12"``) under ``policy``.
-
-    Returns a :class:`ThrottleVerdict` (``None`` when ``policy`` is unlimited);
-    raises ``Throttled`` (429, with the verdict's headers) when over the rate.
-    """
-    return throttle_for(env).check_key_rate(bucket, policy)
-
-
-def record_usage(env, api_key_id):
-    """Count one request for ``rest.api.key`` ``api_key_id`` (in the process; stored within seconds)."""
-    _usage.count(env.cr.dbname, api_key_id)
-
-
-def usage_for(env, api_key_ids):
-    """``{api_key_id: (last_used_datetime, request_count)}`` for the given keys."""
-    return throttle_for(env).usage_for(api_key_ids)
-
-
-def flush_usage(env):
-    """Store this process's pending usage counts of ``env``'s database now."""
-    _usage.flush(env.cr.dbname)
