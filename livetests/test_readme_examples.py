@@ -4,9 +4,9 @@ The examples address the demo server as ``http://localhost:8069`` with the key
 ``your-api-key`` (see the README's first call); this test starts the development
 server (``tools/run_dev.py``, a fresh database with Odoo's demo data) and runs
 each fenced ``sh`` block that calls ``curl``, with that URL and key replaced by the
-server's and the demo key it printed, in ``bash -eu -o pipefail``. curl reads
-``--fail-with-body`` from a private ``.curlrc``, so an HTTP error fails its block
-as a shell error would. Blocks that call newman find it as ``.ci/run`` installs it.
+server's and the demo key it printed (and ``B`` and ``K`` set as the first call
+sets them), in ``bash -eu -o pipefail``. curl reads ``--fail-with-body`` from a
+private ``.curlrc``, so an HTTP error fails its block as a shell error would. Blocks that call newman find it as ``.ci/run`` installs it.
 """
 
 import os
@@ -70,7 +70,9 @@ def test_the_documents_have_examples():
 def test_example_runs_as_printed(dev_server, shell_env, tmp_path, where, script):
     base_url, key = dev_server
     script = script.replace(EXAMPLE_URL, base_url).replace(EXAMPLE_KEY, key)
-    result = run_client(["bash", "-eu", "-o", "pipefail", "-c", script], cwd=tmp_path, env=shell_env)
+    # B and K as the README's first call sets them, for the blocks of docs/ that use them
+    env = {**shell_env, "B": base_url, "K": key}
+    result = run_client(["bash", "-eu", "-o", "pipefail", "-c", script], cwd=tmp_path, env=env)
     output = f"{where}: exit {result.returncode}\n{script}\n--- stdout\n{result.stdout[-3000:]}"
     output += f"\n--- stderr\n{result.stderr[-3000:]}"
     assert result.returncode == 0, output
