@@ -6,7 +6,8 @@ server (``tools/run_dev.py``, a fresh database with Odoo's demo data) and runs
 each fenced ``sh`` block that calls ``curl``, with that URL and key replaced by the
 server's and the demo key it printed (and ``B`` and ``K`` set as the first call
 sets them), in ``bash -eu -o pipefail``. curl reads ``--fail-with-body`` from a
-private ``.curlrc``, so an HTTP error fails its block as a shell error would. Blocks that call newman find it as ``.ci/run`` installs it.
+private ``.curlrc``, so an HTTP error fails its block as a shell error would.
+Blocks that call newman find it where ``.ci/run`` installs it.
 """
 
 import os
