@@ -798,7 +798,7 @@ def _compact_paths(models):
     for path, item in _model_paths(None, "Records", set(OPERATIONS)).items():
         for method, operation in item.items():
             operation_needed = ACTION_OPERATIONS[operation["x-odoo-action"]]
-            names = sorted(doc.model for doc in models if operation_needed in doc.operations)
+            names = documentation_order(doc.model for doc in models if operation_needed in doc.operations)
             if names:
                 operation["parameters"] = [_model_enum_parameter(names), *operation["parameters"][1:]]
                 paths.setdefault(path, {})[method] = operation

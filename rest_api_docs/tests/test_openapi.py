@@ -218,7 +218,7 @@ class TestKeyDocument(BaseCase):
             return parameter["schema"]["enum"]
 
         self.assertEqual(
-            models_of("/api/{model}/search", "get"), ["res.country", "res.partner", "res.partner.category"]
+            models_of("/api/{model}/search", "get"), ["res.partner", "res.partner.category", "res.country"]
         )
         self.assertEqual(models_of("/api/{model}/create", "post"), ["res.partner.category"])
         self.assertEqual(models_of("/api/{model}/{id}", "patch"), ["res.partner"])
