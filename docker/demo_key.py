@@ -20,6 +20,7 @@ issued = keys.generate_api_key(
         "scope_mode": "all",
         "expiration_date": False,
         "allow_token_generation": True,
+        "rate_limit": 0,  # unlimited: a whole Postman collection runs at once (as tools/run_dev.py's key)
     }
 )
 keys.env.cr.commit()
@@ -30,7 +31,7 @@ print(
 ================================================================================
  odoo-rest-api demo: Odoo starts next on {public_url}
    API key:     {key}
-                (user '{admin.login}', every model, default rate limit;
+                (user '{admin.login}', every model, login tokens allowed, no rate limit;
                  it replaces the key printed by any earlier `up`)
    API docs:    {public_url}/api/docs   (OpenAPI: {public_url}/api/openapi.json)
    Web client:  {public_url}/web   (login admin, password admin)

@@ -4,6 +4,7 @@ import json
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 
@@ -28,9 +29,18 @@ def run_dev_until_ready(database, port, data_dir):
     pytest.fail(f"run_dev exited with {process.returncode} before serving:\n{''.join(lines)}")
 
 
-def stop(process):
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 0
+def stop(process, signum=signal.SIGINT):
+    """Stop run_dev as Ctrl-C (SIGINT) or an IDE's stop button (SIGTERM) does; it must stop Odoo too."""
+    process.send_signal(signum)
+    assert process.wait(timeout=60) == (0 if signum == signal.SIGINT else 128 + signum)
+
+
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    except ConnectionRefusedError:
+        return False
+    return True
 
 
 def run_curl_example(banner):
@@ -56,9 +66,10 @@ def test_run_prints_a_working_demo_key_and_replaces_it_on_each_run(dev_database,
         assert len(partners) == 5  # demo data is there
         assert set(partners[0]) == {"id", "name", "email"}
     finally:
-        stop(process)
+        stop(process, signal.SIGTERM)
+    assert not listening(port)  # Odoo stopped with it: the next run may take the port
 
-    process, banner = run_dev_until_ready(dev_database, port, tmp_path)  # existing database: updated
+    process, banner = run_dev_until_ready(dev_database, port, tmp_path)  # same port; existing database: updated
     try:
         second_key = re.search(r"API key:\s+(\w+)", banner).group(1)
         assert second_key != first_key
@@ -71,3 +82,4 @@ def test_run_prints_a_working_demo_key_and_replaces_it_on_each_run(dev_database,
         assert stale.stdout == "401"  # the previous demo key was replaced, not kept
     finally:
         stop(process)
+    assert not listening(port)

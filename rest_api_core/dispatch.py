@@ -160,11 +160,15 @@ def to_rest_error(exc):
 
 @contextlib.contextmanager
 def orm_values():
-    """Around the ORM calls on the client's data: a ``ValueError`` raised there is the client's.
+    """Around the ORM calls on the client's data: a ``ValueError``, ``KeyError`` or ``TypeError``
+    raised there is the client's.
 
     The ORM raises ``ValueError`` for values it cannot take (a date
     ``"2020-13-45"``, a selection value not in the list, an unknown field):
-    400. Anywhere else a ``ValueError`` is a bug of ours, hence a 500.
+    400. Odoo's own ``create()``/``write()`` overrides fail with ``KeyError`` or
+    ``TypeError`` on values they did not expect (``ir.model`` created without
+    ``model``): 422, logged with the traceback for the administrator. Anywhere
+    else these are bugs of ours, hence a 500.
     """
     try:
         yield
@@ -172,6 +176,12 @@ def orm_values():
         raise
     except ValueError as exc:
         raise BadRequest(_message(exc)) from exc
+    except (KeyError, TypeError) as exc:
+        _logger.warning("Odoo could not process a client's values", exc_info=exc)
+        raise UnprocessableContent(
+            f"Odoo could not process these values ({type(exc).__name__}: {_message(exc)}); "
+            "see the model's schema for the fields it needs."
+        ) from exc
 
 
 def known_error(exc):

@@ -105,10 +105,12 @@ def with_fields(env, doc):
 
 
 def _defaulted_fields(env, model):
-    """Fields that get a value when a create omits them: defaults, computes, related, ``ir.default``."""
+    """Fields that get a value when a create omits them: defaults, computes, related, ``ir.default``,
+    and the links of ``_inherits`` (a new user gets a new partner: the example must not name one)."""
     names = {
         name for name, field in model._fields.items() if field.default is not None or field.compute or field.related
     }
+    names |= set(model._inherits.values())
     return frozenset(names | set(env["ir.default"]._get_model_defaults(model._name)))
 
 

@@ -19,6 +19,9 @@ from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 from odoo.addons.rest_api_core.query import MAX_OFFSET
 from odoo.addons.rest_api_core.serialization import MAX_ID
 
+from .examples import add_body_examples
+from .tags import documentation_order
+
 OPENAPI_VERSION = "3.1.0"
 OPERATIONS = ("read", "create", "write", "unlink", "execute")
 JSON = "application/json"
@@ -795,7 +798,7 @@ def _compact_paths(models):
     for path, item in _model_paths(None, "Records", set(OPERATIONS)).items():
         for method, operation in item.items():
             operation_needed = ACTION_OPERATIONS[operation["x-odoo-action"]]
-            names = sorted(doc.model for doc in models if operation_needed in doc.operations)
+            names = documentation_order(doc.model for doc in models if operation_needed in doc.operations)
             if names:
                 operation["parameters"] = [_model_enum_parameter(names), *operation["parameters"][1:]]
                 paths.setdefault(path, {})[method] = operation
@@ -893,6 +896,12 @@ def _document_description(models, compact, token_generation, login_token_require
     return description
 
 
+def _in_documentation_order(models):
+    """``models`` (ModelDocs) as their tags appear: see :mod:`.tags`."""
+    by_name = {doc.model: doc for doc in models}
+    return [by_name[name] for name in documentation_order(by_name)]
+
+
 def build_openapi(
     server_url,
     models=None,
@@ -926,7 +935,7 @@ def build_openapi(
         paths.update(_compact_paths(models))
         tags.append({"name": "Records", "description": "The models this API key may use."})
     else:
-        for model_doc in sorted(models, key=lambda doc: doc.model):
+        for model_doc in _in_documentation_order(models):
             paths.update(_model_paths(model_doc.model, model_doc.model, model_doc.operations, model_doc.methods))
             schemas.update(model_schemas(model_doc))
             tags.append({"name": model_doc.model, "description": model_doc.description or model_doc.model})
@@ -935,7 +944,7 @@ def build_openapi(
         token_tag = {"name": "Login tokens", "description": "JWT login tokens acting as an individual user."}
         # a key that requires tokens starts there (in Swagger UI, and as the collection's first folder)
         tags.insert(0 if login_token_required else len(tags), token_tag)
-    return {
+    document = {
         "openapi": OPENAPI_VERSION,
         "info": {
             "title": title,
@@ -954,3 +963,4 @@ def build_openapi(
             "securitySchemes": _security_schemes(),
         },
     }
+    return add_body_examples(document)

@@ -18,6 +18,8 @@ import re
 
 from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 
+from .examples import example_value, resolve
+
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 ACTION_ORDER = (
     "create",
@@ -35,81 +37,10 @@ RECORD_ACTIONS = {"read", "update", "patch", "delete"}
 MUTATING_ACTIONS = {"update", "patch", "delete"}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 GENERIC_MODEL_EXAMPLE = "res.partner"
-
-
-def _resolve(node, spec):
-    while isinstance(node, dict) and "$ref" in node:
-        target = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def _object_example(schema, spec):
-    properties = schema.get("properties") or {}
-    names = [name for name in schema.get("required") or () if name in properties]
-    if not names:
-        # no required field: show one simple field, the record's name when it has one
-        simple = [name for name, prop in properties.items() if _is_stringish(_resolve(prop, spec))]
-        names = ["name"] if "name" in simple else simple[:1]
-    return {name: example_value(properties[name], spec) for name in names}
-
-
-def _is_stringish(schema):
-    if schema.get("type") == "string":
-        return True
-    return any(branch.get("type") == "string" for branch in schema.get("anyOf") or ())
-
-
-def _merge_all_of(schema, spec):
-    merged = {"type": "object", "properties": {}, "required": list(schema.get("required") or ())}
-    for part in schema["allOf"]:
-        resolved = _resolve(part, spec)
-        merged["properties"].update(resolved.get("properties") or {})
-        merged["required"].extend(resolved.get("required") or ())
-    return merged
-
-
-def _scalar_example(schema):
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((item for item in kind if item != "null"), None)
-    if kind == "string":
-        return "2026-01-31" if schema.get("format") == "date" else "Example"
-    return {"integer": max(1, schema.get("minimum", 1)), "number": 1.0, "boolean": True}.get(kind)
-
-
-_NO_EXAMPLE = object()
-
-
-def _given_example(schema):
-    """The value the schema itself suggests (``examples``, ``const``, first of ``enum``), if any."""
-    if schema.get("examples"):
-        return schema["examples"][0]
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    return _NO_EXAMPLE
-
-
-def example_value(schema, spec):
-    """A plausible value for ``schema`` (refs resolved in ``spec``), for request bodies."""
-    schema = _resolve(schema, spec)
-    given = _given_example(schema)
-    if given is not _NO_EXAMPLE:
-        return given
-    if "allOf" in schema:
-        return _object_example(_merge_all_of(schema, spec), spec)
-    branches = schema.get("anyOf") or schema.get("oneOf")
-    if branches:
-        return example_value(branches[0], spec)
-    if schema.get("type") == "object" or "properties" in schema:
-        return _object_example(schema, spec)
-    if schema.get("type") == "array":
-        return [example_value(item, spec) for item in schema.get("prefixItems") or ()]
-    return _scalar_example(schema)
+# Requests whose body is an example value, and how a model may refuse those values: bad value
+# (400), a record rule (403), a duplicate (409), a business rule (422).
+EXAMPLE_BODY_ACTIONS = {"create", "update", "patch"}
+EXAMPLE_REFUSALS = (400, 403, 409, 422)
 
 
 def _variable_prefix(model):
@@ -120,12 +51,29 @@ def _script(lines):
     return {"type": "text/javascript", "exec": lines}
 
 
-def _test_event(status, action, prefix):
-    lines = [
-        f'pm.test("status is {status}", function () {{',
-        f"    pm.response.to.have.status({status});",
+def _status_test(status, action):
+    """The status check: the success status; for a request whose body is an example the model's
+    business rules may refuse (see :mod:`.examples`), also that refusal as a problem, never a 5xx."""
+    if action not in EXAMPLE_BODY_ACTIONS:
+        return [
+            f'pm.test("status is {status}", function () {{',
+            f"    pm.response.to.have.status({status});",
+            "});",
+        ]
+    refusals = ", ".join(str(code) for code in EXAMPLE_REFUSALS)
+    return [
+        f'pm.test("status is {status}, or the example values refused ({refusals}: edit the body)", function () {{',
+        f"    pm.expect(pm.response.code).to.be.oneOf([{status}, {refusals}]);",
+        f"    if (pm.response.code !== {status}) {{",
+        '        pm.expect(pm.response.headers.get("Content-Type")).to.include("application/problem+json");',
+        '        console.log(pm.info.requestName + ": " + pm.response.json().detail);',
+        "    }",
         "});",
     ]
+
+
+def _test_event(status, action, prefix):
+    lines = _status_test(status, action)
     if action == "create":
         lines += [
             "if (pm.response.code === 201) {",
@@ -227,7 +175,7 @@ def _request_item(path, method, operation, spec):
     action = operation.get("x-odoo-action")
     model = operation.get("x-odoo-model")
     prefix = _variable_prefix(model)
-    parameters = [_resolve(parameter, spec) for parameter in operation.get("parameters") or ()]
+    parameters = [resolve(parameter, spec) for parameter in operation.get("parameters") or ()]
     segments = [segment for segment in path.split("/") if segment]
     url_variables = []
     for index, segment in enumerate(segments):
@@ -258,7 +206,7 @@ def _request_item(path, method, operation, spec):
     }
     body = operation.get("requestBody")
     if body:
-        media = _resolve(body, spec)["content"]["application/json"]
+        media = resolve(body, spec)["content"]["application/json"]
         example = media["example"] if "example" in media else example_value(media["schema"], spec)
         request["header"].append({"key": "Content-Type", "value": "application/json"})
         request["body"] = {

@@ -7,7 +7,8 @@ Creates the database with demo data on first use (later runs update the
 addons), starts Odoo on loopback, issues a fresh demo API key through the
 provisioning API (replacing the previous demo key, so the command can be run
 again and again), prints it with a working curl example, and serves until
-Ctrl-C. Data lives in ~/.local/share/odoo-rest-api-dev (``--data-dir``).
+Ctrl-C or SIGTERM (an IDE's stop button, ``kill``): either stops Odoo and
+frees the port. Data lives in ~/.local/share/odoo-rest-api-dev (``--data-dir``).
 """
 
 import argparse
@@ -16,17 +17,56 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from odoo_env import ADDONS, OdooRpc, OdooServer, OdooWorkspace, SetupError, odoo_root, pg_connect
+from odoo_env import (
+    ADDONS,
+    OdooRpc,
+    OdooServer,
+    OdooWorkspace,
+    SetupError,
+    exit_on_sigterm,
+    odoo_root,
+    pg_connect,
+)
 
 DEMO_KEY_NAME = "Demo key (make run)"
+# The same policy as the Docker demo's key (docker/demo_key.py): the administrator, every
+# model, login tokens allowed, no rate limit (a whole Postman collection runs at once).
+DEMO_KEY_POLICY = {"scope_mode": "all", "allow_token_generation": True, "rate_limit": 0}
 
 
 def provision_demo_key(rpc):
     """Replace the demo key by a new one and return its secret (only shown at creation)."""
-    old_keys = rpc.execute("rest.api.key", "search", [("name", "=", DEMO_KEY_NAME)])
+    old_keys = rpc.execute("rest.api.key", "search", [("name", "=", DEMO_KEY_NAME)], context={"active_test": False})
     if old_keys:
         rpc.execute("rest.api.key", "unlink", old_keys)
-    return rpc.execute("rest.api.key", "generate_api_key", {"name": DEMO_KEY_NAME, "scope_mode": "all"})["key"]
+    return rpc.generate_api_key(DEMO_KEY_NAME, user_id=rpc.uid, **DEMO_KEY_POLICY)["key"]
+
+
+def banner(database, base_url, key):
+    return (
+        f"\nOdoo is serving {database} on {base_url} (web client login: admin / admin)\n"
+        f"  API docs:  {base_url}/api/docs\n"
+        f"  API key:   {key}\n"
+        "             (user admin, every model, login tokens allowed, no rate limit;\n"
+        "              it replaces the key of any earlier run)\n"
+        f"  Try:       curl -g -H 'api-key: {key}' "
+        f"\"{base_url}/api/res.partner/search?fields=['name','email']&limit=5\"\n"
+        "Press Ctrl-C to stop.\n"
+    )
+
+
+def start_server(args):
+    """The running server, the database created or updated first; SetupError when impossible."""
+    odoo_root()
+    pg_connect().close()
+    workspace = OdooWorkspace(directory=args.data_dir)
+    if not workspace.database_exists(args.db):
+        print(f"Creating database {args.db} with demo data (about a minute)...", flush=True)
+        workspace.create_database(args.db, demo=True)
+        update = []
+    else:
+        update = ["-u", ",".join(ADDONS)]
+    return OdooServer(workspace, args.db, port=args.port, extra_args=update, log_file="-")
 
 
 def main():
@@ -35,31 +75,13 @@ def main():
     parser.add_argument("--port", type=int, default=8069)
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".local/share/odoo-rest-api-dev")
     args = parser.parse_args()
+    exit_on_sigterm()  # SIGTERM then stops Odoo in the ``finally`` below, as Ctrl-C does
+    server = None
     try:
-        odoo_root()
-        pg_connect().close()
-        workspace = OdooWorkspace(directory=args.data_dir)
-        if not workspace.database_exists(args.db):
-            print(f"Creating database {args.db} with demo data (about a minute)...", flush=True)
-            workspace.create_database(args.db, demo=True)
-            update = []
-        else:
-            update = ["-u", ",".join(ADDONS)]
-        server = OdooServer(workspace, args.db, port=args.port, extra_args=update, log_file="-").start(timeout=600)
-    except SetupError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 2
-    try:
+        server = start_server(args)
+        server.start(timeout=600)
         key = provision_demo_key(OdooRpc(server.base_url, args.db))
-        print(
-            f"\nOdoo is serving {args.db} on {server.base_url} (web client login: admin / admin)\n"
-            f"  API docs:  {server.base_url}/api/docs\n"
-            f"  API key:   {key}\n"
-            f"  Try:       curl -g -H 'api-key: {key}' "
-            f"\"{server.base_url}/api/res.partner/search?fields=['name','email']&limit=5\"\n"
-            "Press Ctrl-C to stop.\n",
-            flush=True,
-        )
+        print(banner(args.db, server.base_url, key), flush=True)
         server.process.wait()
     except KeyboardInterrupt:
         pass
@@ -67,7 +89,8 @@ def main():
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()  # Odoo runs in its own session: it would outlive this process otherwise
     return 0
 
 

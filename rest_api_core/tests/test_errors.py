@@ -3,7 +3,7 @@
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tests import BaseCase
 
-from odoo.addons.rest_api_auth.exceptions import BadRequest
+from odoo.addons.rest_api_auth.exceptions import BadRequest, UnprocessableContent
 
 from ..dispatch import known_error, orm_values
 from ..query import InvalidInput
@@ -38,10 +38,18 @@ class TestOrmValues(BaseCase):
         self.assertEqual(caught.exception.status, 400)
         self.assertIn("nonsense", caught.exception.detail)
 
+    def test_orm_key_and_type_errors_are_the_clients(self):
+        """Odoo's create() of ir.model raises KeyError('model') without a model name: a 422, not a 500."""
+        for exc in (KeyError("model"), TypeError("'bool' object is not subscriptable")):
+            with self.subTest(exc=exc), self.assertRaises(UnprocessableContent) as caught, orm_values():
+                raise exc
+            self.assertEqual(caught.exception.status, 422)
+            self.assertIn(type(exc).__name__, caught.exception.detail)
+
     def test_other_errors_pass_through(self):
         with self.assertRaises(InvalidInput), orm_values():
             raise InvalidInput(("x", "y"))
-        with self.assertRaises(TypeError), orm_values():
-            raise TypeError("a bug")
+        with self.assertRaises(IndexError), orm_values():
+            raise IndexError("a bug")
         with self.assertRaises(UserError), orm_values():
             raise UserError("Odoo says no")  # pylint: disable=translation-required

@@ -218,7 +218,7 @@ class TestKeyDocument(BaseCase):
             return parameter["schema"]["enum"]
 
         self.assertEqual(
-            models_of("/api/{model}/search", "get"), ["res.country", "res.partner", "res.partner.category"]
+            models_of("/api/{model}/search", "get"), ["res.partner", "res.partner.category", "res.country"]
         )
         self.assertEqual(models_of("/api/{model}/create", "post"), ["res.partner.category"])
         self.assertEqual(models_of("/api/{model}/{id}", "patch"), ["res.partner"])
@@ -308,11 +308,14 @@ class TestKeyDocument(BaseCase):
         self.assertIn("up to 2 at a time", spec["info"]["description"])
         self.assertNotIn("100", spec["info"]["description"])
 
-    def test_models_sorted_and_schemas_named_by_model(self):
+    def test_usual_models_first_and_schemas_named_by_model(self):
         other = ModelDoc("account.move", "Journal Entry", {"id": {"type": "integer"}}, frozenset({"read"}))
-        spec = build_openapi(SERVER, [partner_doc(), other], version=VERSION)
+        bus = ModelDoc("bus.presence", "User Presence", {"id": {"type": "integer"}}, frozenset({"read"}))
+        spec = build_openapi(SERVER, [bus, other, partner_doc()], version=VERSION)
         validate(spec)
-        self.assertEqual([tag["name"] for tag in spec["tags"]], ["account.move", "res.partner", "Login tokens"])
+        self.assertEqual(
+            [tag["name"] for tag in spec["tags"]], ["res.partner", "account.move", "bus.presence", "Login tokens"]
+        )
         self.assertTrue(
             {"res.partner", "res.partner-values", "res.partner-create", "account.move"}
             <= set(spec["components"]["schemas"])

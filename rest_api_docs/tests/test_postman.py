@@ -8,6 +8,7 @@ from odoo.tests import BaseCase
 
 from ..openapi import ModelDoc, build_openapi
 from ..postman import SCHEMA_URL, build_postman, example_value, login_token_required
+from ..tags import documentation_order
 from .test_openapi import SERVER, VERSION, partner_doc
 
 
@@ -73,7 +74,12 @@ class TestPostmanCollection(BaseCase):
             for item in folder["item"]:
                 with self.subTest(request=item["name"]):
                     expected = "201" if item["request"]["url"]["path"][-1] == "create" else "200"
-                    self.assertIn(f"pm.response.to.have.status({expected})", script(item, "test"))
+                    if item["request"]["url"]["path"][-1] in ("create", ":id") and "body" in item["request"]:
+                        # an example body: the model's business rules may refuse it, as a problem (never a 5xx)
+                        self.assertIn(f"to.be.oneOf([{expected}, 400, 403, 409, 422])", script(item, "test"))
+                        self.assertIn("application/problem+json", script(item, "test"))
+                    else:
+                        self.assertIn(f"pm.response.to.have.status({expected})", script(item, "test"))
 
     def test_changes_only_target_the_created_record(self):
         requests = requests_of(self.folders["res.partner"])
@@ -169,6 +175,9 @@ class TestPostmanCollection(BaseCase):
         create = records["item"][0]["request"]
         self.assertEqual(create["url"]["variable"], [{"key": "model", "value": "{{model}}"}])
         self.assertEqual(json.loads(create["body"]["raw"]), {"name": "New record"})
+        for update in records["item"]:
+            if update["request"]["method"] in ("PUT", "PATCH"):  # never {}, which the API refuses (400)
+                self.assertEqual(json.loads(update["request"]["body"]["raw"]), {"name": "New record"})
 
 
 class TestExampleValues(BaseCase):
@@ -200,3 +209,47 @@ class TestExampleValues(BaseCase):
         ):
             with self.subTest(schema=schema):
                 self.assertEqual(example_value(schema, spec), expected)
+
+
+class TestExampleBodies(BaseCase):
+    """The bodies Swagger UI's "Try it out" and the Postman collection send: minimal and valid."""
+
+    def body_examples(self, doc):
+        spec = build_openapi(SERVER, [doc], version=VERSION)
+        examples = {}
+        for path, item in spec["paths"].items():
+            for method, operation in item.items():
+                if "requestBody" in operation:
+                    examples[method, path] = operation["requestBody"]["content"]["application/json"]["example"]
+        return examples
+
+    def test_create_sets_the_required_fields_and_the_name_only(self):
+        examples = self.body_examples(partner_doc())
+        # no parent_id: Swagger UI's own example (every field) made the partner its own parent (422)
+        self.assertEqual(examples["post", "/api/res.partner/create"], {"name": "Example"})
+        self.assertEqual(examples["put", "/api/res.partner/{id}"], {"name": "Example"})
+        required = {
+            "name": {"type": "char", "string": "Name"},
+            "partner_id": {"type": "many2one", "relation": "res.partner", "required": True},
+        }
+        examples = self.body_examples(ModelDoc("res.users", "User", required, frozenset({"create", "write"})))
+        self.assertEqual(examples["post", "/api/res.users/create"], {"name": "Example", "partner_id": 1})
+
+    def test_update_without_a_text_field_sets_a_simple_one(self):
+        fields = {
+            "cron_id": {"type": "many2one", "relation": "ir.cron"},
+            "done": {"type": "integer"},
+            "deactivate": {"type": "boolean"},
+        }
+        examples = self.body_examples(ModelDoc("ir.cron.progress", "Progress", fields, frozenset({"write"})))
+        self.assertEqual(examples["put", "/api/ir.cron.progress/{id}"], {"deactivate": True})
+        self.assertEqual(examples["patch", "/api/ir.cron.progress/{id}"], {"deactivate": True})
+
+
+class TestDocumentationOrder(BaseCase):
+    def test_usual_models_first_then_by_name(self):
+        names = ["bus.presence", "base_import.mapping", "res.users", "sale.order", "res.partner", "ir.cron"]
+        self.assertEqual(
+            documentation_order(names),
+            ["res.partner", "sale.order", "res.users", "base_import.mapping", "bus.presence", "ir.cron"],
+        )
