@@ -10,6 +10,7 @@ from . import (
     test_http_headers,
     test_query,
     test_read,
+    test_request_log,
     test_scope_reach,
     test_scoped_keys,
     test_serialization,
