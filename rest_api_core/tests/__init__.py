@@ -11,6 +11,7 @@ from . import (
     test_query,
     test_read,
     test_request_log,
+    test_request_log_views,
     test_scope_reach,
     test_scoped_keys,
     test_serialization,
