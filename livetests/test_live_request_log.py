@@ -1,5 +1,6 @@
-"""The request log on a ``--workers 2`` server: every worker's background thread stores its rows, and no
-secret sent in the run reaches the table or the server log (Odoo's own access log included)."""
+"""The request log and the metrics on a ``--workers 2`` server: every worker's background thread stores its
+rows and counters, any worker's /api/metrics shows them all, and no secret sent in the run reaches the table,
+the metrics or the server log (Odoo's own access log included)."""
 
 import time
 import uuid
@@ -34,6 +35,18 @@ def table_text(database):
         connection.close()
 
 
+def scrape(base, secret):
+    status, headers, text = http_json("GET", base + "/api/metrics", headers={"api-key": secret})
+    assert status == 200, text
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    return text
+
+
+def counter(text, sample):
+    values = [line.rpartition(" ")[2] for line in text.splitlines() if line.startswith(sample + " ")]
+    return float(values[0]) if values else 0
+
+
 def test_every_worker_logs_and_no_secret_is_stored_or_logged(prefork_server, rpc, live_database, on_both_workers):
     base = prefork_server.base_url
     since = prefork_server.log_file.stat().st_size
@@ -63,6 +76,7 @@ def test_every_worker_logs_and_no_secret_is_stored_or_logged(prefork_server, rpc
             with ThreadPoolExecutor(len(calls)) as pool:
                 return list(pool.map(one, calls))
 
+        before = scrape(base, secret)
         bursts = on_both_workers(prefork_server, "GET", SEARCH + "?limit=1", send_burst)
         assert all(statuses == [200, 200, 200, 401] for statuses in bursts), bursts
 
@@ -71,12 +85,16 @@ def test_every_worker_logs_and_no_secret_is_stored_or_logged(prefork_server, rpc
         while len(rows) < len(request_ids) and time.monotonic() < deadline:
             time.sleep(1)
             rows = logged_rows(live_database, request_ids)
+        after = scrape(base, secret)  # every worker's counters are stored with its rows
     assert set(rows) == set(request_ids), "rows of a worker were not stored by its background thread"
+    ok = 'rest_api_requests_total{route="/api/<string:model>/search",method="GET",status="200"}'
+    assert counter(after, ok) - counter(before, ok) >= 3 * len(bursts)
     assert any(query and "api_key=[redacted]" in query for _status, query, _text in rows.values())
 
     table = table_text(live_database)
     server_log = prefork_server.log_file.read_bytes()[since:].decode(errors="replace")
     assert "api_key=[redacted]" in server_log  # Odoo's access log line, redacted
     for value in secrets:
+        assert value not in after
         assert value not in table
         assert value not in server_log

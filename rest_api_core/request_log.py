@@ -33,7 +33,7 @@ from odoo import sql_db
 
 from odoo.addons.rest_api_auth.credentials import API_KEY_HEADERS, LOGIN_TOKEN_HEADERS
 
-from . import settings
+from . import metrics, settings
 
 _logger = logging.getLogger(__name__)
 
@@ -101,24 +101,35 @@ def should_log(mode, status, sample_percent, draw=random.random):
 
 
 class LogWriter:
-    """Rows waiting in this process, inserted by a background thread (see the module's docstring)."""
+    """Rows and request counters waiting in this process, stored by a background thread
+    (see the module's docstring; the counters are what ``/api/metrics`` shows)."""
 
     def __init__(self):
-        self.lock = threading.Lock()  # guards pending and dropped
+        self.lock = threading.Lock()  # guards pending, counters and dropped
         self.flush_lock = threading.Lock()  # one flush at a time
         self.pending = {}  # dbname -> [row dict]
+        self.counters = {}  # dbname -> {(route, method, status): [requests, duration ms, [per bucket]]}
         self.dropped = {}  # dbname -> rows dropped since the last warning
         self.wake = threading.Event()
         self.thread = None
         self.last_warning = 0.0
 
-    def add(self, dbname, row):
+    def add(self, dbname, row=None, *, counter_key, duration_ms):
+        """Count a request under ``counter_key`` and, when it is logged, keep its ``row``."""
         with self.lock:
+            counters = self.counters.setdefault(dbname, {})
+            counter = counters.get(counter_key)
+            if counter is None:
+                counter = counters[counter_key] = [0, 0.0, [0] * (len(metrics.BUCKETS_MS) + 1)]
+            counter[0] += 1
+            counter[1] += duration_ms
+            counter[2][metrics.bucket_index(duration_ms)] += 1
             rows = self.pending.setdefault(dbname, [])
-            rows.append(row)
-            if len(rows) > MAX_PENDING:
-                del rows[0]
-                self.dropped[dbname] = self.dropped.get(dbname, 0) + 1
+            if row is not None:
+                rows.append(row)
+                if len(rows) > MAX_PENDING:
+                    del rows[0]
+                    self.dropped[dbname] = self.dropped.get(dbname, 0) + 1
             if self.thread is None:
                 self.thread = threading.Thread(target=self._run, name="rest_api request log", daemon=True)
                 self.thread.start()
@@ -126,25 +137,36 @@ class LogWriter:
             self.wake.set()
 
     def flush(self, dbname):
-        """Insert this process's rows of ``dbname`` now (when this returns, they are committed or kept)."""
+        """Store this process's rows and counts of ``dbname`` now (when this returns, they are
+        committed, or kept for the next try)."""
         with self.flush_lock:
             with self.lock:
                 rows = self.pending.pop(dbname, None)
-            if not rows:
+                counters = self.counters.pop(dbname, None)
+            if not rows and not counters:
                 return
             try:
                 with sql_db.db_connect(dbname).cursor() as cr:
-                    insert_rows(cr, rows)
+                    if rows:
+                        insert_rows(cr, rows)
+                    if counters:
+                        metrics.add_counters(cr, counters)
             except Exception as error:
-                self._keep(dbname, rows)
+                self._keep(dbname, rows or [], counters or {})
                 self._warn(dbname, error)
 
     def flush_all(self):
-        for dbname in list(self.pending):
+        for dbname in set(self.pending) | set(self.counters):
             self.flush(dbname)
 
-    def _keep(self, dbname, rows):
+    def _keep(self, dbname, rows, counters):
         with self.lock:
+            kept = self.counters.setdefault(dbname, {})
+            for counter_key, (requests, duration, buckets) in counters.items():
+                counter = kept.setdefault(counter_key, [0, 0.0, [0] * len(buckets)])
+                counter[0] += requests
+                counter[1] += duration
+                counter[2] = [a + b for a, b in zip(counter[2], buckets, strict=True)]
             pending = self.pending.setdefault(dbname, [])
             pending[:0] = rows
             excess = len(pending) - MAX_PENDING
@@ -217,7 +239,7 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def flush(dbname):
-    """Store this process's waiting rows of ``dbname`` now (as the thread does every few seconds)."""
+    """Store this process's waiting rows and counts of ``dbname`` now (as the thread does every few seconds)."""
     _writer.flush(dbname)
 
 
@@ -230,7 +252,7 @@ def remember_verified_key(http_request, key):
 
 
 def record(request, auth, response, started, request_id):
-    """Log the request ``response`` answers, if the settings say so (no database round trip).
+    """Count the request ``response`` answers, and log it if the settings say so (no database round trip).
 
     ``auth`` is the request's AuthContext, None when it was refused before; the
     row then names the key that was verified, if any. Never raises: a failure
@@ -246,28 +268,31 @@ def record(request, auth, response, started, request_id):
 
 def _record(request, response, *, uid, key, started, request_id):
     env = request.env
-    mode, sample_percent = settings.request_log_mode(env)
-    status = response.status_code
-    if not should_log(mode, status, sample_percent):
-        return
     httprequest = request.httprequest
-    row = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
-        "key_id": key.api_key_id if key is not None else None,
-        "user_id": uid or (key.uid if key is not None else None),
-        "method": httprequest.method[:16],
-        "route": _route(env, httprequest.path),
-        "path": httprequest.path[:MAX_TEXT],
-        "query": redact_query(httprequest.query_string) or None,
-        "status": status,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-        "request_id": request_id,
-        "client_address": httprequest.remote_addr,
-        "request_size": httprequest.content_length,
-        "response_size": _response_size(response),
-        "problem_type": _problem_type(response),
-    }
-    _writer.add(env.cr.dbname, row)
+    status = response.status_code
+    duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    route = _route(env, httprequest.path)
+    method = httprequest.method[:16]
+    mode, sample_percent = settings.request_log_mode(env)
+    row = None
+    if should_log(mode, status, sample_percent):
+        row = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "key_id": key.api_key_id if key is not None else None,
+            "user_id": uid or (key.uid if key is not None else None),
+            "method": method,
+            "route": route,
+            "path": httprequest.path[:MAX_TEXT],
+            "query": redact_query(httprequest.query_string) or None,
+            "status": status,
+            "duration_ms": duration_ms,
+            "request_id": request_id,
+            "client_address": httprequest.remote_addr,
+            "request_size": httprequest.content_length,
+            "response_size": _response_size(response),
+            "problem_type": _problem_type(response),
+        }
+    _writer.add(env.cr.dbname, row, counter_key=(route or "", method, status), duration_ms=duration_ms)
 
 
 def _route(env, path):

@@ -16,6 +16,7 @@ CORS_ORIGINS_PARAM = "rest_api.cors_origins"
 LOG_MODE_PARAM = "rest_api.request_log_mode"
 LOG_SAMPLE_PARAM = "rest_api.request_log_sample_percent"
 LOG_RETENTION_PARAM = "rest_api.request_log_retention_days"
+METRICS_LOOPBACK_PARAM = "rest_api.metrics_loopback"
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
@@ -67,3 +68,8 @@ def request_log_mode(env):
 
 def request_log_retention_days(env):
     return _positive_int(env, LOG_RETENTION_PARAM, LOG_RETENTION_DAYS)
+
+
+def metrics_loopback(env):
+    """Whether ``/api/metrics`` answers loopback clients without a key."""
+    return (env["ir.config_parameter"].sudo().get_param(METRICS_LOOPBACK_PARAM) or "").lower() in ("1", "true")

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from .. import request_log, settings
+from .. import metrics, request_log, settings
 
 
 class RestApiRequestLog(models.Model):
@@ -51,6 +51,7 @@ class RestApiRequestLog(models.Model):
                 cr.execute(f'ALTER TABLE {self._table} ADD COLUMN IF NOT EXISTS "{name}" {field.column_type[1]}')
         for name in ("date", "key_id", "request_id"):
             cr.execute(f'CREATE INDEX IF NOT EXISTS {self._table}_{name}_index ON {self._table} ("{name}")')
+        cr.execute(metrics.CREATE_TABLE)  # the request counters, flushed with the rows
 
     @api.depends("status")
     def _compute_outcome(self):

@@ -8,6 +8,7 @@ from . import (
     test_health,
     test_http,
     test_http_headers,
+    test_metrics,
     test_query,
     test_read,
     test_request_log,
