@@ -42,6 +42,9 @@ ON CONFLICT (route, method, status) DO UPDATE
                         ORDER BY i)"""  # noqa: S608 - constant names
 
 
+READ_COUNTERS = f"SELECT route, method, status, requests, duration_ms, buckets FROM {TABLE} ORDER BY 1, 2, 3"  # noqa: S608
+
+
 def bucket_index(duration_ms):
     """The histogram bucket of a duration: the first whose upper bound it does not exceed."""
     return bisect.bisect_left(BUCKETS_MS, duration_ms)
@@ -60,7 +63,7 @@ def read_counters(dbname):
     """Every counter row, read on a connection of its own: the latest committed figures, not the
     request's snapshot."""
     with sql_db.db_connect(dbname).cursor() as cr:
-        cr.execute(f"SELECT route, method, status, requests, duration_ms, buckets FROM {TABLE} ORDER BY 1, 2, 3")  # noqa: S608
+        cr.execute(READ_COUNTERS)
         return cr.fetchall()
 
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .. import metrics, request_log, settings
 
@@ -27,7 +28,7 @@ class RestApiRequestLog(models.Model):
 
     date = fields.Datetime(required=True, readonly=True, index=True)
     key_id = fields.Many2one("rest.api.key", string="API key", readonly=True, index=True)
-    user_id = fields.Many2one("res.users", string="User", readonly=True, help="The user the request ran as.")
+    user_id = fields.Many2one("res.users", readonly=True, help="The user the request ran as.")
     method = fields.Char(readonly=True)
     route = fields.Char(readonly=True, help="The route template the path matched.")
     path = fields.Char(readonly=True)
@@ -45,12 +46,16 @@ class RestApiRequestLog(models.Model):
     def init(self):
         """Create the table and any column a newer version added, from the fields' column types."""
         cr = self.env.cr
-        cr.execute(f"CREATE TABLE IF NOT EXISTS {self._table} (id SERIAL PRIMARY KEY)")
+        table = SQL.identifier(self._table)
+        cr.execute(SQL("CREATE TABLE IF NOT EXISTS %s (id SERIAL PRIMARY KEY)", table))
         for name, field in self._fields.items():
             if field.store and field.column_type and name != "id":
-                cr.execute(f'ALTER TABLE {self._table} ADD COLUMN IF NOT EXISTS "{name}" {field.column_type[1]}')
+                column = SQL.identifier(name)
+                column_type = SQL(field.column_type[1])  # the ORM's own type names
+                cr.execute(SQL("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, column, column_type))
         for name in ("date", "key_id", "request_id"):
-            cr.execute(f'CREATE INDEX IF NOT EXISTS {self._table}_{name}_index ON {self._table} ("{name}")')
+            index = SQL.identifier(f"{self._table}_{name}_index")
+            cr.execute(SQL("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", index, table, SQL.identifier(name)))
         cr.execute(metrics.CREATE_TABLE)  # the request counters, flushed with the rows
 
     @api.depends("status")

@@ -1,6 +1,7 @@
 """Requests per key and day, with the duration percentiles ``read_group`` cannot compute."""
 
 from odoo import fields, models, tools
+from odoo.tools import SQL
 
 from .. import request_log
 
@@ -22,7 +23,7 @@ class RestApiUsageDaily(models.Model):
 
     day = fields.Date(readonly=True)
     key_id = fields.Many2one("rest.api.key", string="API key", readonly=True)
-    user_id = fields.Many2one("res.users", string="User", readonly=True)
+    user_id = fields.Many2one("res.users", readonly=True)
     request_count = fields.Integer(string="Requests", readonly=True)
     error_count = fields.Integer(string="Errors", readonly=True, help="Requests answered with 4xx or 5xx.")
     throttled_count = fields.Integer(string="Throttled (429)", readonly=True)
@@ -34,7 +35,8 @@ class RestApiUsageDaily(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
-            f"""CREATE VIEW {self._table} AS
+            SQL(
+                """CREATE VIEW %s AS
 SELECT min(id) AS id,
        date::date AS day,
        key_id,
@@ -46,6 +48,9 @@ SELECT min(id) AS id,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS duration_p50,
        percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS duration_p95,
        max(duration_ms) AS duration_max
-  FROM {request_log.TABLE}
- GROUP BY 2, 3, 4"""  # noqa: S608 - constant names
+  FROM %s
+ GROUP BY 2, 3, 4""",
+                SQL.identifier(self._table),
+                SQL.identifier(request_log.TABLE),
+            )
         )
