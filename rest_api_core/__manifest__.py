@@ -9,7 +9,12 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["rest_api_auth"],
-    "data": ["views/res_config_settings_views.xml"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/rest_api_security.xml",
+        "views/res_config_settings_views.xml",
+        "views/rest_api_request_log_views.xml",
+    ],
     # Loaded server-wide (--load=base,web,rest_api_core), routes /api requests
     # to the database they name; see multidb.py.
     "post_load": "post_load",

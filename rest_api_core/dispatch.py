@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import functools
 import logging
+import time
 
 import psycopg2
 import psycopg2.errors
@@ -37,7 +38,7 @@ from odoo.addons.rest_api_auth.exceptions import (
     UnprocessableContent,
 )
 
-from . import multidb, settings
+from . import multidb, request_log, settings
 from .errors import ContentTooLarge
 from .http_headers import REQUEST_ID_HEADER, cors_headers, request_id
 from .query import InvalidInput
@@ -90,6 +91,7 @@ def authenticate_request(operation, model=None, method=None):
 def api_endpoint(method):
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
+        started = time.perf_counter()
         state = _state()
         headers = {REQUEST_ID_HEADER: state.request_id}
         if not request.db:
@@ -111,6 +113,7 @@ def api_endpoint(method):
             policy_headers = state.auth.response_headers.items()
             headers = {**{name: value for name, value in policy_headers if name not in response.headers}, **headers}
         _add_headers(response, headers)
+        request_log.record(request, state.auth, response, started, state.request_id)
         return response
 
     return wrapper

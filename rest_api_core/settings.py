@@ -18,6 +18,10 @@ MAX_DOMAIN_CONDITIONS_PARAM = "rest_api.max_domain_conditions"
 MAX_DOMAIN_DEPTH_PARAM = "rest_api.max_domain_depth"
 MAX_BODY_SIZE_PARAM = "rest_api.max_body_size"
 ODOO_UPLOAD_LIMIT_PARAM = "web.max_file_upload_size"  # Odoo's own, for every route
+LOG_MODE_PARAM = "rest_api.request_log_mode"
+LOG_SAMPLE_PARAM = "rest_api.request_log_sample_percent"
+LOG_RETENTION_PARAM = "rest_api.request_log_retention_days"
+METRICS_LOOPBACK_PARAM = "rest_api.metrics_loopback"
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
@@ -26,6 +30,15 @@ MAX_DOMAIN_CONDITIONS = 500  # 10,000 exhausted PostgreSQL's parser memory; 500 
 # time of a self-referential search (parent_id any ...) by 3 to 6: 5 levels 0.08 s, 8: 1 s, 10: 21 s
 MAX_DOMAIN_DEPTH = 5
 MAX_BODY_SIZE = 16 * 1024 * 1024  # bytes: a 10 MiB file in base64 with room to spare
+LOG_MODE_OFF, LOG_MODE_ERRORS, LOG_MODE_ALL = "off", "errors", "all"
+LOG_MODES = (
+    (LOG_MODE_OFF, "Off"),
+    (LOG_MODE_ERRORS, "Errors only"),
+    (LOG_MODE_ALL, "All requests"),
+)
+LOG_MODE = LOG_MODE_ERRORS
+LOG_SAMPLE_PERCENT = 100
+LOG_RETENTION_DAYS = 30
 
 
 def _positive_int(env, key, fallback):
@@ -68,3 +81,23 @@ def max_body_size(env):
 
 def cors_origins(env):
     return parse_origins(env["ir.config_parameter"].sudo().get_param(CORS_ORIGINS_PARAM))
+
+
+def request_log_mode(env):
+    """``(mode, sample percent)`` of the request log: which requests it keeps."""
+    mode = env["ir.config_parameter"].sudo().get_param(LOG_MODE_PARAM) or LOG_MODE
+    if mode not in dict(LOG_MODES):
+        _logger.warning("Ignoring invalid %s=%r, using %s", LOG_MODE_PARAM, mode, LOG_MODE)
+        mode = LOG_MODE
+    if mode != LOG_MODE_ALL:
+        return mode, LOG_SAMPLE_PERCENT
+    return mode, min(100, _positive_int(env, LOG_SAMPLE_PARAM, LOG_SAMPLE_PERCENT))
+
+
+def request_log_retention_days(env):
+    return _positive_int(env, LOG_RETENTION_PARAM, LOG_RETENTION_DAYS)
+
+
+def metrics_loopback(env):
+    """Whether ``/api/metrics`` answers loopback clients without a key."""
+    return (env["ir.config_parameter"].sudo().get_param(METRICS_LOOPBACK_PARAM) or "").lower() in ("1", "true")

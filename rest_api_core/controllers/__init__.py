@@ -1,1 +1,1 @@
-from . import api, fallback, health, token
+from . import api, fallback, health, metrics, token

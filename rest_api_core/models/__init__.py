@@ -1,1 +1,1 @@
-from . import ir_http, res_config_settings
+from . import ir_http, res_config_settings, rest_api_key, rest_api_request_log, rest_api_usage_daily

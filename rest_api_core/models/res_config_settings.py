@@ -5,6 +5,13 @@ from ..settings import (
     CORS_ORIGINS_PARAM,
     DEFAULT_LIMIT,
     DEFAULT_LIMIT_PARAM,
+    LOG_MODE,
+    LOG_MODE_PARAM,
+    LOG_MODES,
+    LOG_RETENTION_DAYS,
+    LOG_RETENTION_PARAM,
+    LOG_SAMPLE_PARAM,
+    LOG_SAMPLE_PERCENT,
     MAX_LIMIT,
     MAX_LIMIT_PARAM,
 )
@@ -31,6 +38,36 @@ class ResConfigSettings(models.TransientModel):
         help="Comma-separated origins (e.g. https://shop.example.com) whose browser pages may call "
         "the REST API; * allows any origin. Empty: no CORS headers, browsers refuse cross-origin calls.",
     )
+
+    rest_api_request_log_mode = fields.Selection(
+        LOG_MODES,
+        string="Request log",
+        config_parameter=LOG_MODE_PARAM,
+        default=LOG_MODE,
+        required=True,
+        help="Which /api requests are logged: none, the errors (4xx and 5xx, refused requests included), "
+        "or all (errors always, the others sampled).",
+    )
+    rest_api_request_log_sample_percent = fields.Integer(
+        string="Sampled successes (%)",
+        config_parameter=LOG_SAMPLE_PARAM,
+        default=LOG_SAMPLE_PERCENT,
+        help='In "All requests" mode, the share of successful requests logged (errors are always logged).',
+    )
+    rest_api_request_log_retention_days = fields.Integer(
+        string="Keep the request log (days)",
+        config_parameter=LOG_RETENTION_PARAM,
+        default=LOG_RETENTION_DAYS,
+        help="Rows older than this are deleted every day.",
+    )
+
+    @api.constrains("rest_api_request_log_sample_percent", "rest_api_request_log_retention_days")
+    def _check_rest_api_request_log(self):
+        for config in self:
+            if not 1 <= config.rest_api_request_log_sample_percent <= 100:
+                raise ValidationError(_("The share of successful requests logged must be between 1 and 100 %."))
+            if config.rest_api_request_log_retention_days < 1:
+                raise ValidationError(_("The request log must be kept at least one day."))
 
     @api.constrains("rest_api_default_limit", "rest_api_max_limit")
     def _check_rest_api_limits(self):

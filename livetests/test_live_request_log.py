@@ -1,0 +1,100 @@
+"""The request log and the metrics on a ``--workers 2`` server: every worker's background thread stores its
+rows and counters, any worker's /api/metrics shows them all, and no secret sent in the run reaches the table,
+the metrics or the server log (Odoo's own access log included)."""
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from tools.odoo_env import http_json, pg_connect
+
+FLUSH_WAIT = 30  # seconds: the workers flush every 5 s; the machine may be slow
+SEARCH = "/api/res.partner/search"
+
+
+def logged_rows(database, request_ids):
+    connection = pg_connect(database)
+    try:
+        with connection.cursor() as cr:
+            cr.execute(
+                "SELECT request_id, status, query, log::text FROM rest_api_request_log log WHERE request_id = ANY(%s)",
+                [list(request_ids)],
+            )
+            return {request_id: (status, query, text) for request_id, status, query, text in cr.fetchall()}
+    finally:
+        connection.close()
+
+
+def table_text(database):
+    connection = pg_connect(database)
+    try:
+        with connection.cursor() as cr:
+            cr.execute("SELECT log::text FROM rest_api_request_log log")
+            return "\n".join(text for (text,) in cr.fetchall())
+    finally:
+        connection.close()
+
+
+def scrape(base, secret):
+    status, headers, text = http_json("GET", base + "/api/metrics", headers={"api-key": secret})
+    assert status == 200, text
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    return text
+
+
+def counter(text, sample):
+    values = [line.rpartition(" ")[2] for line in text.splitlines() if line.startswith(sample + " ")]
+    return float(values[0]) if values else 0
+
+
+def test_every_worker_logs_and_no_secret_is_stored_or_logged(prefork_server, rpc, live_database, on_both_workers):
+    base = prefork_server.base_url
+    since = prefork_server.log_file.stat().st_size
+    with rpc.config_parameters({"rest_api.request_log_mode": "all"}):
+        secret = rpc.generate_api_key("live request log", rate_limit=0, allow_token_generation=True)["key"]
+        status, _headers, body = http_json("POST", base + "/api/generate_token", {}, {"api-key": secret})
+        assert status == 200, body
+        token = body["login_token"]
+        wrong_key = "wrong-" + uuid.uuid4().hex
+        password = "pw-" + uuid.uuid4().hex
+        secrets = (secret, token, wrong_key, password)
+        calls = [
+            (SEARCH + "?limit=1", {"api-key": secret, "Login-Token": token}),
+            (SEARCH + "?limit=1", {"Authorization": f"Bearer {token}", "api-key": secret}),
+            (f"{SEARCH}?api_key={wrong_key}&password={password}&token={token}", {"api-key": secret}),
+            (SEARCH, {"api-key": wrong_key, "Cookie": f"session_id={password}"}),
+        ]
+        request_ids = []
+
+        def send_burst():
+            def one(call):
+                path, headers = call
+                request_id = f"live-log-{uuid.uuid4()}"
+                request_ids.append(request_id)
+                return http_json("GET", base + path, headers={**headers, "X-Request-ID": request_id}, timeout=30)[0]
+
+            with ThreadPoolExecutor(len(calls)) as pool:
+                return list(pool.map(one, calls))
+
+        before = scrape(base, secret)
+        bursts = on_both_workers(prefork_server, "GET", SEARCH + "?limit=1", send_burst)
+        assert all(statuses == [200, 200, 200, 401] for statuses in bursts), bursts
+
+        deadline = time.monotonic() + FLUSH_WAIT
+        rows = logged_rows(live_database, request_ids)
+        while len(rows) < len(request_ids) and time.monotonic() < deadline:
+            time.sleep(1)
+            rows = logged_rows(live_database, request_ids)
+        after = scrape(base, secret)  # every worker's counters are stored with its rows
+    assert set(rows) == set(request_ids), "rows of a worker were not stored by its background thread"
+    ok = 'rest_api_requests_total{route="/api/<string:model>/search",method="GET",status="200"}'
+    assert counter(after, ok) - counter(before, ok) >= 3 * len(bursts)
+    assert any(query and "api_key=[redacted]" in query for _status, query, _text in rows.values())
+
+    table = table_text(live_database)
+    server_log = prefork_server.log_file.read_bytes()[since:].decode(errors="replace")
+    assert "api_key=[redacted]" in server_log  # Odoo's access log line, redacted
+    for value in secrets:
+        assert value not in after
+        assert value not in table
+        assert value not in server_log

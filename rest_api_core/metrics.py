@@ -1,0 +1,116 @@
+"""``GET /api/metrics``: the REST API's request counters in the Prometheus text format.
+
+The counters are shared state, not per-process figures: every worker of every
+host adds its own to one table (``rest_api_request_metric``, one row per route
+template, method and status) with the request log's background flush, so any
+worker answers for the whole deployment. Figures lag by up to the flush
+interval (5 s). Counted whatever the request log mode, ``off`` included.
+Labels never carry a key, a user or a path: only route templates (a bounded
+set), methods and statuses.
+"""
+
+import bisect
+import json
+
+from odoo import sql_db
+
+TABLE = "rest_api_request_metric"
+BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)  # the last bucket is +Inf
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+
+CREATE_TABLE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+    route varchar NOT NULL,
+    method varchar NOT NULL,
+    status integer NOT NULL,
+    requests bigint NOT NULL,
+    duration_ms double precision NOT NULL,
+    buckets bigint[] NOT NULL,
+    PRIMARY KEY (route, method, status)
+)"""
+
+ADD_COUNTERS = f"""INSERT INTO {TABLE} AS metric (route, method, status, requests, duration_ms, buckets)
+SELECT route, method, status, requests, duration_ms,
+       ARRAY(SELECT n::bigint FROM json_array_elements_text(buckets) WITH ORDINALITY AS e (n, i) ORDER BY i)
+  FROM json_to_recordset(%s) AS counted (
+       route varchar, method varchar, status integer, requests bigint, duration_ms double precision, buckets json)
+ON CONFLICT (route, method, status) DO UPDATE
+   SET requests = metric.requests + excluded.requests,
+       duration_ms = metric.duration_ms + excluded.duration_ms,
+       buckets = ARRAY(SELECT coalesce(a, 0) + coalesce(b, 0)
+                         FROM unnest(metric.buckets, excluded.buckets) WITH ORDINALITY AS t (a, b, i)
+                        ORDER BY i)"""  # noqa: S608 - constant names
+
+
+READ_COUNTERS = f"SELECT route, method, status, requests, duration_ms, buckets FROM {TABLE} ORDER BY 1, 2, 3"  # noqa: S608
+
+
+def bucket_index(duration_ms):
+    """The histogram bucket of a duration: the first whose upper bound it does not exceed."""
+    return bisect.bisect_left(BUCKETS_MS, duration_ms)
+
+
+def add_counters(cr, counters):
+    """Add ``{(route, method, status): [requests, duration ms, per-bucket counts]}`` in one statement."""
+    rows = [
+        {"route": route, "method": method, "status": status, "requests": n, "duration_ms": ms, "buckets": buckets}
+        for (route, method, status), (n, ms, buckets) in counters.items()
+    ]
+    cr.execute(ADD_COUNTERS, [json.dumps(rows)])
+
+
+def read_counters(dbname):
+    """Every counter row, read on a connection of its own: the latest committed figures, not the
+    request's snapshot."""
+    with sql_db.db_connect(dbname).cursor() as cr:
+        cr.execute(READ_COUNTERS)
+        return cr.fetchall()
+
+
+def _label(value):
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _labels(**labels):
+    return "{" + ",".join(f'{name}="{_label(value)}"' for name, value in labels.items()) + "}"
+
+
+def render(rows):
+    """The Prometheus text exposition of counter ``rows`` (route, method, status, requests, ms, buckets)."""
+    lines = [
+        "# HELP rest_api_requests_total Requests answered by the REST API.",
+        "# TYPE rest_api_requests_total counter",
+    ]
+    histograms = {}
+    throttled = {}
+    for route, method, status, requests, duration_ms, buckets in rows:
+        lines.append(f"rest_api_requests_total{_labels(route=route, method=method, status=status)} {requests}")
+        total = histograms.setdefault((route, method), [0, 0.0, [0] * len(buckets)])
+        total[0] += requests
+        total[1] += duration_ms
+        total[2] = [a + b for a, b in zip(total[2], buckets, strict=False)]
+        if status == 429:
+            throttled[(route, method)] = throttled.get((route, method), 0) + requests
+    lines += [
+        "# HELP rest_api_request_duration_seconds Time the REST API took to answer, by route.",
+        "# TYPE rest_api_request_duration_seconds histogram",
+    ]
+    for (route, method), (count, duration_ms, buckets) in histograms.items():
+        cumulative = 0
+        for bound, observed in zip((*BUCKETS_MS, None), buckets, strict=False):
+            cumulative += observed
+            le = "+Inf" if bound is None else repr(bound / 1000)
+            labels = _labels(route=route, method=method, le=le)
+            lines.append(f"rest_api_request_duration_seconds_bucket{labels} {cumulative}")
+        labels = _labels(route=route, method=method)
+        lines.append(f"rest_api_request_duration_seconds_sum{labels} {duration_ms / 1000:.6f}")
+        lines.append(f"rest_api_request_duration_seconds_count{labels} {count}")
+    lines += [
+        "# HELP rest_api_throttled_requests_total Requests refused with 429 Too Many Requests.",
+        "# TYPE rest_api_throttled_requests_total counter",
+    ]
+    lines += [
+        f"rest_api_throttled_requests_total{_labels(route=route, method=method)} {n}"
+        for (route, method), n in throttled.items()
+    ]
+    return "\n".join(lines) + "\n"

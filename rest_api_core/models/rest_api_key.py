@@ -1,0 +1,36 @@
+from odoo import fields, models
+from odoo.http import request
+
+from .. import request_log
+
+
+class RestApiKey(models.Model):
+    _inherit = "rest.api.key"
+
+    request_log_count = fields.Integer(string="Logged requests", compute="_compute_request_log_count")
+
+    def _compute_request_log_count(self):
+        counts = dict(
+            self.env["rest.api.request.log"]._read_group([("key_id", "in", self.ids)], ["key_id"], ["__count"])
+        )
+        for key in self:
+            key.request_log_count = counts.get(key, 0)
+
+    def _rest_api_verified_key(self, *args, **kwargs):
+        """Remember the verified key on the request, so that its later refusal (429, 403) is logged with it."""
+        verified = super()._rest_api_verified_key(*args, **kwargs)
+        if request:
+            request_log.remember_verified_key(request, verified)
+        return verified
+
+    def unlink(self):
+        ids = self.ids
+        result = super().unlink()
+        self.env.cr.execute(f"UPDATE {request_log.TABLE} SET key_id = NULL WHERE key_id = ANY(%s)", [ids])  # noqa: S608
+        return result
+
+    def action_view_request_log(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("rest_api_core.rest_api_request_log_action")
+        action["domain"] = [("key_id", "=", self.id)]
+        return action

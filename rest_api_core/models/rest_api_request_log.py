@@ -1,0 +1,88 @@
+"""The request log's rows, as administrators browse them (written by ``request_log.py``)."""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .. import metrics, request_log, settings
+
+
+class RestApiRequestLog(models.Model):
+    """One ``/api`` request: who, what, how it ended, how long it took.
+
+    The table is the model's own (``_auto = False``, created by :meth:`init`
+    from the fields below) so that it has no foreign keys: rows are inserted
+    from another connection than the request's, and a row must not wait for,
+    or fail on, a key or user the request's transaction has not committed.
+    Rows of a deleted key or user lose the reference (see ``unlink`` on
+    rest.api.key, and the autovacuum).
+    """
+
+    _name = "rest.api.request.log"
+    _description = "REST API request"
+    _auto = False
+    _table = request_log.TABLE
+    _order = "date desc, id desc"
+    _rec_name = "request_id"
+
+    date = fields.Datetime(required=True, readonly=True, index=True)
+    key_id = fields.Many2one("rest.api.key", string="API key", readonly=True, index=True)
+    user_id = fields.Many2one("res.users", readonly=True, help="The user the request ran as.")
+    method = fields.Char(readonly=True)
+    route = fields.Char(readonly=True, help="The route template the path matched.")
+    path = fields.Char(readonly=True)
+    query = fields.Char(string="Query string", readonly=True, help="Credential-like parameters are redacted.")
+    status = fields.Integer(readonly=True, aggregator=None)
+    duration_ms = fields.Float(string="Duration (ms)", readonly=True, aggregator="avg", digits=(16, 1))
+    request_id = fields.Char(string="Request ID", readonly=True, index=True)
+    client_address = fields.Char(readonly=True)
+    request_size = fields.Integer(string="Request size (bytes)", readonly=True, aggregator="sum")
+    response_size = fields.Integer(string="Response size (bytes)", readonly=True, aggregator="sum")
+    problem_type = fields.Char(readonly=True)
+    is_error = fields.Boolean(string="Error", compute="_compute_outcome", search="_search_is_error")
+    is_throttled = fields.Boolean(string="Throttled", compute="_compute_outcome", search="_search_is_throttled")
+
+    def init(self):
+        """Create the table and any column a newer version added, from the fields' column types."""
+        cr = self.env.cr
+        table = SQL.identifier(self._table)
+        cr.execute(SQL("CREATE TABLE IF NOT EXISTS %s (id SERIAL PRIMARY KEY)", table))
+        for name, field in self._fields.items():
+            if field.store and field.column_type and name != "id":
+                column = SQL.identifier(name)
+                column_type = SQL(field.column_type[1])  # the ORM's own type names
+                cr.execute(SQL("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, column, column_type))
+        for name in ("date", "key_id", "request_id"):
+            index = SQL.identifier(f"{self._table}_{name}_index")
+            cr.execute(SQL("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", index, table, SQL.identifier(name)))
+        cr.execute(metrics.CREATE_TABLE)  # the request counters, flushed with the rows
+
+    @api.depends("status")
+    def _compute_outcome(self):
+        for row in self:
+            row.is_error = row.status >= 400
+            row.is_throttled = row.status == 429
+
+    def _search_is_error(self, operator, value):
+        return [("status", ">=" if (operator == "=") == bool(value) else "<", 400)]
+
+    def _search_is_throttled(self, operator, value):
+        return [("status", "=" if (operator == "=") == bool(value) else "!=", 429)]
+
+    @api.depends("method", "path", "status")
+    def _compute_display_name(self):
+        for row in self:
+            row.display_name = f"{row.method} {row.path} {row.status}"
+
+    @api.autovacuum
+    def _gc_request_log(self):
+        """Drop the rows older than the retention setting, and references to deleted users."""
+        days = settings.request_log_retention_days(self.env)
+        cr = self.env.cr
+        cr.execute(f"DELETE FROM {self._table} WHERE date < %s", [fields.Datetime.now() - timedelta(days=days)])  # noqa: S608
+        cr.execute(
+            f"UPDATE {self._table} log SET user_id = NULL WHERE user_id IS NOT NULL"  # noqa: S608
+            " AND NOT EXISTS (SELECT 1 FROM res_users WHERE res_users.id = log.user_id)"
+        )
+        self.invalidate_model()

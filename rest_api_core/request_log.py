@@ -1,0 +1,321 @@
+"""The request log: one row per ``/api`` request, kept outside the request's transaction.
+
+Why not the request's cursor: a request that fails is rolled back, and those
+are the requests an administrator most wants to see (401, 429, 5xx). Why not
+one INSERT per request: it would cost every request a round trip. Rows are
+therefore buffered in the process and inserted by a background thread, in
+one statement per database, every :data:`FLUSH_INTERVAL` seconds or as soon
+as :data:`FLUSH_ROWS` are waiting, and when the process exits. The thread
+borrows a connection of Odoo's pool (never the request's), so the rows
+commit on their own.
+
+What a row never holds: request or response bodies, headers, the key, a login
+token or a password. The query string is kept with the value of every
+parameter that may carry a credential replaced by ``[redacted]``.
+
+Rows lag by up to the interval; a process killed outright (past
+``--limit-time-real``) loses its last interval. When the database cannot take
+the rows they are kept for the next try, up to :data:`MAX_PENDING` per
+database (the oldest are dropped beyond, and the loss is logged).
+"""
+
+import atexit
+import json
+import logging
+import os
+import random
+import threading
+import time
+import urllib.parse
+from datetime import UTC, datetime
+
+from odoo import sql_db
+
+from odoo.addons.rest_api_auth.credentials import API_KEY_HEADERS, LOGIN_TOKEN_HEADERS
+
+from . import metrics, settings
+
+_logger = logging.getLogger(__name__)
+
+FLUSH_INTERVAL = 5  # seconds
+FLUSH_ROWS = 200  # a busy process flushes sooner
+MAX_PENDING = 10000  # rows per database kept while the database cannot take them
+WARNING_INTERVAL = 60  # seconds between two warnings about failed flushes
+MAX_TEXT = 2048  # characters kept of a path, a query string, a problem type
+REDACTED = "[redacted]"
+
+# Query parameters whose value is never stored: the credential headers' names (some
+# clients put them in the URL), and the usual names of secrets.
+SECRET_PARAMS = frozenset(
+    name.lower().replace("-", "_")
+    for name in (*API_KEY_HEADERS, *LOGIN_TOKEN_HEADERS, "access_token", "apikey", "key", "password", "secret")
+)
+SECRET_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "session")
+
+TABLE = "rest_api_request_log"
+COLUMNS = (
+    "date",
+    "key_id",
+    "user_id",
+    "method",
+    "route",
+    "path",
+    "query",
+    "status",
+    "duration_ms",
+    "request_id",
+    "client_address",
+    "request_size",
+    "response_size",
+    "problem_type",
+)
+
+
+def is_secret_param(name):
+    normalized = name.strip().lower().replace("-", "_")
+    return normalized in SECRET_PARAMS or any(word in normalized for word in SECRET_WORDS)
+
+
+def redact_query(query_string):
+    """``query_string`` with the value of every credential-like parameter replaced by ``[redacted]``."""
+    if isinstance(query_string, bytes):
+        query_string = query_string.decode("latin-1")
+    if not query_string:
+        return ""
+    pairs = urllib.parse.parse_qsl(query_string, keep_blank_values=True)
+    redacted = [(name, REDACTED if is_secret_param(name) else value) for name, value in pairs]
+    return urllib.parse.urlencode(redacted, safe="[]/,:")[:MAX_TEXT]
+
+
+def should_log(mode, status, sample_percent, draw=random.random):
+    """Whether a request answered with ``status`` is logged under ``mode``.
+
+    "errors": 4xx and 5xx only. "all": every error, and the other requests
+    sampled at ``sample_percent`` percent.
+    """
+    if mode == settings.LOG_MODE_OFF:
+        return False
+    if status >= 400:
+        return True
+    return mode == settings.LOG_MODE_ALL and (sample_percent >= 100 or draw() * 100 < sample_percent)
+
+
+class LogWriter:
+    """Rows and request counters waiting in this process, stored by a background thread
+    (see the module's docstring; the counters are what ``/api/metrics`` shows)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()  # guards pending, counters and dropped
+        self.flush_lock = threading.Lock()  # one flush at a time
+        self.pending = {}  # dbname -> [row dict]
+        self.counters = {}  # dbname -> {(route, method, status): [requests, duration ms, [per bucket]]}
+        self.dropped = {}  # dbname -> rows dropped since the last warning
+        self.wake = threading.Event()
+        self.thread = None
+        self.last_warning = 0.0
+
+    def add(self, dbname, row=None, *, counter_key, duration_ms):
+        """Count a request under ``counter_key`` and, when it is logged, keep its ``row``."""
+        with self.lock:
+            counters = self.counters.setdefault(dbname, {})
+            counter = counters.get(counter_key)
+            if counter is None:
+                counter = counters[counter_key] = [0, 0.0, [0] * (len(metrics.BUCKETS_MS) + 1)]
+            counter[0] += 1
+            counter[1] += duration_ms
+            counter[2][metrics.bucket_index(duration_ms)] += 1
+            rows = self.pending.setdefault(dbname, [])
+            if row is not None:
+                rows.append(row)
+                if len(rows) > MAX_PENDING:
+                    del rows[0]
+                    self.dropped[dbname] = self.dropped.get(dbname, 0) + 1
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="rest_api request log", daemon=True)
+                self.thread.start()
+        if len(rows) >= FLUSH_ROWS:
+            self.wake.set()
+
+    def flush(self, dbname):
+        """Store this process's rows and counts of ``dbname`` now (when this returns, they are
+        committed, or kept for the next try)."""
+        with self.flush_lock:
+            with self.lock:
+                rows = self.pending.pop(dbname, None)
+                counters = self.counters.pop(dbname, None)
+            if not rows and not counters:
+                return
+            try:
+                with sql_db.db_connect(dbname).cursor() as cr:
+                    if rows:
+                        insert_rows(cr, rows)
+                    if counters:
+                        metrics.add_counters(cr, counters)
+            except Exception as error:
+                self._keep(dbname, rows or [], counters or {})
+                self._warn(dbname, error)
+
+    def flush_all(self):
+        for dbname in set(self.pending) | set(self.counters):
+            self.flush(dbname)
+
+    def _keep(self, dbname, rows, counters):
+        with self.lock:
+            kept = self.counters.setdefault(dbname, {})
+            for counter_key, (requests, duration, buckets) in counters.items():
+                counter = kept.setdefault(counter_key, [0, 0.0, [0] * len(buckets)])
+                counter[0] += requests
+                counter[1] += duration
+                counter[2] = [a + b for a, b in zip(counter[2], buckets, strict=True)]
+            pending = self.pending.setdefault(dbname, [])
+            pending[:0] = rows
+            excess = len(pending) - MAX_PENDING
+            if excess > 0:
+                del pending[:excess]
+                self.dropped[dbname] = self.dropped.get(dbname, 0) + excess
+
+    def _warn(self, dbname, error):
+        now = time.monotonic()
+        if now - self.last_warning < WARNING_INTERVAL:
+            return
+        self.last_warning = now
+        with self.lock:
+            dropped = self.dropped.pop(dbname, 0)
+        _logger.warning(
+            "REST API request log of database %s not stored (kept for the next try, %d rows dropped): %s",
+            dbname,
+            dropped,
+            str(error).strip(),
+        )
+
+    def _run(self):
+        while True:
+            self.wake.wait(FLUSH_INTERVAL)
+            self.wake.clear()
+            try:
+                self.flush_all()
+            except Exception:  # the thread must survive anything; the rows stay pending
+                _logger.exception("REST API request log: flush failed")
+
+
+def insert_rows(cr, rows):
+    """One INSERT of ``rows`` (dicts of :data:`COLUMNS`), whatever their number."""
+    columns = ", ".join(COLUMNS)
+    cr.execute(
+        f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{TABLE}, %s)",  # noqa: S608 - constant names
+        [json.dumps(rows)],
+    )
+
+
+class RedactedRequestLine(logging.Filter):
+    """Odoo's access log (logger ``werkzeug``) shows each request line: redact its ``/api`` query strings."""
+
+    def filter(self, record):
+        args = record.args
+        if isinstance(args, tuple) and args and isinstance(args[0], str) and "?" in args[0]:
+            method, _space, rest = args[0].partition(" ")
+            target, _space, version = rest.rpartition(" ")
+            path, _mark, query = target.partition("?")
+            if path == "/api" or path.startswith("/api/"):
+                record.args = (f"{method} {path}?{redact_query(query)} {version}", *args[1:])
+        return True
+
+
+logging.getLogger("werkzeug").addFilter(RedactedRequestLine())
+
+_writer = LogWriter()
+atexit.register(_writer.flush_all)
+
+
+def _forget_after_fork():
+    """A forked child starts empty: the parent's rows are the parent's to store, its thread is not ours."""
+    global _writer  # noqa: PLW0603 - a lock held by another thread at fork time stays held forever
+    atexit.unregister(_writer.flush_all)
+    _writer = LogWriter()
+    atexit.register(_writer.flush_all)
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def flush(dbname):
+    """Store this process's waiting rows and counts of ``dbname`` now (as the thread does every few seconds)."""
+    _writer.flush(dbname)
+
+
+_VERIFIED_KEY_ATTRIBUTE = "rest_api_core_verified_key"
+
+
+def remember_verified_key(http_request, key):
+    """Keep the key verified for this request, so that its refusal (a 429, a 403) is logged with it."""
+    setattr(http_request, _VERIFIED_KEY_ATTRIBUTE, key)
+
+
+def record(request, auth, response, started, request_id):
+    """Count the request ``response`` answers, and log it if the settings say so (no database round trip).
+
+    ``auth`` is the request's AuthContext, None when it was refused before; the
+    row then names the key that was verified, if any. Never raises: a failure
+    to log must not fail the request.
+    """
+    try:
+        if request.db and "rest_api_core" in request.registry._init_modules:
+            key = auth.key if auth is not None else getattr(request, _VERIFIED_KEY_ATTRIBUTE, None)
+            _record(request, response, uid=auth and auth.uid, key=key, started=started, request_id=request_id)
+    except Exception:
+        _logger.exception("REST API request log: request %s not logged", request_id)
+
+
+def _record(request, response, *, uid, key, started, request_id):
+    env = request.env
+    httprequest = request.httprequest
+    status = response.status_code
+    duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    route = _route(env, httprequest.path)
+    method = httprequest.method[:16]
+    mode, sample_percent = settings.request_log_mode(env)
+    row = None
+    if should_log(mode, status, sample_percent):
+        row = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+            "key_id": key.api_key_id if key is not None else None,
+            "user_id": uid or (key.uid if key is not None else None),
+            "method": method,
+            "route": route,
+            "path": httprequest.path[:MAX_TEXT],
+            "query": redact_query(httprequest.query_string) or None,
+            "status": status,
+            "duration_ms": duration_ms,
+            "request_id": request_id,
+            "client_address": httprequest.remote_addr,
+            "request_size": httprequest.content_length,
+            "response_size": _response_size(response),
+            "problem_type": _problem_type(response),
+        }
+    _writer.add(env.cr.dbname, row, counter_key=(route or "", method, status), duration_ms=duration_ms)
+
+
+def _route(env, path):
+    """The route template (``/api/<string:model>/<int:record_id>``) the path matched, if any."""
+    try:
+        rule, _args = env["ir.http"]._match(path)
+    except Exception:
+        return None
+    return rule.rule[:MAX_TEXT]
+
+
+def _response_size(response):
+    if response.content_length is not None:
+        return response.content_length
+    return None if response.is_streamed else len(response.get_data())
+
+
+def _problem_type(response):
+    if response.status_code < 400 or "problem+json" not in (response.content_type or ""):
+        return None
+    try:
+        problem = json.loads(response.get_data())
+    except ValueError:
+        return None
+    kind = problem.get("type") if isinstance(problem, dict) else None
+    return kind[:MAX_TEXT] if isinstance(kind, str) else None
