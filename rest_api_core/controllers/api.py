@@ -35,8 +35,9 @@ MAX_ID = serialization.MAX_ID  # PostgreSQL integer: larger ids cannot exist
 def _body_limit(_controller):
     """Odoo (werkzeug) refuses a body announcing more with 413 before reading any of it, and
     reads a chunked one no further; one byte more than the setting, so that
-    :func:`read_body` can tell a chunked body over the limit from one just at it."""
-    return settings.max_body_size(request.env) + 1
+    :func:`read_body` can tell a chunked body over the limit from one just at it. Without a
+    database (none named on a multi-database server) there is no setting to read: the default."""
+    return (settings.max_body_size(request.env) if request.db else settings.MAX_BODY_SIZE) + 1
 
 
 # The options of every /api route.
