@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["rest_api_auth"],
+    "external_dependencies": {"python": ["jsonschema"]},
     "data": [],
     # Loaded server-wide (--load=base,web,rest_api_core), routes /api requests
     # to the database they name; see multidb.py.

@@ -14,7 +14,7 @@ from odoo.service.model import get_public_method
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 from odoo.addons.rest_api_auth.scope import model_denied
 
-from .. import field_lists, method_call, query, serialization, settings
+from .. import endpoints, field_lists, field_types, method_call, query, serialization, settings
 from ..dispatch import api_endpoint, authenticate_request, orm_values
 from ..errors import UnsupportedMediaType
 from ..responses import json_bytes_response, json_response
@@ -143,14 +143,14 @@ class RestApi(http.Controller):
     def create(self, model, **_params):
         auth = authenticate_request("create", model=model)
         records = _model(model)
-        values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
+        values = serialization.to_write_values(_json_body(), field_types.describer(records.env), model)
         effects = serialization.x2many_effects(values, model, _fields_of(records), creating=True)
         _check_reach(auth.scope, effects, "the commands of")
         with orm_values():
             record = records.create(values)
             request.env.flush_all()  # constraint violations surface here, as problems
         return json_response(
-            {"id": record.id, "message": "Record created successfully."},
+            {"id": record.id, "message": endpoints.CREATED_MESSAGE},
             status=201,
             headers={"Location": f"/api/{model}/{record.id}"},
         )
@@ -161,7 +161,7 @@ class RestApi(http.Controller):
         """Write the fields in the body (PUT and PATCH alike: fields not sent are kept)."""
         auth = authenticate_request("write", model=model)
         records = _model(model)
-        values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
+        values = serialization.to_write_values(_json_body(), field_types.describer(records.env), model)
         if not values:
             raise BadRequest("The body names no field to update.")
         _check_reach(auth.scope, serialization.x2many_effects(values, model, _fields_of(records)), "the commands of")
@@ -169,7 +169,7 @@ class RestApi(http.Controller):
         with orm_values():
             record.write(values)
             request.env.flush_all()
-        return json_response({"message": "Record updated successfully."})
+        return json_response({"message": endpoints.UPDATED_MESSAGE})
 
     @http.route("/api/<string:model>/<int:record_id>", methods=["DELETE"], readonly=False, **JSON_ROUTE)
     @api_endpoint
@@ -179,7 +179,7 @@ class RestApi(http.Controller):
         with orm_values():
             record.unlink()
             request.env.flush_all()
-        return json_response({"message": "Record deleted successfully."})
+        return json_response({"message": endpoints.DELETED_MESSAGE})
 
     @http.route("/api/<string:model>/execute_kw", methods=["POST"], readonly=False, **JSON_ROUTE)
     @api_endpoint
@@ -201,6 +201,7 @@ class RestApi(http.Controller):
                     f"This API key may not {operation} {model}, so it may not call {call.method} either."
                 )
         args, kwargs = _checked_arguments(records, call, auth.scope)
+        endpoints.check_body(endpoints.execute_kw_body_schema(), body)
         kwargs["context"] = {**request.env.context, **call.context}
         with orm_values():
             result = api.call_kw(records, call.method, args, kwargs)
