@@ -4,14 +4,21 @@ Static apart from a few server settings (the page limit); :mod:`.paths` refers t
 """
 
 from odoo.addons.rest_api_auth.tokens import DEFAULT_EXPIRATION_DAYS, MAX_EXPIRATION_DAYS
-from odoo.addons.rest_api_core.endpoints import CREATED_MESSAGE, DELETED_MESSAGE, ISSUED_MESSAGE, UPDATED_MESSAGE
+from odoo.addons.rest_api_core.endpoints import (
+    CREATED_MESSAGE,
+    DELETED_MESSAGE,
+    ENDPOINTS,
+    ISSUED_MESSAGE,
+    MODEL_OPERATIONS,
+    UPDATED_MESSAGE,
+)
 from odoo.addons.rest_api_core.field_types import record_id
 from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 from odoo.addons.rest_api_core.query import MAX_OFFSET
 
 from .model_schemas import schema_ref
 
-OPERATIONS = ("read", "create", "write", "unlink", "execute")
+OPERATIONS = MODEL_OPERATIONS
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
 
@@ -41,21 +48,8 @@ OTHER_ERRORS = (
     "Any other error, same shape: 405 method not allowed on the path (with `Allow`), 413 body too large, "
     "503 service unavailable (throttle store down, or concurrent updates), 500 unexpected error.",
 )
-READ_ERRORS = ("400", "401", "403", "404", "429")
-WRITE_ERRORS = ("400", "401", "403", "404", "409", "415", "422", "429")
 # x-odoo-action -> the error statuses it documents (each a component response of ERRORS)
-ACTION_ERRORS = {
-    "search": READ_ERRORS,
-    "record_count": READ_ERRORS,
-    "schema": READ_ERRORS,
-    "read": READ_ERRORS,
-    "create": WRITE_ERRORS,
-    "update": WRITE_ERRORS,
-    "patch": WRITE_ERRORS,
-    "delete": ("400", "401", "403", "404", "422", "429"),
-    "execute_kw": WRITE_ERRORS,
-    "generate_token": ("400", "401", "403", "404", "415", "429"),
-}
+ACTION_ERRORS = {endpoint.action: tuple(map(str, endpoint.errors)) for endpoint in ENDPOINTS}
 
 
 def _header(description, schema, example=None):

@@ -1,6 +1,6 @@
 """The paths of the OpenAPI document: one set per model, the generic ones, the token endpoint."""
 
-from odoo.addons.rest_api_core.endpoints import execute_kw_body_schema
+from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS, execute_kw_body_schema
 
 from .components import (
     ACTION_ERRORS,
@@ -113,7 +113,10 @@ def model_paths(model, tag, operations, methods=()):
                 summary="Create a record",
                 description=f"Creates one record of {label} from the values in the body.",
                 responses=_responses(
-                    "201", "Created.", {"$ref": schema_ref("Created")}, (*SUCCESS_HEADERS, "Location")
+                    str(BY_ACTION["create"].status),
+                    "Created.",
+                    {"$ref": schema_ref("Created")},
+                    (*SUCCESS_HEADERS, "Location"),
                 ),
                 parameters=model_params,
                 body=_json_body(create),
@@ -167,17 +170,7 @@ def model_paths(model, tag, operations, methods=()):
 
 
 # x-odoo-action of an operation -> the key operation it needs
-ACTION_OPERATIONS = {
-    "search": "read",
-    "record_count": "read",
-    "schema": "read",
-    "read": "read",
-    "create": "create",
-    "update": "write",
-    "patch": "write",
-    "delete": "unlink",
-    "execute_kw": "execute",
-}
+ACTION_OPERATIONS = {endpoint.action: endpoint.operation for endpoint in ENDPOINTS}
 
 
 def compact_paths(models):

@@ -150,8 +150,8 @@ class RestApi(http.Controller):
             record = records.create(values)
             request.env.flush_all()  # constraint violations surface here, as problems
         return json_response(
-            {"id": record.id, "message": endpoints.CREATED_MESSAGE},
-            status=201,
+            {"id": record.id, "message": endpoints.BY_ACTION["create"].message},
+            status=endpoints.BY_ACTION["create"].status,
             headers={"Location": f"/api/{model}/{record.id}"},
         )
 
@@ -169,7 +169,7 @@ class RestApi(http.Controller):
         with orm_values():
             record.write(values)
             request.env.flush_all()
-        return json_response({"message": endpoints.UPDATED_MESSAGE})
+        return json_response({"message": endpoints.BY_ACTION["update"].message})
 
     @http.route("/api/<string:model>/<int:record_id>", methods=["DELETE"], readonly=False, **JSON_ROUTE)
     @api_endpoint
@@ -179,7 +179,7 @@ class RestApi(http.Controller):
         with orm_values():
             record.unlink()
             request.env.flush_all()
-        return json_response({"message": endpoints.DELETED_MESSAGE})
+        return json_response({"message": endpoints.BY_ACTION["delete"].message})
 
     @http.route("/api/<string:model>/execute_kw", methods=["POST"], readonly=False, **JSON_ROUTE)
     @api_endpoint
