@@ -340,16 +340,13 @@ def required_on_create(description):
 
 def describer(env):
     """``describe(model name, field names)``: ``{name: fields_get() entry}`` of the named fields of
-    that model in ``env`` as the contract sees them (:func:`contract_description`), ``None`` for one
-    that exists but that the user may not access; unknown names are left out."""
+    that model in ``env``, ``None`` for one that exists but that the user may not access; unknown
+    names are left out. (Fields relating to credential models keep their type here: the reach
+    checks refuse what their commands would do with a 403 that names the model.)"""
 
     def describe(model_name, names):
         model = env[model_name]
         described = model.fields_get(names, attributes=FIELD_ATTRIBUTES) if names else {}
-        return {
-            name: contract_description(described[name]) if name in described else None
-            for name in names
-            if name in model._fields
-        }
+        return {name: described.get(name) for name in names if name in model._fields}
 
     return describe
