@@ -9,6 +9,7 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["rest_api_auth"],
+    "external_dependencies": {"python": ["jsonschema"]},
     "data": [
         "security/ir.model.access.csv",
         "security/rest_api_security.xml",

@@ -2,17 +2,18 @@
 
 Out: records are what Odoo's ``read()`` returns (many2one ``[id, display
 name]`` or ``false``, x2many id lists, ``false`` for empty values), encoded
-with dates and datetimes as ISO 8601 strings (datetimes are naive UTC, as
-Odoo stores them), recordsets as id lists, ``Decimal`` as numbers, sets as
-lists, and bytes as text when ASCII (Odoo's binary values are base64 text)
-or else base64-encoded. Anything else is refused with ``TypeError`` rather
+with dates as ``YYYY-MM-DD`` and datetimes as ``YYYY-MM-DD HH:MM:SS`` in
+UTC (Odoo's own format, the one writes take: see :mod:`.field_types`),
+recordsets as id lists, ``Decimal`` as numbers, sets as lists, and bytes
+as text when ASCII (Odoo's binary values are base64 text) or else
+base64-encoded. Anything else is refused with ``TypeError`` rather
 than guessed.
 
 In: a request body must be a JSON object (without ``NaN`` or infinite
-numbers); the values written to a model are checked against the JSON type
-each field type takes before Odoo sees them, x2many id lists become Odoo's
-"replace with" command, and x2many commands must have exactly Odoo's shapes
-(which records of other models they reach is ``reach.x2many_effects``).
+numbers); the values written to a model are validated against the write
+schema of their field type (:mod:`.field_types`) before Odoo sees them, and
+x2many id lists become Odoo's "replace with" command (which records of other
+models the commands reach is ``reach.x2many_effects``).
 """
 
 import base64
@@ -21,18 +22,22 @@ import json
 import math
 from decimal import Decimal
 
+from jsonschema import Draft202012Validator
+
 from odoo.fields import Command
 from odoo.models import BaseModel
 from odoo.tools import lazy
 from odoo.tools.misc import ReadonlyDict
 
+from odoo.addons.rest_api_auth.scope import model_denied
+
+from . import field_types
 from .query import InvalidInput
 
 JSON_SEPARATORS = (",", ":")
-# Set by Odoo itself, never by a client.
-SYSTEM_FIELDS = frozenset({"id", "create_uid", "create_date", "write_uid", "write_date"})
-X2MANY_TYPES = frozenset({"one2many", "many2many"})
-MAX_ID = 2**31 - 1
+SYSTEM_FIELDS = field_types.SYSTEM_FIELDS
+X2MANY_TYPES = field_types.X2MANY_TYPES
+MAX_ID = field_types.MAX_ID
 
 
 def _decode_bytes(value):
@@ -42,6 +47,7 @@ def _decode_bytes(value):
 
 # type -> JSON form, for the values Odoo hands out that JSON lacks
 _JSON_FORMS = (
+    (datetime.datetime, lambda value: value.strftime(field_types.DATETIME_FORMAT)),
     (datetime.date | datetime.time, lambda value: value.isoformat()),
     (BaseModel, lambda value: value.ids),
     (bytes, _decode_bytes),
@@ -119,103 +125,108 @@ def _json_type(value):
     return "null"
 
 
-def to_write_values(values, model_fields, fields_of=None):
-    """``values`` (a decoded JSON object) as the ``vals`` of ``create``/``write``.
+def to_write_values(values, describe, model_name):
+    """``values`` (a decoded JSON object) as the ``vals`` of ``create``/``write`` on ``model_name``.
 
-    Each field must exist and not be one Odoo sets itself; each value must
-    have the JSON type of its field (``null`` or ``false`` empties any
-    field). Odoo validates the rest (selection values, dates, constraints).
-    ``fields_of(model name)`` gives the fields of a related model, to check
-    the values of x2many create/update commands the same way; their problems
-    are named by path (``line_ids[0].name``).
+    Each value is validated against its field's write schema
+    (:mod:`.field_types`, the schema the OpenAPI document publishes): every
+    field must exist and be writable; ``null`` or ``false`` empties a field
+    that has an empty value; whole-number floats become integers. Odoo
+    validates the rest (constraints, required fields). The values of x2many
+    create/update commands are checked the same way against the comodel's
+    fields; problems are named by path (``line_ids[0].name``).
+
+    ``describe(model name, field names)`` gives ``{name: fields_get() entry}``
+    of the named fields that exist (see :func:`.field_types.describer`),
+    ``None`` for one the user may not access: that one is passed on, for
+    Odoo to refuse (403).
     """
     problems = []
     result = {}
+    descriptions = describe(model_name, list(values)) if values else {}
     for name, value in values.items():
-        field = model_fields.get(name)
-        if field is None:
+        if name not in descriptions:
             problems.append((name, "unknown field"))
+            continue
+        description = descriptions[name]
+        if description is None:
+            result[name] = value
         elif name in SYSTEM_FIELDS:
             problems.append((name, "is set by Odoo and cannot be written"))
-        elif value is None or value is False:
-            result[name] = False
-        else:
-            converter = _CONVERTERS.get(field.type)
+        elif not field_types.writable(name, description):
+            problems.append((name, "is read-only"))
+        elif not Draft202012Validator(field_types.write_schema(description)).is_valid(value):
+            problems.append((name, f"must be {field_types.field_type(description).reason}, not {_shown(value)}"))
+        elif description["type"] in X2MANY_TYPES:
             try:
-                if field.type in X2MANY_TYPES:
-                    result[name] = _x2many(value, _nested_values_check(field, fields_of))
-                else:
-                    result[name] = converter(value) if converter else value
+                result[name] = _x2many(value, _nested_values_check(description, describe))
             except InvalidInput as error:
                 problems += [(f"{name}{param['name']}", param["reason"]) for param in error.invalid_params]
-            except (TypeError, ValueError) as error:
-                problems.append((name, str(error)))
+        else:
+            result[name] = _to_orm_value(description["type"], value)
     if problems:
         raise InvalidInput(*problems)
     return result
 
 
-def _nested_values_check(field, fields_of):
-    """The check of the values in x2many ``field``'s create/update commands (None: left to Odoo)."""
-    if fields_of is None:
-        return None
-    return lambda values: to_write_values(values, fields_of(field.comodel_name), fields_of)
+def _shown(value):
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
-def _boolean(value):
-    if not isinstance(value, bool):
-        raise TypeError("must be true or false")
+INTEGER_TYPES = frozenset({"integer", "many2one", "many2one_reference"})
+
+
+def _to_orm_value(field_type, value):
+    """A value valid for its write schema as the ORM takes it: ``false`` for empty, ints for integers."""
+    if value is None:
+        return False
+    if field_type in INTEGER_TYPES and isinstance(value, float):
+        return int(value)
     return value
 
 
 def _integer(value):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError("must be an integer")
-    return value
+    return int(value) if isinstance(value, float) else value
 
 
-def _number(value):
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError("must be a number")
-    return value
-
-
-def _string(value):
-    if not isinstance(value, str):
-        raise TypeError("must be a string")
-    return value
-
-
-def _record_id(value):
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
-        raise TypeError("must be a record id (a positive integer) or null")
-    return value
+def _nested_values_check(description, describe):
+    """The check of the values in an x2many field's create/update commands (None: none, for a
+    credential model, whose commands the reach checks refuse with a 403 naming it)."""
+    if model_denied(description["relation"]):
+        return None
+    return lambda values: to_write_values(values, describe, description["relation"])
 
 
 def _x2many(value, nested_values=None):
-    """An id list means "exactly these records"; a list of command lists is checked and passed on.
+    """An x2many value valid for its write schema as the ORM takes it: ids become ``Command.set``,
+    whole-number floats ints.
 
     ``nested_values(dict)`` checks the values of create/update commands; an
     :class:`InvalidInput` it raises is named after the command's position.
     """
-    commands = x2many_commands(value)
-    if nested_values is None:
-        return commands
+    if value is None or value is False:
+        return [Command.clear()]
+    if all(not isinstance(item, list) for item in value):
+        return [Command.set([_integer(item) for item in value])]
     checked = []
-    for index, command in enumerate(commands):
-        if command[0] in (Command.CREATE, Command.UPDATE):
+    for index, command in enumerate(value):
+        code, *rest = [_integer(item) for item in command]
+        if code in (Command.CREATE, Command.UPDATE):
             try:
-                checked.append([command[0], command[1], nested_values(command[2])])
+                checked.append([code, rest[0], nested_values(rest[1]) if nested_values else rest[1]])
             except InvalidInput as error:
                 raise InvalidInput(
                     *((f"[{index}].{param['name']}", param["reason"]) for param in error.invalid_params)
                 ) from None
+        elif code == Command.SET:
+            checked.append([code, 0, [_integer(item) for item in rest[1]]])
         else:
-            checked.append(command)
+            checked.append([code, *rest])
     return checked
 
 
-COMMAND_FORMS = "[0, 0, {values}], [1, id, {values}], [2, id], [3, id], [4, id], [5] or [6, 0, [ids]]"
+COMMAND_FORMS = field_types.COMMAND_FORMS
 
 
 def x2many_commands(value):
@@ -234,62 +245,23 @@ def x2many_commands(value):
     if not isinstance(value, list):
         raise TypeError("must be a list of record ids or of Odoo commands such as [4, 7]")
     if all(not isinstance(item, list | tuple) for item in value):
-        if not all(_is_id(item) for item in value):
+        if not _ID_LIST.is_valid(value) or any(isinstance(item, float) for item in value):
             raise ValueError("must be a list of record ids (positive integers) or of Odoo commands such as [4, 7]")
         return [Command.set(value)]
-    for index, command in enumerate(value):
-        if not _is_command(command):
+    for index, item in enumerate(value):
+        command = list(item) if isinstance(item, tuple) else item
+        if not (_COMMAND.is_valid(command) and _whole_ints(command)):
             raise ValueError(f"[{index}] {command!r} is not an Odoo command: {COMMAND_FORMS}")
     return value
 
 
-def _is_id(value):
-    return type(value) is int and 0 < value <= MAX_ID
+def _whole_ints(command):
+    """execute_kw passes commands on as they are: their code and ids must be ints, not ``2.0``
+    (the REST create and update convert whole-number floats first)."""
+    numbers = [*command[:2], *(command[2] if command[0] == Command.SET else ())]
+    return not any(isinstance(item, float) for item in numbers)
 
 
-def _is_padding(items):
-    """Zeros (or ``false``) after a command's meaningful members, as ``Command.link(7)`` gives ``(4, 7, 0)``."""
-    return all(item is False or (type(item) is int and item == 0) for item in items)
-
-
-# x2many command code -> check of the whole command's shape (values are checked apart)
-_COMMAND_SHAPES = {
-    Command.CREATE: lambda c: len(c) == 3 and _is_padding(c[1:2]) and isinstance(c[2], dict),
-    Command.UPDATE: lambda c: len(c) == 3 and _is_id(c[1]) and isinstance(c[2], dict),
-    Command.DELETE: lambda c: len(c) in (2, 3) and _is_id(c[1]) and _is_padding(c[2:]),
-    Command.UNLINK: lambda c: len(c) in (2, 3) and _is_id(c[1]) and _is_padding(c[2:]),
-    Command.LINK: lambda c: len(c) in (2, 3) and _is_id(c[1]) and _is_padding(c[2:]),
-    Command.CLEAR: lambda c: len(c) <= 3 and _is_padding(c[1:]),
-    Command.SET: lambda c: (
-        len(c) == 3 and _is_padding(c[1:2]) and isinstance(c[2], list) and all(_is_id(item) for item in c[2])
-    ),
-}
-
-
-def _is_command(command):
-    if not isinstance(command, list | tuple) or not command:
-        return False
-    if not isinstance(command[0], int) or isinstance(command[0], bool):  # Command members are ints too
-        return False
-    shape = _COMMAND_SHAPES.get(command[0])
-    return bool(shape and shape(command))
-
-
-_CONVERTERS = {
-    "boolean": _boolean,
-    "integer": _integer,
-    "float": _number,
-    "monetary": _number,
-    "char": _string,
-    "text": _string,
-    "html": _string,
-    "selection": _string,
-    "date": _string,
-    "datetime": _string,
-    "binary": _string,
-    "reference": _string,
-    "many2one": _record_id,
-    "many2one_reference": _integer,
-    "one2many": _x2many,
-    "many2many": _x2many,
-}
+# the shapes of the contract (field_types), which the OpenAPI document publishes
+_ID_LIST = Draft202012Validator({"type": "array", "items": field_types.record_id()})
+_COMMAND = Draft202012Validator(field_types.x2many_commands_schema()["items"])

@@ -16,25 +16,15 @@ for a key that requires login tokens, its folder comes first.
 import json
 import re
 
+from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS
 from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 
 from .examples import example_value, resolve
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-ACTION_ORDER = (
-    "create",
-    "search",
-    "record_count",
-    "schema",
-    "read",
-    "update",
-    "patch",
-    "execute_kw",
-    "delete",
-    "generate_token",
-)
-RECORD_ACTIONS = {"read", "update", "patch", "delete"}
-MUTATING_ACTIONS = {"update", "patch", "delete"}
+ACTION_ORDER = tuple(endpoint.action for endpoint in ENDPOINTS)
+RECORD_ACTIONS = {endpoint.action for endpoint in ENDPOINTS if endpoint.path.endswith("/{id}")}
+MUTATING_ACTIONS = {action for action in RECORD_ACTIONS if BY_ACTION[action].method != "GET"}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 GENERIC_MODEL_EXAMPLE = "res.partner"
 # Requests whose body is an example value, and how a model may refuse those values: bad value

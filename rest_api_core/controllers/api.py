@@ -14,7 +14,7 @@ from odoo.service.model import get_public_method
 from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 
-from .. import field_lists, method_call, query, serialization, settings
+from .. import endpoints, field_lists, field_types, method_call, query, serialization, settings
 from ..dispatch import api_endpoint, authenticate_request, orm_values
 from ..errors import ContentTooLarge, UnsupportedMediaType
 from ..reach import (
@@ -176,15 +176,15 @@ class RestApi(http.Controller):
     def create(self, model, **_params):  # pylint: disable=method-required-super
         auth = authenticate_request("create", model=model)
         records = _model(model)
-        values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
+        values = serialization.to_write_values(_json_body(), field_types.describer(records.env), model)
         effects = x2many_effects(values, model, _fields_of(records), creating=True)
         check_reach(auth.scope, effects, "the commands of")
         with orm_values():
             record = records.create(values)
             request.env.flush_all()  # constraint violations surface here, as problems
         return json_response(
-            {"id": record.id, "message": "Record created successfully."},
-            status=201,
+            {"id": record.id, "message": endpoints.BY_ACTION["create"].message},
+            status=endpoints.BY_ACTION["create"].status,
             headers={"Location": f"/api/{model}/{record.id}"},
         )
 
@@ -194,7 +194,7 @@ class RestApi(http.Controller):
         """Write the fields in the body (PUT and PATCH alike: fields not sent are kept)."""
         auth = authenticate_request("write", model=model)
         records = _model(model)
-        values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
+        values = serialization.to_write_values(_json_body(), field_types.describer(records.env), model)
         if not values:
             raise BadRequest("The body names no field to update.")
         check_reach(auth.scope, x2many_effects(values, model, _fields_of(records)), "the commands of")
@@ -202,7 +202,7 @@ class RestApi(http.Controller):
         with orm_values():
             record.write(values)
             request.env.flush_all()
-        return json_response({"message": "Record updated successfully."})
+        return json_response({"message": endpoints.BY_ACTION["update"].message})
 
     @http.route("/api/<string:model>/<int:record_id>", methods=["DELETE"], readonly=False, **JSON_ROUTE)
     @api_endpoint
@@ -212,7 +212,7 @@ class RestApi(http.Controller):
         with orm_values():
             record.unlink()
             request.env.flush_all()
-        return json_response({"message": "Record deleted successfully."})
+        return json_response({"message": endpoints.BY_ACTION["delete"].message})
 
     @http.route("/api/<string:model>/execute_kw", methods=["POST"], readonly=False, **JSON_ROUTE)
     @api_endpoint
@@ -224,7 +224,8 @@ class RestApi(http.Controller):
         checked once the body names it.
         """
         auth = authenticate_request("execute", model=model)
-        call = method_call.parse_method_call(_json_body())
+        body = _json_body()
+        call = method_call.parse_method_call(body)
         check_scope(auth.key, model, "execute", call.method)
         records = _model(model)
         for operation in required_operations(call.method):
@@ -233,6 +234,7 @@ class RestApi(http.Controller):
                     f"This API key may not {operation} {model}, so it may not call {call.method} either."
                 )
         args, kwargs = _checked_arguments(records, call, auth.scope)
+        endpoints.check_body(endpoints.execute_kw_body_schema(), body)
         kwargs["context"] = {**request.env.context, **call.context}
         with orm_values():
             result = api.call_kw(records, call.method, args, kwargs)

@@ -5,6 +5,7 @@ from odoo.addons.rest_api_auth.tokens import parse_token_request
 
 from .. import serialization
 from ..dispatch import api_endpoint, authenticate_request
+from ..endpoints import ISSUED_MESSAGE
 from ..responses import json_response
 from .api import JSON_ROUTE, read_body
 
@@ -30,7 +31,7 @@ class TokenController(http.Controller):
         token, login_token = request.env["rest.api.token"]._issue_for(api_key, user, days)
         body = {
             "login_token": login_token,
-            "message": "JWT Token generated successfully.",
+            "message": ISSUED_MESSAGE,
             "token_type": "JWT",
             "expires_in_days": days,
             "expiration_date": token.expires_at.isoformat(),

@@ -2,6 +2,7 @@ import json
 
 from odoo.tests import tagged
 
+from ..field_types import DATETIME_FORMAT
 from .common import RestApiCase
 
 
@@ -45,7 +46,10 @@ class TestExecuteKw(RestApiCase):
 
     def test_record_method_with_ids_and_dates(self):
         rows = self.assertJson(self.call({"method": "read", "args": [self.partners[0].id, ["create_date"]]}))
-        self.assertEqual(rows, [{"id": self.partners[0].id, "create_date": self.partners[0].create_date.isoformat()}])
+        self.assertEqual(
+            rows,
+            [{"id": self.partners[0].id, "create_date": self.partners[0].create_date.strftime(DATETIME_FORMAT)}],
+        )
 
     def test_write_through_execute_kw_and_context_allow_list(self):
         result = self.assertJson(
@@ -131,7 +135,7 @@ class TestExecuteKw(RestApiCase):
     def test_dates_in_results_become_iso_strings(self):
         body = {"method": "read_group", "args": [[["id", "in", self.partners.ids]], ["create_date:max"], []]}
         (group,) = self.assertJson(self.call(body))
-        self.assertEqual(group["create_date"], max(self.partners.mapped("create_date")).isoformat())
+        self.assertEqual(group["create_date"], max(self.partners.mapped("create_date")).strftime(DATETIME_FORMAT))
         self.assertEqual(group["__count"], 2)
 
 

@@ -16,8 +16,8 @@ from ..reach import (
     specification_reach,
     x2many_effects,
 )
-from ..serialization import to_write_values
 from .test_query import fields_of
+from .test_serialization import write_values
 
 
 def field(type_):
@@ -221,7 +221,7 @@ class TestX2manyEffects(BaseCase):
         )
 
     def test_values_from_to_write_values(self):
-        values = to_write_values({"tag_ids": [1, 2], "line_ids": [3], "note_ids": None}, MODELS["order"])
+        values = write_values({"tag_ids": [1, 2], "line_ids": [3], "note_ids": None}, "order")
         self.assertEqual(
             x2many_effects(values, "order", MODELS.get),
             {("line", "write"): "line_ids", ("line", "unlink"): "line_ids", ("note", "write"): "note_ids"},

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from odoo.fields import Command
 from odoo.tests import BaseCase, TransactionCase
 
+from .. import field_types
 from ..method_call import (
     CONTEXT_ALLOW_LIST,
     checked_limit,
@@ -47,6 +48,48 @@ FIELDS = {
 }
 
 
+# fields_get() entries, as field_types.describer() gives them
+DESCRIPTIONS = {
+    "id": {"type": "integer", "readonly": True},
+    "name": {"type": "char", "size": 5},
+    "active": {"type": "boolean"},
+    "color": {"type": "integer"},
+    "amount": {"type": "monetary"},
+    "ratio": {"type": "float"},
+    "kind": {"type": "selection", "selection": [["a", "A"], ["b", "B"]]},
+    "day": {"type": "date"},
+    "moment": {"type": "datetime"},
+    "parent_id": {"type": "many2one", "relation": "res.partner"},
+    "tag_ids": {"type": "many2many", "relation": "res.partner.category"},
+    "line_ids": {"type": "one2many", "relation": "line.model"},
+    "image": {"type": "binary"},
+    "data": {"type": "json"},
+    "props": {"type": "properties"},
+    "create_date": {"type": "datetime", "readonly": True},
+    "computed": {"type": "char", "readonly": True},
+    "key_ids": {"type": "one2many", "relation": "res.users.apikeys"},
+    "secret": None,  # a field the user may not access
+}
+MODEL_DESCRIPTIONS = {
+    "test.model": DESCRIPTIONS,
+    "line.model": {"name": {"type": "char"}, "qty": {"type": "integer"}},
+    "order": {
+        "tag_ids": {"type": "many2many", "relation": "tag"},
+        "line_ids": {"type": "one2many", "relation": "line"},
+        "note_ids": {"type": "one2many", "relation": "note"},
+    },
+}
+
+
+def describe(model_name, names):
+    descriptions = MODEL_DESCRIPTIONS[model_name]
+    return {name: descriptions[name] for name in names if name in descriptions}
+
+
+def write_values(values, model_name="test.model"):
+    return to_write_values(values, describe, model_name)
+
+
 class TestDumps(BaseCase):
     def test_odoo_values(self):
         data = {
@@ -64,8 +107,8 @@ class TestDumps(BaseCase):
         self.assertEqual(
             json.loads(dumps(data)),
             {
-                "datetime": "2025-07-16T11:51:36.122438",
-                "whole_second": "2025-07-16T11:51:36",
+                "datetime": "2025-07-16 11:51:36",  # Odoo's format, UTC: what writes take
+                "whole_second": "2025-07-16 11:51:36",
                 "date": "2025-08-15",
                 "many2one": [9, "Customizable Desk"],
                 "empty": False,
@@ -133,6 +176,8 @@ class TestParseJsonObject(BaseCase):
 
 
 class TestWriteValues(BaseCase):
+    """Values are validated against the write schemas of the field-type contract (field_types)."""
+
     def test_accepted_values(self):
         values = {
             "name": "x",
@@ -142,24 +187,94 @@ class TestWriteValues(BaseCase):
             "ratio": 0.5,
             "kind": "a",
             "day": "2024-01-02",
+            "moment": "2024-02-29 23:59:59",
             "parent_id": 7,
-            "tag_ids": [1, 2],
             "line_ids": [[0, 0, {"name": "l"}], [1, 5, {"name": "m"}], [2, 6], [3, 7], [4, 8], [5], [6, 0, [1]]],
             "image": "iVBORw0KGgo=",
             "data": {"any": ["thing"]},
+            "props": {"color": "red"},
         }
-        converted = to_write_values(values, FIELDS)
-        self.assertEqual(converted["tag_ids"], [Command.set([1, 2])])
-        self.assertEqual(converted["line_ids"], values["line_ids"])
+        self.assertEqual(write_values(values), values)
+        self.assertEqual(write_values({"tag_ids": [1, 2]}), {"tag_ids": [Command.set([1, 2])]})
+        self.assertEqual(write_values({"moment": "2024-01-02"}), {"moment": "2024-01-02"})  # midnight
+        self.assertEqual(write_values({"props": [{"name": "color", "value": "red"}]})["props"][0]["name"], "color")
+
+    def test_padded_commands_as_odoo_makes_them(self):
+        commands = [[4, 8, 0], [3, 7, False], [2, 6, 0], [5, 0, 0], [0, False, {"name": "l"}], [6, False, [1]]]
         self.assertEqual(
-            {k: v for k, v in converted.items() if k != "tag_ids"}, {k: v for k, v in values.items() if k != "tag_ids"}
+            write_values({"line_ids": commands})["line_ids"],
+            [[4, 8, 0], [3, 7, False], [2, 6, 0], [5, 0, 0], [0, False, {"name": "l"}], [6, 0, [1]]],
         )
 
-    def test_null_and_false_empty_any_field(self):
-        self.assertEqual(
-            to_write_values({"name": None, "parent_id": None, "tag_ids": False, "color": None}, FIELDS),
-            {"name": False, "parent_id": False, "tag_ids": False, "color": False},
+    def test_null_and_false_empty_the_fields_that_have_an_empty_value(self):
+        names = ("name", "kind", "day", "moment", "parent_id", "tag_ids", "image", "props")
+        for empty in (None, False):
+            converted = write_values(dict.fromkeys(names, empty))
+            self.assertEqual(converted, {**dict.fromkeys(names, False), "tag_ids": [Command.clear()]})
+
+    def test_numbers_and_booleans_take_only_their_own_values(self):
+        for name in ("active", "color", "amount", "ratio"):
+            for value in (None, "1", [1]):
+                with self.subTest(name=name, value=value), self.assertRaises(InvalidInput):
+                    write_values({name: value})
+        with self.assertRaises(InvalidInput):
+            write_values({"color": False})
+        with self.assertRaises(InvalidInput):
+            write_values({"active": 0})
+
+    def test_whole_number_floats_are_integers(self):
+        converted = write_values(
+            {"color": 3.0, "parent_id": 7.0, "tag_ids": [1.0], "line_ids": [[4, 2.0], [1.0, 5, {}]]}
         )
+        self.assertEqual(
+            converted, {"color": 3, "parent_id": 7, "tag_ids": [Command.set([1])], "line_ids": [[4, 2], [1, 5, {}]]}
+        )
+        self.assertIs(type(converted["color"]), int)
+        for name, value in (("color", 1.5), ("parent_id", 7.5), ("tag_ids", [1.5])):
+            with self.subTest(name=name), self.assertRaises(InvalidInput):
+                write_values({name: value})
+
+    def test_integers_are_32_bits(self):
+        self.assertEqual(write_values({"color": -(2**31)}), {"color": -(2**31)})
+        for value in (2**31, -(2**31) - 1):
+            with self.subTest(value=value), self.assertRaises(InvalidInput):
+                write_values({"color": value})
+
+    def test_strings_fit_their_size_and_have_no_nul(self):
+        self.assertEqual(write_values({"name": "abcde"}), {"name": "abcde"})
+        for value in ("abcdef", "a\x00b"):
+            with self.subTest(value=value), self.assertRaises(InvalidInput) as caught:
+                write_values({"name": value})
+            self.assertEqual(caught.exception.invalid_params[0]["name"], "name")
+
+    def test_dates_and_datetimes_exist(self):
+        for name, value in (
+            ("day", "2024-02-30"),
+            ("day", "2023-02-29"),
+            ("day", "2024-13-01"),
+            ("day", "2024-01-02garbage"),
+            ("day", "0999-01-01"),
+            ("moment", "2024-01-01 24:00:00"),
+            ("moment", "2024-01-01T10:00:00"),
+            ("moment", "2024-01-01 10:00:00.5"),
+            ("moment", "2100-02-29 10:00:00"),
+        ):
+            with self.subTest(name=name, value=value), self.assertRaises(InvalidInput):
+                write_values({name: value})
+        self.assertEqual(write_values({"day": "2000-02-29"}), {"day": "2000-02-29"})
+
+    def test_selection_binary_and_properties(self):
+        for name, value in (
+            ("kind", "c"),
+            ("image", "not base64!"),
+            ("image", "abc"),
+            ("props", 5),
+            ("props", [1]),
+            ("props", True),
+            ("props", [{"value": 1}]),
+        ):
+            with self.subTest(name=name, value=value), self.assertRaises(InvalidInput):
+                write_values({name: value})
 
     def test_wrong_types_are_all_reported(self):
         values = {
@@ -176,8 +291,9 @@ class TestWriteValues(BaseCase):
             "image": 12,
         }
         with self.assertRaises(InvalidInput) as caught:
-            to_write_values(values, FIELDS)
+            write_values(values)
         self.assertEqual([param["name"] for param in caught.exception.invalid_params], list(values))
+        self.assertEqual(caught.exception.invalid_params[1]["reason"], 'must be true or false, not "yes"')
 
     def test_relational_edge_cases(self):
         for name, value in (
@@ -191,45 +307,47 @@ class TestWriteValues(BaseCase):
             ("tag_ids", [[]]),
             ("tag_ids", [[True, 1]]),
             ("tag_ids", [[4, 1, 2, 3]]),
-            ("line_ids", [[1.0, 5, {"name": "m"}]]),  # found by schemathesis: a float command code
+            ("tag_ids", [[4, 1, 1]]),
+            ("line_ids", [[1.5, 5, {"name": "m"}]]),
             ("line_ids", [[0, None, None]]),  # found by schemathesis: no values
             ("line_ids", [[1, 0, {"name": "m"}]]),
             ("line_ids", [[2, [1]]]),  # unhashable id
             ("line_ids", [[6, 0, [[1]]]]),
             ("line_ids", [[6, 0, 1]]),
             ("line_ids", [[7, 0, 0]]),
-            ("color", True),
         ):
             with self.subTest(name=name, value=value), self.assertRaises(InvalidInput):
-                to_write_values({name: value}, FIELDS)
+                write_values({name: value})
 
     def test_values_of_nested_commands_are_checked_against_the_comodel(self):
-        comodels = {"line.model": {"name": field("char"), "qty": field("integer")}}
-        line_ids = SimpleNamespace(type="one2many", comodel_name="line.model")
-        fields = {**FIELDS, "line_ids": line_ids}
-        converted = to_write_values({"line_ids": [[0, 0, {"name": "a", "qty": 2}]]}, fields, comodels.get)
+        converted = write_values({"line_ids": [[0, 0, {"name": "a", "qty": 2.0}]]})
         self.assertEqual(converted, {"line_ids": [[0, 0, {"name": "a", "qty": 2}]]})
         with self.assertRaises(InvalidInput) as caught:
-            to_write_values({"line_ids": [[4, 3], [0, 0, {"name": {"nested": 1}, "qty": "2"}]]}, fields, comodels.get)
+            write_values({"line_ids": [[4, 3], [0, 0, {"name": {"nested": 1}, "qty": "2", "nope": 1}]]})
         self.assertEqual(
-            caught.exception.invalid_params,
-            [
-                {"name": "line_ids[1].name", "reason": "must be a string"},
-                {"name": "line_ids[1].qty", "reason": "must be an integer"},
-            ],
+            [param["name"] for param in caught.exception.invalid_params],
+            ["line_ids[1].name", "line_ids[1].qty", "line_ids[1].nope"],
         )
+        self.assertEqual(caught.exception.invalid_params[1]["reason"], 'must be an integer (32 bits), not "2"')
 
-    def test_unknown_and_system_fields(self):
+    def test_unknown_system_read_only_and_inaccessible_fields(self):
         with self.assertRaises(InvalidInput) as caught:
-            to_write_values({"nope": 1, "id": 3, "create_date": "2024-01-01", "name": "ok"}, FIELDS)
+            write_values({"nope": 1, "id": 3, "create_date": "2024-01-01", "computed": "x", "name": "ok"})
         self.assertEqual(
             caught.exception.invalid_params,
             [
                 {"name": "nope", "reason": "unknown field"},
                 {"name": "id", "reason": "is set by Odoo and cannot be written"},
                 {"name": "create_date", "reason": "is set by Odoo and cannot be written"},
+                {"name": "computed", "reason": "is read-only"},
             ],
         )
+        # passed on for Odoo to refuse (403)
+        self.assertEqual(write_values({"secret": 5}), {"secret": 5})
+
+    def test_fields_relating_to_credentials_are_read_only(self):
+        description = field_types.contract_description(DESCRIPTIONS["key_ids"])
+        self.assertFalse(field_types.writable("key_ids", description))
 
 
 class TestMethodCall(BaseCase):
@@ -320,7 +438,7 @@ class TestX2manyCommands(BaseCase):
             [[1, 7]],
             [[2]],
             [[4, True]],
-            [[4, 1.0]],
+            [[4, 1.0]],  # execute_kw passes values on as they are: ints only
             [[4, "7"]],
             [[4, 0]],
             [[4, 2**31]],
@@ -348,6 +466,29 @@ class TestX2manyCommands(BaseCase):
         for value in ("1,2", 7, {"ids": [1]}, True):
             with self.subTest(value=value), self.assertRaises(TypeError):
                 x2many_commands(value)
+
+
+def x2many(type_, comodel, inverse=None):
+    return SimpleNamespace(type=type_, comodel_name=comodel, inverse_name=inverse)
+
+
+# order (lines: one2many, cascade; notes: one2many, set null; tags: many2many)
+# -> line (tag_ids: many2many) / note / tag
+MODELS = {
+    "order": {
+        "name": field("char"),
+        "line_ids": x2many("one2many", "line", "order_id"),
+        "note_ids": x2many("one2many", "note", "order_id"),
+        "tag_ids": x2many("many2many", "tag"),
+    },
+    "line": {
+        "order_id": SimpleNamespace(type="many2one", comodel_name="order", ondelete="cascade"),
+        "tag_ids": x2many("many2many", "tag"),
+        "name": field("char"),
+    },
+    "note": {"order_id": SimpleNamespace(type="many2one", comodel_name="order", ondelete="set null")},
+    "tag": {"name": field("char")},
+}
 
 
 class TestCheckedLimit(BaseCase):

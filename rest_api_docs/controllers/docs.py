@@ -6,7 +6,7 @@ from odoo.http import request
 from odoo.modules.module import get_manifest
 from odoo.tools import file_open
 
-from odoo.addons.rest_api_auth.credentials import parse_credentials
+from odoo.addons.rest_api_auth.credentials import API_KEY_HEADERS, LOGIN_TOKEN_HEADERS, parse_credentials
 from odoo.addons.rest_api_auth.exceptions import AuthenticationFailed, NotFound
 from odoo.addons.rest_api_core.dispatch import api_endpoint, authenticate_request
 from odoo.addons.rest_api_core.responses import json_response
@@ -31,7 +31,10 @@ DOCS_PAGE_HEADERS = [
     ("Referrer-Policy", "no-referrer"),
 ]
 # a document made for one key's scope must not be cached by anything between
-NO_STORE = {"Cache-Control": "no-store", "Vary": "api-key, X-API-Key, api_key, Authorization, Login-Token"}
+NO_STORE = {
+    "Cache-Control": "no-store",
+    "Vary": ", ".join((*API_KEY_HEADERS, "Authorization", *LOGIN_TOKEN_HEADERS)),
+}
 
 
 @functools.cache

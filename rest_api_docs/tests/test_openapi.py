@@ -9,6 +9,8 @@ from openapi_spec_validator import validate
 from odoo.tests import BaseCase
 
 from odoo.addons.rest_api_auth.scope import DENIED_MODEL_PREFIXES, model_denied
+from odoo.addons.rest_api_core.endpoints import ENDPOINTS
+from odoo.addons.rest_api_core.field_types import enum_names
 
 from .. import openapi
 from ..openapi import KEY_ONLY_SECURITY, OPERATIONS, TOKEN_SECURITY, ModelDoc, build_openapi, field_schemas
@@ -406,16 +408,32 @@ class TestFieldSchemas(BaseCase):
 
     def test_required_without_default_on_create_only(self):
         self.assertEqual(self.create["required"], ["name"])  # country_code has a default
-        self.assertEqual(self.create["allOf"], [{"$ref": "#/components/schemas/res.partner-values"}])
+        # a plain object schema (no $ref with siblings, which code generators ignore)
+        self.assertEqual(self.create["properties"], self.values["properties"])
+        self.assertNotIn("$ref", self.create)
         self.assertNotIn("required", self.values)
-        self.assertEqual(self.values["properties"]["name"]["anyOf"][0]["maxLength"], 64)
+        # required: it cannot be emptied either
+        self.assertEqual(self.values["properties"]["name"]["maxLength"], 64)
+        self.assertNotIn("anyOf", self.values["properties"]["name"])
 
     def test_selection_values(self):
         self.assertEqual(
-            self.record["properties"]["type"]["anyOf"][0], {"enum": ["contact", "invoice"], "type": "string"}
+            self.record["properties"]["type"]["anyOf"][0],
+            {"enum": ["contact", "invoice"], "type": "string", "x-enum-varnames": ["CONTACT", "INVOICE"]},
         )
-        self.assertEqual(self.record["properties"]["priority"]["anyOf"][0], {"enum": [1, 2]})
+        self.assertEqual(
+            self.record["properties"]["priority"]["anyOf"][0],
+            {"enum": [1, 2], "type": "integer", "x-enum-varnames": ["VALUE_1", "VALUE_2"]},
+        )
         self.assertEqual(self.record["properties"]["lang"]["anyOf"][0], {"type": "string"})
+
+    def test_enum_member_names_never_collide(self):
+        # res.partner.tz: code generators made all three GMT0
+        values = ["GMT0", "GMT+0", "GMT-0", "Etc/GMT+0", "gmt0", "", "1", None]
+        names = enum_names(values)
+        self.assertEqual(names[:4], ["GMT0", "GMT_PLUS_0", "GMT_MINUS_0", "ETC_GMT_PLUS_0"])
+        self.assertEqual(len({name.replace("_", "").lower() for name in names}), len(values))
+        self.assertTrue(all(name[0].isalpha() and name.isidentifier() for name in names))
 
     def test_write_shapes(self):
         write = Draft202012Validator(self.values)
@@ -437,10 +455,12 @@ class TestFieldSchemas(BaseCase):
         for value, readable, writable in (
             ("2026-01-31 13:45:07", True, True),
             ("2026-01-31", False, True),
-            ("2026-01-31T13:45:07", True, False),
-            ("2026-01-31T13:45:07.123456Z", True, False),
+            ("2026-01-31T13:45:07", False, False),  # the server reads and writes Odoo's format
+            ("2026-01-31T13:45:07.123456Z", False, False),
+            ("2026-02-31 13:45:07", False, False),
             ("31/01/2026", False, False),
             (False, True, True),
+            (None, False, True),  # null empties a field on write
         ):
             with self.subTest(value=value):
                 self.assertEqual(Draft202012Validator(read).is_valid(value), readable)
@@ -463,3 +483,16 @@ class TestFieldSchemas(BaseCase):
         self.assertEqual(read, {"title": "Metadata"})
         read, write = field_schemas("x_custom", {"type": "some_new_type"})
         self.assertEqual((read, write), ({}, {}))
+
+
+class TestEndpointRegistry(BaseCase):
+    def test_the_document_says_what_the_registry_declares(self):
+        spec = build_openapi(SERVER, None, version=VERSION)
+        documented = {(path, method) for path, item in spec["paths"].items() for method in item}
+        self.assertEqual(documented, {(endpoint.path, endpoint.method.lower()) for endpoint in ENDPOINTS})
+        for endpoint in ENDPOINTS:
+            with self.subTest(endpoint=endpoint.action):
+                operation = spec["paths"][endpoint.path][endpoint.method.lower()]
+                self.assertEqual(operation["x-odoo-action"], endpoint.action)
+                statuses = set(operation["responses"]) - {"default"}
+                self.assertEqual(statuses, {str(endpoint.status), *map(str, endpoint.errors)})

@@ -1,0 +1,332 @@
+"""The shared components of the OpenAPI document: problems, headers, parameters, security.
+
+Static apart from a few server settings (the page limit); :mod:`.paths` refers to them.
+"""
+
+from odoo.addons.rest_api_auth.tokens import DEFAULT_EXPIRATION_DAYS, MAX_EXPIRATION_DAYS
+from odoo.addons.rest_api_core.endpoints import (
+    CREATED_MESSAGE,
+    DELETED_MESSAGE,
+    ENDPOINTS,
+    ISSUED_MESSAGE,
+    MODEL_OPERATIONS,
+    UPDATED_MESSAGE,
+)
+from odoo.addons.rest_api_core.field_types import record_id
+from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
+from odoo.addons.rest_api_core.query import MAX_OFFSET
+
+from .model_schemas import schema_ref
+
+OPERATIONS = MODEL_OPERATIONS
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
+
+SECURITY = [{"ApiKey": []}, {"ApiKey": [], "LoginToken": []}, {"Bearer": []}]
+KEY_ONLY_SECURITY = [{"ApiKey": []}, {"Bearer": []}]
+# a key that requires a login token: the key in its header, with the token in
+# ``Login-Token`` or as ``Authorization: Bearer <token>``
+TOKEN_SECURITY = [{"ApiKey": [], "LoginToken": []}, {"ApiKey": [], "Bearer": []}]
+
+ERRORS = {
+    "400": (
+        "BadRequest",
+        "Malformed JSON; bad `domain`, `fields`, `order`, `limit` or `offset`; unknown field; no database "
+        "named on a server hosting several.",
+    ),
+    "401": ("Unauthorized", "Missing, unknown, expired, revoked or inactive API key; bad or expired login token."),
+    "403": ("Forbidden", "The key's scope, an Odoo access right or record rule, or the IP allow-list refuses."),
+    "404": ("NotFound", "Unknown model, no record with this id, or a database this server does not serve."),
+    "409": ("Conflict", "The values conflict with a unique constraint."),
+    "422": ("UnprocessableContent", "Odoo refused the values (validation error, user error, constraint)."),
+    "415": ("UnsupportedMediaType", "The body was not sent as JSON (`Content-Type: application/json`)."),
+    "429": ("TooManyRequests", "The key is over its rate limit: retry after `Retry-After` seconds."),
+}
+# every operation also has a ``default`` response: the problem of any other status
+OTHER_ERRORS = (
+    "Error",
+    "Any other error, same shape: 405 method not allowed on the path (with `Allow`), 413 body too large, "
+    "503 service unavailable (throttle store down, or concurrent updates), 500 unexpected error.",
+)
+# x-odoo-action -> the error statuses it documents (each a component response of ERRORS)
+ACTION_ERRORS = {endpoint.action: tuple(map(str, endpoint.errors)) for endpoint in ENDPOINTS}
+
+
+def _header(description, schema, example=None):
+    header = {"description": description, "schema": schema}
+    if example is not None:
+        header["example"] = example
+    return header
+
+
+def headers():
+    return {
+        "RateLimit": _header(
+            "Remaining requests of the key's policy and seconds until it is full again "
+            "(draft-ietf-httpapi-ratelimit-headers). Sent when the key is throttled.",
+            {"type": "string"},
+            '"default";r=59;t=1',
+        ),
+        "RateLimit-Policy": _header(
+            "The key's rate limit: `q` requests per `w` seconds. Sent when the key is throttled.",
+            {"type": "string"},
+            '"default";q=60;w=60',
+        ),
+        "Retry-After": _header("Seconds to wait before retrying.", {"type": "integer", "minimum": 1}, 1),
+        "X-Request-ID": _header(
+            "The request's id: the one the client sent in `X-Request-ID`, else generated.", {"type": "string"}
+        ),
+        "Link": _header(
+            'Pagination: `<...&offset=N>; rel="next"` when more records may follow.',
+            {"type": "string"},
+        ),
+        "Location": _header("URL of the created record.", {"type": "string"}, "/api/res.partner/42"),
+        "WWW-Authenticate": _header("The authentication scheme and the reason for the refusal.", {"type": "string"}),
+    }
+
+
+def header_refs(*names):
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+SUCCESS_HEADERS = ("RateLimit", "RateLimit-Policy", "X-Request-ID")
+
+
+def _problem_schema():
+    return {
+        "type": "object",
+        "title": "Problem (RFC 9457)",
+        "required": ["type", "title", "status"],
+        "properties": {
+            "type": {"type": "string", "description": "URI identifying the kind of problem."},
+            "title": {"type": "string"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string"},
+            "instance": {"type": "string", "description": "The request path."},
+            "invalid_params": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}, "reason": {"type": "string"}},
+                },
+            },
+            "retry_after": {"type": "integer", "minimum": 1},
+        },
+    }
+
+
+def error_responses():
+    responses = {}
+    for status, (name, description) in (*ERRORS.items(), ("default", OTHER_ERRORS)):
+        headers = header_refs("X-Request-ID")
+        if status == "401":
+            headers = header_refs("WWW-Authenticate", "X-Request-ID")
+        elif status == "429":
+            headers = header_refs("Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-ID")
+        responses[name] = {
+            "description": description,
+            "headers": headers,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": schema_ref("Problem")}}},
+        }
+    return responses
+
+
+def parameters(max_limit=None):
+    limit = {"type": "integer", "minimum": 1}
+    if max_limit:
+        limit["maximum"] = max_limit
+    return {
+        "model": {
+            "name": "model",
+            "in": "path",
+            "required": True,
+            "description": "Technical name of the model, e.g. `res.partner`.",
+            "schema": {"type": "string", "pattern": r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"},
+            "example": "res.partner",
+        },
+        "id": {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "description": "Record id.",
+            "schema": record_id(),
+            "example": 1,
+        },
+        "domain": {
+            "name": "domain",
+            "in": "query",
+            "description": "Odoo search domain, as a Python literal or JSON: "
+            "`[('is_company','=',True)]` or `[[\"id\",\"in\",[13,5]]]`. Default: all records.",
+            "schema": {"type": "string"},
+            "example": "[]",
+        },
+        "fields": {
+            "name": "fields",
+            "in": "query",
+            "description": "Field names to return, as a Python literal or JSON list: `['name','email']`. "
+            "Default: every readable field except binary ones.",
+            "schema": {"type": "string"},
+            "example": "['id', 'display_name']",
+        },
+        "limit": {
+            "name": "limit",
+            "in": "query",
+            "description": "Maximum number of records; the server has a default and a maximum.",
+            "schema": limit,
+            "example": 10,
+        },
+        "offset": {
+            "name": "offset",
+            "in": "query",
+            "description": "Number of records to skip (see the `Link` header for the next page).",
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+            "example": 0,
+        },
+        "order": {
+            "name": "order",
+            "in": "query",
+            "description": "Sort order: comma-separated field names, each optionally followed by `asc` or `desc`.",
+            "schema": {"type": "string"},
+            "example": "id desc",
+        },
+        "database": {
+            "name": DATABASE_HEADER,
+            "in": "header",
+            "description": "The database to use, on a server hosting several (a single database needs "
+            f"nothing). Same as the `{DATABASE_PARAM}` query parameter; an unknown or refused database is 404.",
+            "schema": {"type": "string"},
+        },
+        "db": {
+            "name": DATABASE_PARAM,
+            "in": "query",
+            "description": f"The database to use, on a server hosting several: the `{DATABASE_HEADER}` header "
+            "wins when both are sent.",
+            "schema": {"type": "string"},
+        },
+    }
+
+
+def parameter_refs(*names):
+    return [{"$ref": f"#/components/parameters/{name}"} for name in names]
+
+
+def _message_schema(message):
+    return {
+        "type": "object",
+        "required": ["message"],
+        "properties": {"message": {"type": "string", "examples": [message]}},
+    }
+
+
+def shared_schemas():
+    return {
+        "Problem": _problem_schema(),
+        "Record": {
+            "type": "object",
+            "title": "Record",
+            "description": "A record: the fields asked for in `fields`, and `id`. Empty values are `false`.",
+            "properties": {"id": {"type": "integer", "readOnly": True}},
+        },
+        "Values": {
+            "type": "object",
+            "title": "Values",
+            "description": "Field values, by field name (see `GET /api/{model}/schema`).",
+            "examples": [{"name": "New record"}],
+        },
+        "RecordCount": {
+            "type": "object",
+            "required": ["model", "domain", "record_count"],
+            "properties": {
+                "model": {"type": "string"},
+                "domain": {"type": "array", "items": {}},
+                "record_count": {"type": "integer", "minimum": 0},
+            },
+        },
+        "FieldsDescription": {
+            "type": "object",
+            "description": "`fields_get()` of the model: one entry per field the user may read.",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["type"],
+                "properties": {
+                    "type": {"type": "string"},
+                    "string": {"type": "string"},
+                    "required": {"type": "boolean"},
+                    "readonly": {"type": "boolean"},
+                },
+            },
+        },
+        "Created": {
+            "type": "object",
+            "required": ["id", "message"],
+            "properties": {
+                "id": {"type": "integer", "minimum": 1},
+                "message": {"type": "string", "examples": [CREATED_MESSAGE]},
+            },
+        },
+        "Updated": _message_schema(UPDATED_MESSAGE),
+        "Deleted": _message_schema(DELETED_MESSAGE),
+        "TokenRequest": {
+            "type": "object",
+            "properties": {
+                "user_id": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "The user the token acts as: the key's owner (any user if the owner is an "
+                    "administrator). Default: the key's owner.",
+                },
+                "expiration_days": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_EXPIRATION_DAYS,
+                    "default": DEFAULT_EXPIRATION_DAYS,
+                    "description": "Validity in days.",
+                },
+            },
+            "additionalProperties": False,
+        },
+        "Token": {
+            "type": "object",
+            "required": ["login_token", "message", "token_type", "expires_in_days", "expiration_date", "user_info"],
+            "properties": {
+                "login_token": {"type": "string", "description": "Send it in the `Login-Token` header."},
+                "message": {"type": "string", "examples": [ISSUED_MESSAGE]},
+                "token_type": {"type": "string", "const": "JWT"},
+                "expires_in_days": {"type": "integer"},
+                "expiration_date": {"type": "string", "description": "UTC, ISO 8601."},
+                "user_info": {
+                    "type": "object",
+                    "required": ["user_id", "user_name", "user_login"],
+                    "properties": {
+                        "user_id": {"type": "integer"},
+                        "user_name": {"type": "string"},
+                        "user_login": {"type": "string"},
+                    },
+                },
+            },
+        },
+    }
+
+
+def security_schemes():
+    return {
+        "ApiKey": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "api-key",
+            "description": "REST API key (also accepted in `X-API-Key`, or as `Authorization: Bearer <key>`).",
+        },
+        "LoginToken": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Login-Token",
+            "description": "Login token (JWT) from `POST /api/generate_token`, sent with the API key that "
+            "issued it: the request then runs as the token's user.",
+        },
+        "Bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "`Authorization: Bearer <API key>`; or `Bearer <login token>` when the API key "
+            "is sent in the `api-key` header.",
+        },
+    }

@@ -1,0 +1,216 @@
+"""The paths of the OpenAPI document: one set per model, the generic ones, the token endpoint."""
+
+from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS, execute_kw_body_schema
+
+from .components import (
+    ACTION_ERRORS,
+    ERRORS,
+    JSON,
+    KEY_ONLY_SECURITY,
+    OPERATIONS,
+    OTHER_ERRORS,
+    SUCCESS_HEADERS,
+    header_refs,
+    parameter_refs,
+)
+from .model_schemas import create_schema_name, record_schema_name, schema_ref, values_schema_name
+from .tags import documentation_order
+
+
+def _responses(status, description, schema=None, headers=SUCCESS_HEADERS):
+    success = {"description": description, "headers": header_refs(*headers)}
+    if schema is not None:
+        success["content"] = {JSON: {"schema": schema}}
+    return {status: success}
+
+
+def _error_refs(action):
+    refs = {status: {"$ref": f"#/components/responses/{ERRORS[status][0]}"} for status in ACTION_ERRORS[action]}
+    return {**refs, "default": {"$ref": f"#/components/responses/{OTHER_ERRORS[0]}"}}
+
+
+def _json_body(schema, example=None, required=True):
+    media = {"schema": schema}
+    if example is not None:
+        media["example"] = example
+    return {"required": required, "content": {JSON: media}}
+
+
+def _execute_body(methods):
+    schema = execute_kw_body_schema(methods)
+    if methods:
+        example = {"method": methods[0], "args": [], "kwargs": {}}
+    else:
+        example = {"method": "search_read", "args": [[]], "kwargs": {"fields": ["id", "display_name"], "limit": 5}}
+    return _json_body(schema, example)
+
+
+def _operation(model, action, tag, *, summary, description, responses, parameters=(), body=None, security=None):
+    operation = {
+        "tags": [tag],
+        "summary": summary,
+        "description": description,
+        "operationId": f"{model}.{action}" if model else action,
+        "x-odoo-model": model,
+        "x-odoo-action": action,
+        "responses": {**responses, **_error_refs(action)},
+        # every operation may name its database (several databases on one server)
+        "parameters": [*parameters, *parameter_refs("database", "db")],
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    if security is not None:
+        operation["security"] = security
+    return operation
+
+
+def model_paths(model, tag, operations, methods=()):
+    """The paths of one model (``model=None``: the generic ``{model}`` paths)."""
+    label = f"`{model}`" if model else "the model"
+    base = f"/api/{model or '{model}'}"
+    model_params = () if model else tuple(parameter_refs("model"))
+    record = {"$ref": schema_ref(record_schema_name(model) if model else "Record")}
+    values = {"$ref": schema_ref(values_schema_name(model) if model else "Values")}
+    create = {"$ref": schema_ref(create_schema_name(model) if model else "Values")}
+
+    def operation(action, **kwargs):
+        return _operation(model, action, tag, **kwargs)
+
+    paths = {}
+    if "read" in operations:
+        paths[f"{base}/search"] = {
+            "get": operation(
+                "search",
+                summary="Search records",
+                description=f"Records of {label} matching `domain`, in `order`, paginated with `limit`/`offset`.",
+                responses=_responses(
+                    "200", "The matching records.", {"type": "array", "items": record}, (*SUCCESS_HEADERS, "Link")
+                ),
+                parameters=(*model_params, *parameter_refs("domain", "fields", "limit", "offset", "order")),
+            )
+        }
+        paths[f"{base}/record_count"] = {
+            "get": operation(
+                "record_count",
+                summary="Count records",
+                description=f"Number of records of {label} matching `domain`.",
+                responses=_responses("200", "The count.", {"$ref": schema_ref("RecordCount")}),
+                parameters=(*model_params, *parameter_refs("domain")),
+            )
+        }
+        paths[f"{base}/schema"] = {
+            "get": operation(
+                "schema",
+                summary="Describe the fields",
+                description=f"`fields_get()` of {label}: the fields the user may read, with their types and labels.",
+                responses=_responses("200", "The fields.", {"$ref": schema_ref("FieldsDescription")}),
+                parameters=model_params,
+            )
+        }
+    if "create" in operations:
+        paths[f"{base}/create"] = {
+            "post": operation(
+                "create",
+                summary="Create a record",
+                description=f"Creates one record of {label} from the values in the body.",
+                responses=_responses(
+                    str(BY_ACTION["create"].status),
+                    "Created.",
+                    {"$ref": schema_ref("Created")},
+                    (*SUCCESS_HEADERS, "Location"),
+                ),
+                parameters=model_params,
+                body=_json_body(create),
+            )
+        }
+    record_path = {}
+    if "read" in operations:
+        record_path["get"] = operation(
+            "read",
+            summary="Read a record",
+            description=f"One record of {label}, with the fields asked for in `fields`.",
+            responses=_responses("200", "The record.", record),
+            parameters=(*model_params, *parameter_refs("id", "fields")),
+        )
+    if "write" in operations:
+        for verb, action in (("put", "update"), ("patch", "patch")):
+            record_path[verb] = operation(
+                action,
+                summary=f"Update a record ({verb.upper()})",
+                description="Writes the values in the body on the record; fields not sent are left unchanged "
+                "(PUT and PATCH are the same).",
+                responses=_responses("200", "Updated.", {"$ref": schema_ref("Updated")}),
+                parameters=(*model_params, *parameter_refs("id")),
+                body=_json_body({"allOf": [values], "minProperties": 1}),
+            )
+    if "unlink" in operations:
+        record_path["delete"] = operation(
+            "delete",
+            summary="Delete a record",
+            description="Deletes the record.",
+            responses=_responses("200", "Deleted.", {"$ref": schema_ref("Deleted")}),
+            parameters=(*model_params, *parameter_refs("id")),
+        )
+    if record_path:
+        paths[f"{base}/{{id}}"] = record_path
+    if "execute" in operations:
+        allowed = f" This key may call: {', '.join(f'`{m}`' for m in methods)}." if methods else ""
+        paths[f"{base}/execute_kw"] = {
+            "post": operation(
+                "execute_kw",
+                summary="Call a method",
+                description=f"Calls a public method of {label}, like Odoo's `execute_kw`: `args` and "
+                "`kwargs` are passed to it; recordsets in the result come back as id lists. Private methods are "
+                "refused." + allowed,
+                responses=_responses("200", "The method's result.", {}),
+                parameters=model_params,
+                body=_execute_body(methods),
+            )
+        }
+    return paths
+
+
+# x-odoo-action of an operation -> the key operation it needs
+ACTION_OPERATIONS = {endpoint.action: endpoint.operation for endpoint in ENDPOINTS}
+
+
+def compact_paths(models):
+    """The generic paths, each operation's ``model`` parameter listing the models it may be used on."""
+    paths = {}
+    for path, item in model_paths(None, "Records", set(OPERATIONS)).items():
+        for method, operation in item.items():
+            operation_needed = ACTION_OPERATIONS[operation["x-odoo-action"]]
+            names = documentation_order(doc.model for doc in models if operation_needed in doc.operations)
+            if names:
+                operation["parameters"] = [_model_enum_parameter(names), *operation["parameters"][1:]]
+                paths.setdefault(path, {})[method] = operation
+    return paths
+
+
+def _model_enum_parameter(names):
+    return {
+        "name": "model",
+        "in": "path",
+        "required": True,
+        "description": "Technical name of a model this API key may use for this operation.",
+        "schema": {"type": "string", "enum": names},
+        "example": "res.partner" if "res.partner" in names else names[0],
+    }
+
+
+def token_paths(tag):
+    return {
+        "/api/generate_token": {
+            "post": _operation(
+                None,
+                "generate_token",
+                tag,
+                summary="Generate a login token",
+                description="Issues a JWT login token for a user, with an API key allowed to generate tokens. "
+                "Send it in `Login-Token` with the same key: requests then run as that user.",
+                responses=_responses("200", "The token.", {"$ref": schema_ref("Token")}),
+                body=_json_body({"$ref": schema_ref("TokenRequest")}, {"expiration_days": 10}, required=False),
+                security=KEY_ONLY_SECURITY,
+            )
+        }
+    }
