@@ -37,7 +37,7 @@ from odoo.addons.rest_api_auth.exceptions import (
     UnprocessableContent,
 )
 
-from . import multidb, settings
+from . import availability, multidb, settings
 from .http_headers import REQUEST_ID_HEADER, cors_headers, request_id
 from .query import InvalidInput
 from .responses import problem_response
@@ -50,6 +50,8 @@ CATCH_ALL_ROUTES = ("/api", "/api/", "/api/<path:subpath>")
 # on concurrency errors, and re-runs it on a read-write cursor when a
 # read-only route writes.
 LET_ODOO_RETRY = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, psycopg2.errors.ReadOnlySqlTransaction)
+# The database server went away (stopped, restarted, network): see _connection_error.
+CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
 
 
 class _ApiRequest:
@@ -137,8 +139,14 @@ def _call(method, controller, args, kwargs):
     except LET_ODOO_RETRY:
         raise
     except Exception as exc:
-        request.env.cr.rollback()
+        _rollback()
         return problem_response(to_rest_error(exc))
+
+
+def _rollback():
+    """Roll back the request's transaction; a connection the database server dropped has nothing to roll back."""
+    with contextlib.suppress(*CONNECTION_ERRORS):
+        request.env.cr.rollback()
 
 
 def to_rest_error(exc):
@@ -191,6 +199,24 @@ def _integrity_error(exc):
     return Conflict(message) if isinstance(exc, psycopg2.errors.UniqueViolation) else UnprocessableContent(message)
 
 
+def _connection_error(exc):
+    """503 when the database server went away during the request (stopped, restarted, unreachable):
+    connection errors carry no SQLSTATE, an administrator's shutdown one of class 57P."""
+    if isinstance(exc, psycopg2.OperationalError) and exc.pgcode and not exc.pgcode.startswith("57P"):
+        return None  # e.g. a statement timeout: not an outage
+    return database_unreachable()
+
+
+def database_unreachable():
+    """The 503 of a database outage: retry later, nothing was changed."""
+    retry_after = availability.RETRY_AFTER_SECONDS
+    return ServiceUnavailable(
+        "The database is unreachable; retry the request later. Nothing was changed.",
+        headers={"Retry-After": str(retry_after)},
+        retry_after=retry_after,
+    )
+
+
 def _http_error(exc):
     """werkzeug's HTTP errors (413 body too large, ...) as problems with the same status."""
     error = RestApiError(exc.description)
@@ -214,11 +240,15 @@ _ERROR_MAPPING = (
         PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
         lambda exc: ServiceUnavailable("The database is busy with concurrent updates; retry the request."),
     ),
+    (CONNECTION_ERRORS, _connection_error),
 )
 
 
 def _database_error():
+    """The error of a request served without a database: an outage (503), or no database chosen."""
     name = multidb.requested_database(request.httprequest)
+    if availability.database_unavailable(name):
+        return database_unreachable()
     if name:
         return NotFound(f"Database {name!r} is not available on this server.")
     return BadRequest(
@@ -251,7 +281,9 @@ def error_response(exc):
     response = problem_response(to_rest_error(exc))
     headers = {REQUEST_ID_HEADER: _state().request_id}
     if request.db and request.env and not request.env.cr.closed:
-        request.env.cr.rollback()  # Odoo rolls back anyway; the CORS setting is read on a sane transaction
-        headers.update(_cors_headers())
+        # Odoo rolls back anyway; the CORS setting is read on a sane transaction, if the database still answers
+        with contextlib.suppress(*CONNECTION_ERRORS):
+            request.env.cr.rollback()
+            headers.update(_cors_headers())
     _add_headers(response, headers)
     return response

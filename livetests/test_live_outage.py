@@ -1,0 +1,155 @@
+"""A PostgreSQL outage under load: 503 problem+json while it lasts, no lost or extra write, recovery by itself.
+
+The tests run their own PostgreSQL cluster (``tools.pg_cluster``) on another
+port with a copy of the live database, and a ``--workers 2`` Odoo loading
+``rest_api_core`` server-wide (the documented deployment: only server-wide
+routes exist while Odoo cannot open a registry), then stop that cluster.
+"""
+
+import threading
+import time
+import uuid
+from collections import Counter
+from urllib.parse import quote
+
+import psutil
+import pytest
+
+from tools.odoo_env import OdooRpc, http_json
+from tools.pg_cluster import PgCluster, odoo_on_cluster, print_errors
+
+SERVER_WIDE = "--load=base,web,rest_api_core"
+OUTAGE_SECONDS = 10
+RECOVERY_TIMEOUT = 30
+
+
+@pytest.fixture(scope="module")
+def private_cluster():
+    cluster = PgCluster().init().start()
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture(scope="module")
+def outage_server(private_cluster, live_workspace, live_database):
+    workspace, server = odoo_on_cluster(
+        private_cluster, live_workspace, live_database, "rest_api_outage", extra_args=[SERVER_WIDE]
+    )
+    try:
+        with server:
+            yield server
+    finally:
+        print_errors(server.log_file)
+        workspace.cleanup()
+
+
+@pytest.fixture(scope="module")
+def outage_key(outage_server):
+    rpc = OdooRpc(outage_server.base_url, outage_server.database)
+    return rpc.generate_api_key("outage", rate_limit=100000, rate_period=1, rate_burst=1000)["key"]
+
+
+def is_problem(status, headers, body):
+    return headers.get("Content-Type") == "application/problem+json" and body.get("status") == status
+
+
+def wait_until_served(url, headers, timeout=RECOVERY_TIMEOUT):
+    """Seconds until ``url`` answers 200 again."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if http_json("GET", url, headers=headers, timeout=10)[0] == 200:
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"{url} not served {timeout}s after PostgreSQL came back")
+
+
+def test_an_outage_answers_503_problem_json_with_retry_after(private_cluster, outage_server, outage_key):
+    base, headers = outage_server.base_url, {"api-key": outage_key}
+    requests = [
+        ("GET", "/api/res.partner/search?limit=1", None),
+        ("GET", "/api/res.partner/1", None),
+        ("POST", "/api/res.partner/create", {"name": "during the outage"}),
+        ("POST", "/api/res.partner/execute_kw", {"method": "search_count", "args": [[]]}),
+        ("GET", "/api/no/such/path", None),
+        ("GET", "/api/health", None),
+    ]
+    assert http_json("GET", base + "/api/res.partner/search?limit=1", headers=headers)[0] == 200
+    private_cluster.stop()
+    try:
+        for method, path, body in requests:
+            status, response_headers, problem = http_json(method, base + path, body, headers=headers, timeout=30)
+            assert status == 503, (method, path, status, problem)
+            assert is_problem(503, response_headers, problem), (path, response_headers, problem)
+            assert int(response_headers["Retry-After"]) == problem["retry_after"] > 0
+            assert "unreachable" in problem["detail"]
+    finally:
+        private_cluster.start()
+    recovery = wait_until_served(base + "/api/res.partner/search?limit=1", headers)
+    assert recovery < 5, f"served again only {recovery:.2f}s after PostgreSQL came back"
+
+
+def test_reads_and_creates_through_an_outage(private_cluster, outage_server, outage_key):
+    """Readers and a writer loop while the cluster stops for OUTAGE_SECONDS and comes back."""
+    base, headers = outage_server.base_url, {"api-key": outage_key}
+    tag = f"outage-{uuid.uuid4().hex[:8]}"
+    domain = quote(f"[('name', 'like', '{tag}')]")
+    answers, created, stop = [], [], threading.Event()
+    pids = {child.pid for child in psutil.Process(outage_server.process.pid).children()}
+
+    def record(method, path, body=None):
+        status, response_headers, payload = http_json(method, base + path, body, headers=headers, timeout=30)
+        answers.append((time.monotonic(), method, status, response_headers, payload))
+        return status, payload
+
+    def read():
+        while not stop.is_set():
+            record("GET", f"/api/res.partner/search?fields=['name']&limit=5&domain={domain}")
+
+    def create():
+        number = 0
+        while not stop.is_set():
+            number += 1
+            status, payload = record("POST", "/api/res.partner/create", {"name": f"{tag}-{number}"})
+            if status == 201:
+                created.append((f"{tag}-{number}", payload["id"]))
+
+    threads = [threading.Thread(target=target, daemon=True) for target in (read, read, create)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(3)
+        stopped_at = time.monotonic()
+        private_cluster.stop()
+        time.sleep(OUTAGE_SECONDS)
+        private_cluster.start()
+        started_at = time.monotonic()
+        time.sleep(5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    statuses = Counter(status for _at, _method, status, _headers, _payload in answers)
+    unexpected = [
+        (round(at - stopped_at, 2), method, status, payload)
+        for at, method, status, _h, payload in answers
+        if status not in (200, 201, 503)
+    ]
+    assert not unexpected, (statuses, unexpected[:5])
+    for _at, _method, status, response_headers, payload in answers:
+        if status == 503:
+            assert is_problem(503, response_headers, payload) and int(response_headers["Retry-After"]) > 0
+    during = [status for at, _m, status, _h, _p in answers if stopped_at + 1 < at < started_at]
+    assert during and set(during) == {503}, Counter(during)
+    after = [(at, method, status) for at, method, status, _h, _p in answers if at > started_at + 1]
+    assert {method for _at, method, status in after if status in (200, 201)} == {"GET", "POST"}, after[:10]
+    # every 201 is there once, and nothing else was written
+    rows = private_cluster.query(
+        "SELECT name, id FROM res_partner WHERE name LIKE %s", [f"{tag}-%"], dbname=outage_server.database
+    )
+    assert sorted(rows) == sorted(created)
+    # the same processes served before and after: no restart
+    assert outage_server.process.poll() is None
+    assert {child.pid for child in psutil.Process(outage_server.process.pid).children()} >= pids

@@ -1,0 +1,51 @@
+"""Telling a database outage from a request that names no database.
+
+When PostgreSQL cannot be reached, Odoo cannot open the request's registry
+and serves the request without a database (``Application.__call__`` logs
+"Database or registry unusable, trying without"). Only the routes of
+server-wide modules exist there, so the API answers ``/api`` requests then
+only when ``rest_api_core`` is loaded server-wide (``--load=base,web,rest_api_core``);
+otherwise Odoo answers its HTML 404. Without a database, the API asks
+PostgreSQL itself whether it answers: if not, the client gets 503 with
+``Retry-After`` (retry later, nothing was deleted), else the 400/404 of a
+request naming no database or an unknown one.
+"""
+
+import psycopg2
+
+import odoo
+from odoo.sql_db import db_connect
+
+RETRY_AFTER_SECONDS = 5  # Odoo serves again within ~0.1 s of PostgreSQL answering
+MAINTENANCE_DATABASE = "postgres"  # the one Odoo lists databases from
+
+
+def single_database():
+    """The one database of a server run with ``-d <name>`` and no db filter, else None.
+
+    Odoo then picks it for every request without asking PostgreSQL, so
+    a request served without a database means Odoo could not open it.
+    """
+    names = [name.strip() for name in (odoo.tools.config["db_name"] or "").split(",") if name.strip()]
+    return names[0] if len(names) == 1 and not odoo.tools.config["dbfilter"] else None
+
+
+def database_unavailable(dbname=None):
+    """Whether a request for ``dbname`` (None: none named) is without a database because of an outage."""
+    if dbname is None and single_database():
+        return True
+    return not _database_answers(dbname or single_database())
+
+
+def _database_answers(dbname):
+    """Whether PostgreSQL answers a query on ``dbname``, or failing that (it may not exist)
+    on its maintenance database."""
+    names = dict.fromkeys(filter(None, (dbname, MAINTENANCE_DATABASE)))
+    for name in names:
+        try:
+            with db_connect(name).cursor() as cr:  # Odoo's pool: no new connection per request
+                cr.execute("SELECT 1")
+            return True
+        except psycopg2.OperationalError:
+            continue
+    return False
