@@ -14,7 +14,7 @@ from odoo.service.model import get_public_method
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 from odoo.addons.rest_api_auth.scope import model_denied
 
-from .. import field_lists, method_call, query, serialization, settings
+from .. import field_lists, method_call, query, references, serialization, settings
 from ..dispatch import api_endpoint, authenticate_request, orm_values
 from ..errors import UnsupportedMediaType
 from ..responses import json_bytes_response, json_response
@@ -146,6 +146,7 @@ class RestApi(http.Controller):
         values = serialization.to_write_values(_json_body(), records._fields, _fields_of(records))
         effects = serialization.x2many_effects(values, model, _fields_of(records), creating=True)
         _check_reach(auth.scope, effects, "the commands of")
+        references.check_references(request.env, values, model, _fields_of(records))
         with orm_values():
             record = records.create(values)
             request.env.flush_all()  # constraint violations surface here, as problems
@@ -166,6 +167,7 @@ class RestApi(http.Controller):
             raise BadRequest("The body names no field to update.")
         _check_reach(auth.scope, serialization.x2many_effects(values, model, _fields_of(records)), "the commands of")
         record = _record(records, record_id)
+        references.check_references(request.env, values, model, _fields_of(records))
         with orm_values():
             record.write(values)
             request.env.flush_all()
@@ -266,3 +268,4 @@ def _check_values_reach(records, method, ids, bound, scope):
         for values in first if method == "create" and isinstance(first, list) else [first]:
             effects = serialization.x2many_effects(values, records._name, fields_of, creating=creating)
             _check_reach(scope, effects, f"{method} through")
+            references.check_references(records.env, values, records._name, fields_of)

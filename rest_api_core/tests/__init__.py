@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_auth_endpoints,
+    test_error_texts,
     test_errors,
     test_execute_kw,
     test_field_lists,
