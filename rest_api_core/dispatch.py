@@ -180,8 +180,7 @@ def orm_values():
     except UnicodeEncodeError as exc:  # a ValueError whose only argument is "utf-8"
         character = exc.object[exc.start : exc.end].encode("unicode_escape").decode()
         raise BadRequest(
-            f"A text contains {character}, which is not valid Unicode (a lone UTF-16 surrogate?); "
-            "send UTF-8 text."
+            f"A text contains {character}, which is not valid Unicode (a lone UTF-16 surrogate?); send UTF-8 text."
         ) from exc
     except ValueError as exc:
         raise BadRequest(_message(exc)) from exc

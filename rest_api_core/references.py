@@ -37,24 +37,26 @@ def referenced_ids(values, model_name, fields_of, prefix=""):
         if field.type == "many2one" and _is_id(value):
             found.setdefault((field.comodel_name, value), path)
         elif field.type in X2MANY_TYPES:
-            try:
-                commands = x2many_commands(value)
-            except (TypeError, ValueError):
-                continue  # a bad shape is reported by the caller's own checks
-            for index, command in enumerate(commands):
-                ids = []
-                if command[0] in _ID_COMMANDS:
-                    ids = [command[1]]
-                elif command[0] == Command.SET and len(command) > 2 and isinstance(command[2], list | tuple):
-                    ids = command[2]
-                for record_id in ids:
-                    if _is_id(record_id):
-                        found.setdefault((field.comodel_name, record_id), path)
-                if command[0] in (Command.CREATE, Command.UPDATE) and len(command) > 2:
-                    nested = referenced_ids(command[2], field.comodel_name, fields_of, f"{path}[{index}].")
-                    for key, nested_path in nested.items():
-                        found.setdefault(key, nested_path)
+            for key, key_path in _command_ids(value, field, fields_of, path):
+                found.setdefault(key, key_path)
     return found
+
+
+def _command_ids(value, field, fields_of, path):
+    """``((comodel, id), path)`` of the ids in the x2many commands ``value`` of ``field``."""
+    try:
+        commands = x2many_commands(value)
+    except (TypeError, ValueError):
+        return  # a bad shape is reported by the caller's own checks
+    for index, command in enumerate(commands):
+        ids = []
+        if command[0] in _ID_COMMANDS:
+            ids = [command[1]]
+        elif command[0] == Command.SET and len(command) > 2 and isinstance(command[2], list | tuple):
+            ids = command[2]
+        yield from (((field.comodel_name, record_id), path) for record_id in ids if _is_id(record_id))
+        if command[0] in (Command.CREATE, Command.UPDATE) and len(command) > 2:
+            yield from referenced_ids(command[2], field.comodel_name, fields_of, f"{path}[{index}].").items()
 
 
 def check_references(env, values, model_name, fields_of):

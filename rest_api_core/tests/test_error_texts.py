@@ -64,9 +64,7 @@ class TestErrorTexts(RestApiCase):
             ({"name": "x", "category_id": [[6, 0, [MISSING]]]}, "category_id", "res.partner.category"),
         ):
             with self.subTest(field=field):
-                response = self.api(
-                    "POST", "/api/res.partner/execute_kw", body={"method": "create", "args": [values]}
-                )
+                response = self.api("POST", "/api/res.partner/execute_kw", body={"method": "create", "args": [values]})
                 self.assertDangling(response, field, comodel)
 
     def test_existing_references_still_work(self):
