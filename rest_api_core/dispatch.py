@@ -178,12 +178,49 @@ def orm_values():
     except InvalidInput:
         raise
     except UnicodeEncodeError as exc:  # a ValueError whose only argument is "utf-8"
-        character = exc.object[exc.start : exc.end].encode("unicode_escape").decode()
-        raise BadRequest(
-            f"A text contains {character}, which is not valid Unicode (a lone UTF-16 surrogate?); send UTF-8 text."
-        ) from exc
+        raise _unencodable_text(exc) from exc
     except ValueError as exc:
         raise BadRequest(_message(exc)) from exc
+
+
+def _unencodable_text(exc):
+    character = exc.object[exc.start : exc.end].encode("unicode_escape").decode()
+    return BadRequest(
+        f"A text contains {character}, which is not valid Unicode (a lone UTF-16 surrogate?); send UTF-8 text."
+    )
+
+
+# What Odoo's methods raise on arguments of the wrong shape: a domain that is a string
+# (AssertionError), an access mode "fly", a list where a specification object belongs
+# (AttributeError), a field name that is not one (KeyError), a list nested too deep...
+ARGUMENT_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, AssertionError, RecursionError)
+OUR_MODULES = "odoo.addons.rest_api_"
+
+
+@contextlib.contextmanager
+def orm_call(target):
+    """Around a method call whose arguments the client chose (``execute_kw``): an
+    :data:`ARGUMENT_ERRORS` raised by Odoo there is the client's, a 400 naming ``target``
+    (``res.partner.search``); raised by our own code, it stays a bug (a 500)."""
+    try:
+        yield
+    except InvalidInput:
+        raise
+    except UnicodeEncodeError as exc:
+        raise _unencodable_text(exc) from exc
+    except ARGUMENT_ERRORS as exc:
+        if _raised_by_us(exc):
+            raise
+        detail = _message(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {_message(exc)}"
+        raise BadRequest(f"The arguments do not fit {target}: {detail}") from exc
+
+
+def _raised_by_us(exc):
+    """Whether the innermost frame of ``exc``'s traceback is in one of this project's addons."""
+    traceback = exc.__traceback__
+    while traceback and traceback.tb_next:
+        traceback = traceback.tb_next
+    return bool(traceback) and traceback.tb_frame.f_globals.get("__name__", "").startswith(OUR_MODULES)
 
 
 def known_error(exc):

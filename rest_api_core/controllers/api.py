@@ -15,7 +15,7 @@ from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, Permissio
 from odoo.addons.rest_api_auth.scope import model_denied
 
 from .. import field_lists, method_call, query, references, serialization, settings
-from ..dispatch import api_endpoint, authenticate_request, orm_values
+from ..dispatch import api_endpoint, authenticate_request, orm_call, orm_values
 from ..errors import UnsupportedMediaType
 from ..responses import json_bytes_response, json_response
 
@@ -204,7 +204,7 @@ class RestApi(http.Controller):
                 )
         args, kwargs = _checked_arguments(records, call, auth.scope)
         kwargs["context"] = {**request.env.context, **call.context}
-        with orm_values():
+        with orm_call(f"{model}.{call.method}"):
             result = api.call_kw(records, call.method, args, kwargs)
             request.env.flush_all()
         try:

@@ -4,6 +4,7 @@ from . import (
     test_error_texts,
     test_errors,
     test_execute_kw,
+    test_execute_kw_shapes,
     test_field_lists,
     test_generate_token,
     test_health,
