@@ -663,7 +663,11 @@ class Throttle:
         outcome = "admitting the request (rest_api.throttle_fail_open)" if fail_open else "refusing it (503)"
         _warn_store_unavailable(self.store.dbname, action, error, outcome)
         if not fail_open:
-            raise ServiceUnavailable("Request throttling is temporarily unavailable; retry later.") from error
+            raise ServiceUnavailable(
+                "Request throttling is temporarily unavailable; retry later.",
+                headers={"Retry-After": str(STORE_RETRY_AFTER)},
+                retry_after=STORE_RETRY_AFTER,
+            ) from error
 
     def check_client_ip(self, client_ip):
         policy = self.settings.failed_auth_policy

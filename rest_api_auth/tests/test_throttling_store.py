@@ -302,6 +302,7 @@ class TestUnreachableStore(ThrottleCase):
                 with self.assertRaises(ServiceUnavailable) as caught:
                     throttle.check_key_rate("key:1", HOUR_POLICY)
                 self.assertEqual(caught.exception.status, 503)
+                self.assertEqual(caught.exception.headers["Retry-After"], "10")
                 with self.assertRaises(ServiceUnavailable):
                     throttle.check_client_ip("192.0.2.1")
                 throttle.record_usage(1)  # statistics never fail a request
