@@ -10,6 +10,7 @@ from . import (
     test_health,
     test_http,
     test_http_headers,
+    test_probes,
     test_query,
     test_read,
     test_scope_reach,
