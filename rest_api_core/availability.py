@@ -5,10 +5,11 @@ and serves the request without a database (``Application.__call__`` logs
 "Database or registry unusable, trying without"). Only the routes of
 server-wide modules exist there, so the API answers ``/api`` requests then
 only when ``rest_api_core`` is loaded server-wide (``--load=base,web,rest_api_core``);
-otherwise Odoo answers its HTML 404. Without a database, the API asks
-PostgreSQL itself whether it answers: if not, the client gets 503 with
-``Retry-After`` (retry later, nothing was deleted), else the 400/404 of a
-request naming no database or an unknown one.
+otherwise Odoo answers its HTML 404. On a server of one database (``-d``,
+no db filter) a request without a database is always an outage; otherwise
+the API asks PostgreSQL itself whether it answers. An outage gets 503 with
+``Retry-After`` (retry later, nothing was deleted); else the request named
+no database or an unknown one (400/404).
 """
 
 import psycopg2
