@@ -15,7 +15,10 @@ no database or an unknown one (400/404).
 import psycopg2
 
 import odoo
+from odoo import http
 from odoo.sql_db import db_connect
+
+from .multidb import is_api_path
 
 RETRY_AFTER_SECONDS = 5  # Odoo serves again within ~0.1 s of PostgreSQL answering
 MAINTENANCE_DATABASE = "postgres"  # the one Odoo lists databases from
@@ -50,3 +53,25 @@ def _database_answers(dbname):
         except psycopg2.OperationalError:
             continue
     return False
+
+
+def install():
+    """Loaded server-wide: a connection the database drops while Odoo opens the registry of an
+    ``/api`` request, matches its route or commits it (outside every handler of the API) is
+    the API's 503 problem too, not Odoo's HTML 500 (idempotent)."""
+    if getattr(http.Request._serve_db, "rest_api_outage", False):
+        return
+    original = http.Request._serve_db
+
+    def _serve_db(self):
+        try:
+            return original(self)
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+            if not is_api_path(self.httprequest.path):
+                raise
+            from .dispatch import error_response  # noqa: PLC0415 - dispatch imports this module
+
+            return error_response(exc)
+
+    _serve_db.rest_api_outage = True
+    http.Request._serve_db = _serve_db

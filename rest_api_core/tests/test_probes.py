@@ -6,6 +6,7 @@ content types and bodies, large headers). Each answer must be a 2xx JSON
 or a problem+json below 500; nothing may be deleted.
 """
 
+import base64
 import json
 
 from odoo.tests import tagged
@@ -149,3 +150,40 @@ class TestProbes(RestApiCase):
                 merged = {"api-key": self.manager_key, **headers}
                 response = self.opener.get(self.base_url() + SEARCH, headers=merged, timeout=30)
                 self.assertNoServerError(response, json.dumps(headers)[:80])
+
+    def test_tampered_bearer_tokens(self):
+        header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=").decode()
+        payload = base64.urlsafe_b64encode(b'{"sub":"2","exp":9999999999}').rstrip(b"=").decode()
+        for token in (
+            "a.b.c",
+            f"{header}.{payload}.",
+            f"{header}.{payload}",
+            "....",
+            "x" * 2000,
+            f"{header}.{payload}.{'A' * 43}",
+            "eyJ.eyJ.sig",
+        ):
+            with self.subTest(token=token[:40]):
+                response = self.opener.get(
+                    self.base_url() + SEARCH, headers={"Authorization": f"Bearer {token}"}, timeout=30
+                )
+                self.assertProblem(response, 401)
+
+    def test_escalation_by_a_plain_employee_key(self):
+        admin = self.env.ref("base.user_admin")
+        for method, path, body in (
+            ("PUT", f"/api/res.users/{admin.id}", {"login": "owned"}),
+            ("POST", "/api/res.users/execute_kw", {"method": "write", "args": [[admin.id], {"password": "x"}]}),
+            ("POST", "/api/res.users/execute_kw", {"method": "sudo", "args": []}),
+            ("POST", "/api/res.partner/execute_kw", {"method": "_search", "args": [[]]}),
+            ("POST", "/api/res.partner/execute_kw", {"method": "with_user", "args": [1]}),
+            ("GET", "/api/ir.config_parameter/search", None),
+            ("GET", "/api/res.users.apikeys/search", None),
+            ("POST", "/api/res.groups/execute_kw", {"method": "write", "args": [[1], {"users": [[4, 2]]}]}),
+            ("POST", "/api/res.users/create", {"name": "x", "login": "x", "groups_id": [[4, 1]]}),
+        ):
+            with self.subTest(method=method, path=path, body=str(body)[:60]):
+                response = self.api(method, path, key=self.employee_key, body=body)
+                self.assertProblem(response, response.status_code)
+                self.assertIn(response.status_code, (400, 403, 404), response.text[:300])
+        self.assertEqual(admin.login, "admin")
