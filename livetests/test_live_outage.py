@@ -101,10 +101,10 @@ def test_reads_and_creates_through_an_outage(private_cluster, outage_server, out
     base, headers = outage_server.base_url, {"api-key": outage_key}
     rpc = OdooRpc(base, outage_server.database)
     with rpc.config_parameters({"rest_api.throttle_fail_open": str(fail_open)}):
-        answers, created, stopped_at, started_at = run_through_an_outage(
+        answers, created, outage, started_at = run_through_an_outage(
             private_cluster, base, headers, after_seconds=3 if fail_open else 14
         )
-    check_answers(answers, stopped_at, started_at, fail_open)
+    check_answers(answers, outage, started_at, fail_open)
     rows = private_cluster.query(
         "SELECT name, id FROM res_partner WHERE name LIKE %s", [f"{created.tag}-%"], dbname=outage_server.database
     )
@@ -147,9 +147,10 @@ def run_through_an_outage(private_cluster, base, headers, after_seconds):
         thread.start()
     try:
         time.sleep(3)
+        private_cluster.stop()  # requests may still be answered while it stops
         stopped_at = time.monotonic()
-        private_cluster.stop()
         time.sleep(OUTAGE_SECONDS)
+        restarting_at = time.monotonic()  # it accepts connections before pg_ctl start returns
         private_cluster.start()
         started_at = time.monotonic()
         time.sleep(after_seconds)
@@ -158,10 +159,13 @@ def run_through_an_outage(private_cluster, base, headers, after_seconds):
         for thread in threads:
             thread.join(timeout=60)
 
-    return answers, created, stopped_at, started_at
+    return answers, created, (stopped_at, restarting_at), started_at
 
 
-def check_answers(answers, stopped_at, started_at, fail_open):
+def check_answers(answers, outage, started_at, fail_open):
+    """``outage``: when the cluster had stopped and when it was started again; ``started_at``: when it
+    had started (it accepts connections a moment before)."""
+    stopped_at, restarting_at = outage
     statuses = Counter(status for _at, _method, status, _headers, _payload in answers)
     unexpected = [
         (round(at - stopped_at, 2), method, status, payload)
@@ -172,7 +176,7 @@ def check_answers(answers, stopped_at, started_at, fail_open):
     for _at, _method, status, response_headers, payload in answers:
         if status == 503:
             assert is_problem(503, response_headers, payload) and int(response_headers["Retry-After"]) > 0
-    during = [status for at, _m, status, _h, _p in answers if stopped_at + 1 < at < started_at]
+    during = [status for at, _m, status, _h, _p in answers if stopped_at + 1 < at < restarting_at]
     assert during and set(during) == {503}, Counter(during)
     after = [
         (round(at - started_at, 2), method, status, payload.get("detail", "") if status == 503 else "")

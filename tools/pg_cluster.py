@@ -141,7 +141,8 @@ class PgCluster:
 
     def wait_replayed(self, replica, timeout=30):
         """Wait until ``replica`` has replayed everything this primary has written so far."""
-        (lsn,) = self.query("SELECT pg_current_wal_lsn()")[0]
+        # the insert position: with synchronous_commit off, the last commit may not be written yet
+        (lsn,) = self.query("SELECT pg_current_wal_insert_lsn()")[0]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             (done,) = replica.query("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [lsn])[0]
