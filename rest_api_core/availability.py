@@ -35,15 +35,18 @@ def single_database():
 
 
 def database_unavailable(dbname=None):
-    """Whether a request for ``dbname`` (None: none named) is without a database because of an outage."""
+    """Whether a request for ``dbname`` (None: none named) is without a database because of an outage.
+
+    The name the client sent is never connected to: only the server's own
+    database (``-d``) or PostgreSQL's maintenance database are asked.
+    """
     if dbname is None and single_database():
         return True
-    return not _database_answers(dbname or single_database())
+    return not _database_answers(single_database())
 
 
 def _database_answers(dbname):
-    """Whether PostgreSQL answers a query on ``dbname``, or failing that (it may not exist)
-    on its maintenance database."""
+    """Whether PostgreSQL answers a query on ``dbname`` (if any), or else on its maintenance database."""
     names = dict.fromkeys(filter(None, (dbname, MAINTENANCE_DATABASE)))
     for name in names:
         try:
