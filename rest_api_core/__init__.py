@@ -1,2 +1,11 @@
-from . import controllers, models
-from .multidb import post_load
+import odoo
+
+from . import availability, controllers, models, multidb
+
+
+def post_load():
+    """Odoo's ``post_load`` hook: loaded server-wide, the API chooses the database of an ``/api``
+    request that names one (``multidb``) and answers a database outage (``availability``)."""
+    multidb.post_load()
+    if "rest_api_core" in odoo.conf.server_wide_modules:
+        availability.install()

@@ -38,7 +38,7 @@ from odoo.addons.rest_api_auth.exceptions import (
     UnprocessableContent,
 )
 
-from . import multidb, request_log, settings
+from . import availability, multidb, request_log, settings
 from .errors import ContentTooLarge
 from .http_headers import REQUEST_ID_HEADER, cors_headers, request_id
 from .query import InvalidInput
@@ -52,6 +52,8 @@ CATCH_ALL_ROUTES = ("/api", "/api/", "/api/<path:subpath>")
 # on concurrency errors, and re-runs it on a read-write cursor when a
 # read-only route writes.
 LET_ODOO_RETRY = (*PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, psycopg2.errors.ReadOnlySqlTransaction)
+# The database server went away (stopped, restarted, network): see _connection_error.
+CONNECTION_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
 
 
 class _ApiRequest:
@@ -141,8 +143,14 @@ def _call(method, controller, args, kwargs):
     except LET_ODOO_RETRY:
         raise
     except Exception as exc:
-        request.env.cr.rollback()
+        _rollback()
         return problem_response(to_rest_error(exc))
+
+
+def _rollback():
+    """Roll back the request's transaction; a connection the database server dropped has nothing to roll back."""
+    with contextlib.suppress(*CONNECTION_ERRORS):
+        request.env.cr.rollback()
 
 
 def to_rest_error(exc):
@@ -177,6 +185,8 @@ def orm_values():
         yield
     except InvalidInput:
         raise
+    except UnicodeEncodeError as exc:  # a ValueError whose only argument is "utf-8"
+        raise _unencodable_text(exc) from exc
     except ValueError as exc:
         raise BadRequest(_message(exc)) from exc
     except (KeyError, TypeError) as exc:
@@ -185,6 +195,46 @@ def orm_values():
             f"Odoo could not process these values ({type(exc).__name__}: {_message(exc)}); "
             "see the model's schema for the fields it needs."
         ) from exc
+
+
+def _unencodable_text(exc):
+    character = exc.object[exc.start : exc.end].encode("unicode_escape").decode()
+    return BadRequest(
+        f"A text contains {character}, which is not valid Unicode (a lone UTF-16 surrogate?); send UTF-8 text."
+    )
+
+
+# What Odoo's methods raise on arguments of the wrong shape: a domain that is a string
+# (AssertionError), an access mode "fly", a list where a specification object belongs
+# (AttributeError), a field name that is not one (KeyError), a list nested too deep...
+ARGUMENT_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, AssertionError, RecursionError)
+OUR_MODULES = "odoo.addons.rest_api_"
+
+
+@contextlib.contextmanager
+def orm_call(target):
+    """Around a method call whose arguments the client chose (``execute_kw``): an
+    :data:`ARGUMENT_ERRORS` raised by Odoo there is the client's, a 400 naming ``target``
+    (``res.partner.search``); raised by our own code, it stays a bug (a 500)."""
+    try:
+        yield
+    except InvalidInput:
+        raise
+    except UnicodeEncodeError as exc:
+        raise _unencodable_text(exc) from exc
+    except ARGUMENT_ERRORS as exc:
+        if _raised_by_us(exc):
+            raise
+        detail = _message(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {_message(exc)}"
+        raise BadRequest(f"The arguments do not fit {target}: {detail}") from exc
+
+
+def _raised_by_us(exc):
+    """Whether the innermost frame of ``exc``'s traceback is in one of this project's addons."""
+    traceback = exc.__traceback__
+    while traceback and traceback.tb_next:
+        traceback = traceback.tb_next
+    return bool(traceback) and traceback.tb_frame.f_globals.get("__name__", "").startswith(OUR_MODULES)
 
 
 def known_error(exc):
@@ -203,6 +253,24 @@ def _integrity_error(exc):
     """Odoo's own wording of a constraint violation (as its RPC shows it); 409 for duplicates."""
     message = _message(_as_validation_error(request.env, exc))
     return Conflict(message) if isinstance(exc, psycopg2.errors.UniqueViolation) else UnprocessableContent(message)
+
+
+def _connection_error(exc):
+    """503 when the database server went away during the request (stopped, restarted, unreachable):
+    connection errors carry no SQLSTATE, an administrator's shutdown one of class 57P."""
+    if isinstance(exc, psycopg2.OperationalError) and exc.pgcode and not exc.pgcode.startswith("57P"):
+        return None  # e.g. a statement timeout: not an outage
+    return database_unreachable()
+
+
+def database_unreachable():
+    """The 503 of a database outage: retry later, nothing was changed."""
+    retry_after = availability.RETRY_AFTER_SECONDS
+    return ServiceUnavailable(
+        "The database is unreachable; retry the request later. Nothing was changed.",
+        headers={"Retry-After": str(retry_after)},
+        retry_after=retry_after,
+    )
 
 
 def _http_error(exc):
@@ -230,11 +298,15 @@ _ERROR_MAPPING = (
         PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
         lambda exc: ServiceUnavailable("The database is busy with concurrent updates; retry the request."),
     ),
+    (CONNECTION_ERRORS, _connection_error),
 )
 
 
 def _database_error():
+    """The error of a request served without a database: an outage (503), or no database chosen."""
     name = multidb.requested_database(request.httprequest)
+    if availability.database_unavailable(name):
+        return database_unreachable()
     if name:
         return NotFound(f"Database {name!r} is not available on this server.")
     return BadRequest(
@@ -267,7 +339,9 @@ def error_response(exc):
     response = problem_response(to_rest_error(exc))
     headers = {REQUEST_ID_HEADER: _state().request_id}
     if request.db and request.env and not request.env.cr.closed:
-        request.env.cr.rollback()  # Odoo rolls back anyway; the CORS setting is read on a sane transaction
-        headers.update(_cors_headers())
+        # Odoo rolls back anyway; the CORS setting is read on a sane transaction, if the database still answers
+        with contextlib.suppress(*CONNECTION_ERRORS):
+            request.env.cr.rollback()
+            headers.update(_cors_headers())
     _add_headers(response, headers)
     return response

@@ -318,6 +318,7 @@ class TestUnreachableStore(ThrottleCase):
                 with self.assertRaises(ServiceUnavailable) as caught:
                     throttle.check_key_rate("key:1", HOUR_POLICY)
                 self.assertEqual(caught.exception.status, 503)
+                self.assertEqual(caught.exception.headers["Retry-After"], "10")
                 with self.assertRaises(ServiceUnavailable):
                     throttle.check_failed_auth("192.0.2.1", PREFIX)
                 usage.count(dbname, 1)  # statistics never fail a request

@@ -12,7 +12,7 @@ key never locks out the other keys used behind the same address.
 from ..exceptions import ServiceUnavailable, Throttled, TooManyFailedAuthentications
 from . import usage
 from .gcra import failed_auth_bucket, gcra_admit, gcra_verdict, policy_bucket
-from .store import StoreUnavailable, ThrottleStore, warn_store_unavailable
+from .store import STORE_RETRY_AFTER, StoreUnavailable, ThrottleStore, warn_store_unavailable
 
 
 class Throttle:
@@ -28,7 +28,11 @@ class Throttle:
         outcome = "admitting the request (rest_api.throttle_fail_open)" if fail_open else "refusing it (503)"
         warn_store_unavailable(self.store.dbname, action, error, outcome)
         if not fail_open:
-            raise ServiceUnavailable("Request throttling is temporarily unavailable; retry later.") from error
+            raise ServiceUnavailable(
+                "Request throttling is temporarily unavailable; retry later.",
+                headers={"Retry-After": str(STORE_RETRY_AFTER)},
+                retry_after=STORE_RETRY_AFTER,
+            ) from error
 
     def check_failed_auth(self, client_ip, key_prefix):
         """Before a hash check against the keys of ``key_prefix``: 429 once ``client_ip`` has

@@ -14,8 +14,8 @@ from odoo.service.model import get_public_method
 from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 
-from .. import endpoints, field_lists, field_types, method_call, query, serialization, settings
-from ..dispatch import api_endpoint, authenticate_request, orm_values
+from .. import endpoints, field_lists, field_types, method_call, query, references, serialization, settings
+from ..dispatch import api_endpoint, authenticate_request, orm_call, orm_values
 from ..errors import ContentTooLarge, UnsupportedMediaType
 from ..reach import (
     VALUES_METHODS,
@@ -179,6 +179,7 @@ class RestApi(http.Controller):
         values = serialization.to_write_values(_json_body(), field_types.describer(records.env), model)
         effects = x2many_effects(values, model, _fields_of(records), creating=True)
         check_reach(auth.scope, effects, "the commands of")
+        references.check_references(request.env, values, model, _fields_of(records))
         with orm_values():
             record = records.create(values)
             request.env.flush_all()  # constraint violations surface here, as problems
@@ -199,6 +200,7 @@ class RestApi(http.Controller):
             raise BadRequest("The body names no field to update.")
         check_reach(auth.scope, x2many_effects(values, model, _fields_of(records)), "the commands of")
         record = _record(records, record_id)
+        references.check_references(request.env, values, model, _fields_of(records))
         with orm_values():
             record.write(values)
             request.env.flush_all()
@@ -236,7 +238,7 @@ class RestApi(http.Controller):
         args, kwargs = _checked_arguments(records, call, auth.scope)
         endpoints.check_body(endpoints.execute_kw_body_schema(), body)
         kwargs["context"] = {**request.env.context, **call.context}
-        with orm_values():
+        with orm_call(f"{model}.{call.method}"):
             result = api.call_kw(records, call.method, args, kwargs)
             request.env.flush_all()
         try:
@@ -303,3 +305,4 @@ def _check_values_reach(records, method, ids, bound, scope):
         for values in first if method == "create" and isinstance(first, list) else [first]:
             effects = x2many_effects(values, records._name, fields_of, creating=creating)
             check_reach(scope, effects, f"{method} through")
+            references.check_references(records.env, values, records._name, fields_of)

@@ -1,0 +1,106 @@
+"""Scale-out on a read replica: GET routes are served from it, writes and the throttle store stay on the primary.
+
+The test runs its own primary cluster (``tools.pg_cluster``) with a copy of
+the live database, a streaming replica of it (``pg_basebackup -R``), and a
+``--workers 2`` Odoo with ``db_replica_host``/``db_replica_port``. Which
+server ran what is read from ``pg_stat_statements`` on each side.
+"""
+
+import time
+import uuid
+from urllib.parse import quote
+
+import pytest
+
+from tools.odoo_env import OdooRpc, http_json
+from tools.pg_cluster import PgCluster, odoo_on_cluster, print_errors
+
+READS = 40
+
+STATEMENTS = """
+    SELECT coalesce(sum(calls), 0)::int FROM pg_stat_statements
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query ILIKE %s
+"""
+PARTNER_READ = '%FROM "res_partner"%'
+PARTNER_INSERT = 'INSERT INTO "res_partner"%'
+THROTTLE = "%rest_api_throttle%"
+
+
+@pytest.fixture(scope="module")
+def clusters():
+    primary, replica = PgCluster(), None
+    try:
+        primary.init().start()
+        replica = PgCluster()
+        yield primary, replica  # the replica is made once the primary has the database
+    finally:
+        for cluster in filter(None, (replica, primary)):
+            cluster.remove()
+
+
+@pytest.fixture(scope="module")
+def replica_server(clusters, live_workspace, live_database):
+    primary, replica = clusters
+    config = {"db_replica_host": "127.0.0.1", "db_replica_port": str(replica.port)}
+    workspace, server = odoo_on_cluster(primary, live_workspace, live_database, "rest_api_replica", config=config)
+    try:
+        primary.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", dbname=server.database)
+        replica.replica_of(primary).start()
+        with server:
+            yield server
+    finally:
+        print_errors(server.log_file)
+        workspace.cleanup()
+
+
+def statements(cluster, database):
+    """Calls so far of the statements on partners and on the throttle store, on ``cluster``."""
+    return {
+        pattern: cluster.query(STATEMENTS, [pattern], dbname=database)[0][0]
+        for pattern in (PARTNER_READ, PARTNER_INSERT, THROTTLE)
+    }
+
+
+def delta(before, after):
+    return {pattern: after[pattern] - before[pattern] for pattern in before}
+
+
+def test_reads_on_the_replica_writes_and_throttle_on_the_primary(clusters, replica_server):
+    primary, replica = clusters
+    database, base = replica_server.database, replica_server.base_url
+    assert replica.query("SELECT pg_is_in_recovery()")[0][0]
+    rpc = OdooRpc(base, database)
+    key = rpc.generate_api_key("replica", rate_limit=100000, rate_period=1, rate_burst=1000)["key"]
+    headers = {"api-key": key}
+    name = f"replica-{uuid.uuid4().hex[:8]}"
+    search = f"/api/res.partner/search?fields=['name']&domain={quote(str([('name', '=', name)]))}"
+    assert http_json("GET", base + search, headers=headers)[0] == 200  # warm: caches, pooled connections
+    primary.wait_replayed(replica)
+
+    before = statements(primary, database), statements(replica, database)
+    started = time.monotonic()
+    for _read in range(READS):
+        assert http_json("GET", base + search, headers=headers)[0] == 200
+    read_seconds = time.monotonic() - started
+    reads = delta(before[0], statements(primary, database)), delta(before[1], statements(replica, database))
+    print(f"{READS} GET: primary {reads[0]}, replica {reads[1]}, {read_seconds / READS * 1000:.1f} ms per GET")
+    on_primary, on_replica = reads
+    assert on_replica[PARTNER_READ] >= READS, reads
+    assert on_primary[PARTNER_READ] == 0, reads
+    assert on_primary[THROTTLE] >= READS, reads  # the store is on the primary, even for a GET
+    assert on_replica[THROTTLE] == 0, reads
+
+    before = statements(primary, database), statements(replica, database)
+    status, _headers, created = http_json("POST", base + "/api/res.partner/create", {"name": name}, headers=headers)
+    assert status == 201, created
+    writes = delta(before[0], statements(primary, database)), delta(before[1], statements(replica, database))
+    print(f"1 POST: primary {writes[0]}, replica {writes[1]}")
+    assert writes[0][PARTNER_INSERT] == 1 and writes[1][PARTNER_INSERT] == 0, writes
+
+    started = time.monotonic()
+    primary.wait_replayed(replica)
+    print(f"replayed on the replica {time.monotonic() - started:.3f}s after the 201")
+    status, _headers, record = http_json("GET", f"{base}/api/res.partner/{created['id']}", headers=headers)
+    assert (status, record.get("name")) == (200, name), record
+    status, _headers, rows = http_json("GET", base + search, headers=headers)
+    assert [row["id"] for row in rows] == [created["id"]]
