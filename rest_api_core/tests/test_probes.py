@@ -8,8 +8,13 @@ or a problem+json below 500; nothing may be deleted.
 
 import base64
 import json
+import time
 
-from odoo.tests import tagged
+import jwt
+
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.rest_api_auth.tokens import LoginTokenClaims, encode_login_token, issuer_for, new_jti
 
 from .common import JSON_CONTENT_TYPE, PROBLEM_CONTENT_TYPE, RestApiCase
 
@@ -187,3 +192,57 @@ class TestProbes(RestApiCase):
                 self.assertProblem(response, response.status_code)
                 self.assertIn(response.status_code, (400, 403, 404), response.text[:300])
         self.assertEqual(admin.login, "admin")
+
+    def test_forged_login_tokens_with_a_valid_key(self):
+        """Well-formed HS256 login tokens with real claims, signed with another secret or
+        another algorithm, or issued by another database: 401, never the claimed user."""
+        key = self.env["rest.api.key"].generate_api_key(
+            {"name": "probe tokens", "user_id": self.env.ref("base.user_admin").id, "rate_limit": 0}
+        )
+        now = int(time.time())
+        claims = LoginTokenClaims(
+            user_id=self.env.ref("base.user_admin").id,
+            api_key_id=key["id"],
+            jti=new_jti(),
+            issued_at=now,
+            expires_at=now + 3600,
+        )
+        issuer = issuer_for(self.env["ir.config_parameter"].sudo().get_param("database.uuid"))
+        payload = {"sub": str(claims.user_id), "user_id": claims.user_id, "api_key_id": key["id"], "exp": now + 3600}
+        for label, token in (
+            ("another secret", encode_login_token("not-the-database-secret" * 2, issuer, claims)),
+            ("another database", encode_login_token("not-the-database-secret" * 2, issuer_for("other-db"), claims)),
+            ("HS512", jwt.encode({**payload, "iss": issuer}, "x" * 64, algorithm="HS512")),
+            ("no issuer", jwt.encode(payload, "x" * 64, algorithm="HS256")),
+        ):
+            with self.subTest(token=label):
+                response = self.api("GET", SEARCH, key=key["key"], headers={"Login-Token": token})
+                self.assertProblem(response, 401)
+
+    def test_escalation_by_a_portal_users_key(self):
+        """A REST API key of a portal user reaches nothing a portal user may not: never a 2xx
+        on internal data, never a change of its own groups."""
+        portal = new_test_user(self.env, login="rest_portal", groups="base.group_portal")
+        key = self.env["rest.api.key"].generate_api_key({"name": "probe portal", "user_id": portal.id, "rate_limit": 0})
+        internal = self.env.ref("base.group_user")
+        for method, path, body in (
+            ("GET", "/api/res.users/search", None),
+            ("GET", f"/api/res.users/{self.manager.id}", None),
+            ("GET", "/api/ir.config_parameter/search", None),
+            ("GET", "/api/res.groups/search", None),
+            ("POST", "/api/res.partner/create", {"name": "portal made"}),
+            ("PUT", f"/api/res.users/{portal.id}", {"groups_id": [[4, internal.id]]}),
+            ("POST", "/api/res.users/execute_kw", {"method": "write", "args": [[portal.id], {"share": False}]}),
+            (
+                "POST",
+                "/api/res.groups/execute_kw",
+                {"method": "write", "args": [[internal.id], {"users": [[4, portal.id]]}]},
+            ),
+            ("DELETE", f"/api/res.partner/{self.manager.partner_id.id}", None),
+        ):
+            with self.subTest(method=method, path=path, body=str(body)[:60]):
+                response = self.api(method, path, key=key["key"], body=body)
+                self.assertNoServerError(response, f"{method} {path}")
+                self.assertIn(response.status_code, (400, 403, 404), response.text[:300])
+        self.assertFalse(portal.has_group("base.group_user"))
+        self.assertTrue(self.manager.partner_id.exists())
