@@ -282,17 +282,23 @@ def _record(request, response, *, uid, key, started, request_id):
             "user_id": uid or (key.uid if key is not None else None),
             "method": method,
             "route": route,
-            "path": httprequest.path[:MAX_TEXT],
-            "query": redact_query(httprequest.query_string) or None,
+            "path": _text(httprequest.path),
+            "query": _text(redact_query(httprequest.query_string)) or None,
             "status": status,
             "duration_ms": duration_ms,
-            "request_id": request_id,
+            "request_id": _text(request_id),
             "client_address": httprequest.remote_addr,
             "request_size": httprequest.content_length,
             "response_size": _response_size(response),
             "problem_type": _problem_type(response),
         }
     _writer.add(env.cr.dbname, row, counter_key=(route or "", method, status), duration_ms=duration_ms)
+
+
+def _text(value):
+    """A client's text as PostgreSQL can store it: no NUL character (one would fail the whole
+    batch of rows), at most :data:`MAX_TEXT` characters."""
+    return value and value.replace("\x00", "\ufffd")[:MAX_TEXT]
 
 
 def _route(env, path):

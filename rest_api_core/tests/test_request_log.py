@@ -104,6 +104,18 @@ class TestRequestLogModes(RestApiHttpCase):
         quiet = [self.call("GET", "/api/res.partner/999999999", secret)[0], self.call("GET", SEARCH, secret)[0]]
         self.assertEqual(committed_rows(self.env.cr.dbname, quiet), {})
 
+    def test_a_nul_in_the_path_or_query_is_logged_with_its_batch(self):
+        """PostgreSQL text holds no NUL: one such row used to fail the whole batch it was flushed with."""
+        _key, secret = self.unthrottled_secret()
+        nul_path, nul_response = self.call("GET", "/api/res.partner/%00", secret)
+        nul_query, _response = self.call("GET", SEARCH, secret, params={"domain": "\x00"})
+        neighbour, _response = self.call("GET", "/api/res.partner/999999999", secret)
+        self.assertEqual(nul_response.status_code, 400)
+        rows = committed_rows(self.env.cr.dbname, [nul_path, nul_query, neighbour])
+        self.assertEqual(set(rows), {nul_path, nul_query, neighbour})
+        self.assertEqual(rows[nul_path]["path"], "/api/res.partner/\ufffd")
+        self.assertNotIn("\x00", rows[nul_query]["query"] or "")
+
     def test_all_with_sampling_keeps_every_error(self):
         self.set_mode(settings.LOG_MODE_ALL, sample_percent=1)
         _key, secret = self.unthrottled_secret()
