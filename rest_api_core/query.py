@@ -218,7 +218,8 @@ def parse_order(text, model_fields):
 
 
 def parse_limit(text, default, maximum):
-    if text is None or text == "":
+    """``limit`` absent: ``default``; present, even empty, it must be an integer (as documented)."""
+    if text is None:
         return default
     if not _UNSIGNED.match(text) or not 1 <= int(text) <= maximum:
         raise InvalidInput(("limit", f"must be an integer from 1 to {maximum}"))
@@ -226,7 +227,7 @@ def parse_limit(text, default, maximum):
 
 
 def parse_offset(text):
-    if text is None or text == "":
+    if text is None:
         return 0
     if not _UNSIGNED.match(text) or int(text) > MAX_OFFSET:
         raise InvalidInput(("offset", "must be a non-negative integer"))

@@ -29,6 +29,8 @@ import time
 import urllib.parse
 from datetime import UTC, datetime
 
+import psycopg2
+
 from odoo import sql_db
 
 from odoo.addons.rest_api_auth.credentials import API_KEY_HEADERS, LOGIN_TOKEN_HEADERS
@@ -151,6 +153,11 @@ class LogWriter:
                         insert_rows(cr, rows)
                     if counters:
                         metrics.add_counters(cr, counters)
+            except psycopg2.DataError as error:  # rows PostgreSQL cannot store would fail every retry
+                self._keep(dbname, [], counters or {})
+                with self.lock:
+                    self.dropped[dbname] = self.dropped.get(dbname, 0) + len(rows or ())
+                self._warn(dbname, error)
             except Exception as error:
                 self._keep(dbname, rows or [], counters or {})
                 self._warn(dbname, error)
