@@ -66,7 +66,9 @@ def start_server(args):
         update = []
     else:
         update = ["-u", ",".join(ADDONS)]
-    return OdooServer(workspace, args.db, port=args.port, extra_args=update, log_file="-")
+    # server-wide like the documented deployment: 503 problem+json during a database outage
+    server_wide = ["--load=base,web,rest_api_core"]
+    return OdooServer(workspace, args.db, port=args.port, extra_args=[*server_wide, *update], log_file="-")
 
 
 def main():
