@@ -468,29 +468,6 @@ class TestX2manyCommands(BaseCase):
                 x2many_commands(value)
 
 
-def x2many(type_, comodel, inverse=None):
-    return SimpleNamespace(type=type_, comodel_name=comodel, inverse_name=inverse)
-
-
-# order (lines: one2many, cascade; notes: one2many, set null; tags: many2many)
-# -> line (tag_ids: many2many) / note / tag
-MODELS = {
-    "order": {
-        "name": field("char"),
-        "line_ids": x2many("one2many", "line", "order_id"),
-        "note_ids": x2many("one2many", "note", "order_id"),
-        "tag_ids": x2many("many2many", "tag"),
-    },
-    "line": {
-        "order_id": SimpleNamespace(type="many2one", comodel_name="order", ondelete="cascade"),
-        "tag_ids": x2many("many2many", "tag"),
-        "name": field("char"),
-    },
-    "note": {"order_id": SimpleNamespace(type="many2one", comodel_name="order", ondelete="set null")},
-    "tag": {"name": field("char")},
-}
-
-
 class TestCheckedLimit(BaseCase):
     def test_absent(self):
         self.assertEqual(checked_limit(None, None, 1000), 1000)
