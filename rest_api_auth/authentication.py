@@ -18,15 +18,9 @@ from .exceptions import AuthenticationFailed, PermissionDenied, RestApiError, Un
 from .keys import REST_API_KEY_SCOPE, VerifiedKey, ip_allowed, secret_digest
 from .scope import method_denied, model_denied
 from .throttling import throttle
-from .tokens import OTHER_USER, token_refusal
+from .tokens import OTHER_USER, LoginTokenPolicy, token_refusal
 
 __all__ = ["REST_API_KEY_SCOPE", "AuthContext", "authenticate", "check_scope", "resolve"]
-
-# Operations authenticated by the key alone, without a login token (generate_token).
-KEY_ONLY_OPERATIONS = ("token",)
-# Operations a key that requires login tokens may do without one: reading its documentation,
-# which shows how to get a token. A token sent anyway is verified and used.
-TOKEN_OPTIONAL_OPERATIONS = ("docs",)
 
 
 @dataclass(frozen=True)
@@ -48,8 +42,11 @@ class AuthContext:
         return self.key.api_key_id
 
 
-def authenticate(request, operation, model=None, method=None, *, charge=True):
+def authenticate(request, operation, model=None, method=None, *, login_token=LoginTokenPolicy.REQUIRED, charge=True):
     """Authenticate ``request`` for ``operation`` on ``model`` (and ``method``).
+
+    ``login_token``: the endpoint's login-token policy (``tokens.LoginTokenPolicy``), which
+    the caller takes from its endpoint registry.
 
     On success the request environment is switched to the effective user
     (``request.env.uid == context.uid``, with the user's language and time zone)
@@ -62,7 +59,14 @@ def authenticate(request, operation, model=None, method=None, *, charge=True):
     """
     httprequest = request.httprequest
     context = resolve(
-        request.env, httprequest.headers, httprequest.remote_addr, operation, model=model, method=method, charge=charge
+        request.env,
+        httprequest.headers,
+        httprequest.remote_addr,
+        operation,
+        model=model,
+        method=method,
+        login_token=login_token,
+        charge=charge,
     )
     request.update_env(user=context.uid, su=False)
     user_context = request.env["res.users"].context_get()
@@ -71,7 +75,9 @@ def authenticate(request, operation, model=None, method=None, *, charge=True):
     return context
 
 
-def resolve(env, headers, client_ip, operation, *, model=None, method=None, charge=True):
+def resolve(
+    env, headers, client_ip, operation, *, model=None, method=None, login_token=LoginTokenPolicy.REQUIRED, charge=True
+):
     """The checks of :func:`authenticate`, on plain inputs, without touching the request.
 
     Order: the key (401; the failed-authentication limit only when its hash must
@@ -91,7 +97,7 @@ def resolve(env, headers, client_ip, operation, *, model=None, method=None, char
 
     verdict = _charge(env, key) if charge else None
     try:
-        token = _login_token(env, key, credentials.login_token, operation)
+        token = _login_token(env, key, credentials.login_token, login_token)
         uid = token.user_id if token else key.uid
         if uid == SUPERUSER_ID:  # Odoo runs everything of uid 1 as superuser, past every access right
             raise PermissionDenied("The superuser (__system__) cannot act through the REST API.")
@@ -119,13 +125,14 @@ def _charge(env, key):
     return verdict
 
 
-def _login_token(env, key, raw_token, operation):
-    """The verified login token's state, None when none is needed and none was sent."""
-    if operation in KEY_ONLY_OPERATIONS:
+def _login_token(env, key, raw_token, policy):
+    """The verified login token's state under the endpoint's ``policy``; None when none is
+    needed and none was sent, or when the endpoint does not use one."""
+    if policy == LoginTokenPolicy.UNUSED:
         return None
     if raw_token:
         return _verified_token(env, key, raw_token)
-    if key.require_login_token and operation not in TOKEN_OPTIONAL_OPERATIONS:
+    if key.require_login_token and policy != LoginTokenPolicy.OPTIONAL:
         raise AuthenticationFailed(
             "This API key requires a login token (header 'Login-Token').", error="invalid_request"
         )

@@ -1,11 +1,12 @@
-"""Login tokens: HS256 JWTs, their claims, and the generate_token request body (no ORM)."""
+"""Login tokens: HS256 JWTs, their claims, endpoints' login-token policies, the generate_token body (no ORM)."""
 
+import enum
 import secrets
 from dataclasses import dataclass
 
 import jwt
 
-from .exceptions import AuthenticationFailed, BadRequest
+from .exceptions import AuthenticationFailed
 
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("iss", "sub", "user_id", "api_key_id", "iat", "exp", "jti")
@@ -13,7 +14,15 @@ REQUIRED_CLAIMS = ("iss", "sub", "user_id", "api_key_id", "iat", "exp", "jti")
 DEFAULT_EXPIRATION_DAYS = 1
 MAX_EXPIRATION_DAYS = 90  # like Odoo's longest self-service API key for internal users
 
-TOKEN_REQUEST_MEMBERS = ("user_id", "expiration_days")
+
+class LoginTokenPolicy(enum.Enum):
+    """What an endpoint does with a login token: declared per endpoint in rest_api_core's
+    registry (``endpoints.py``), applied by ``authentication.authenticate``."""
+
+    REQUIRED = "required"  # needed when the key requires login tokens; verified and used when sent
+    OPTIONAL = "optional"  # never needed; verified and used when sent (the documentation shows how to get one)
+    UNUSED = "unused"  # the key alone authenticates; a token sent is not read (generate_token)
+
 
 # Why a key may not issue a login token for a user (see token_refusal)
 NOT_ALLOWED = "not_allowed"
@@ -118,24 +127,12 @@ def token_refusal(allow_token_generation, key_owner_id, key_owner_is_system, use
     return None
 
 
-def parse_token_request(body):
-    """``{"user_id": 11, "expiration_days": 10}`` -> ``(user_id or None, days)``.
+def token_request(body):
+    """``{"user_id": 11, "expiration_days": 10}`` -> ``(user_id or None, days)``, for a body
+    its JSON Schema accepted (rest_api_core's registry, ``token_request_schema``).
 
     Both members are optional: the user defaults to the key's owner, the validity
-    to :data:`DEFAULT_EXPIRATION_DAYS`. Raises :class:`BadRequest` listing every
-    invalid member.
+    to :data:`DEFAULT_EXPIRATION_DAYS`. JSON Schema counts ``10.0`` as an integer: so does this.
     """
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    problems = [{"name": name, "reason": "unknown member"} for name in sorted(set(body) - set(TOKEN_REQUEST_MEMBERS))]
     user_id = body.get("user_id")
-    if user_id is not None and not (_is_int(user_id) and user_id > 0):
-        problems.append({"name": "user_id", "reason": "must be a positive integer (a res.users id)"})
-    days = body.get("expiration_days", DEFAULT_EXPIRATION_DAYS)
-    if not (_is_int(days) and 1 <= days <= MAX_EXPIRATION_DAYS):
-        problems.append({"name": "expiration_days", "reason": f"must be an integer from 1 to {MAX_EXPIRATION_DAYS}"})
-    if problems:
-        raise BadRequest("Invalid token request.", invalid_params=problems)
-    return user_id, days
+    return int(user_id) if user_id is not None else None, int(body.get("expiration_days", DEFAULT_EXPIRATION_DAYS))

@@ -61,6 +61,7 @@ class _ApiRequest:
 
     def __init__(self, httprequest):
         self.request_id = request_id(httprequest.headers.get(REQUEST_ID_HEADER))
+        self.endpoint = None  # the registry Endpoint serving the request (see routes.api_route)
         self.auth = None  # AuthContext once authenticated
 
 
@@ -71,8 +72,14 @@ def _state():
     return state
 
 
-def authenticate_request(operation, model=None, method=None):
-    """Authenticate the request (see ``rest_api_auth.authentication.authenticate``).
+def serve_endpoint(endpoint):
+    """Record the registry ``Endpoint`` serving this request (``routes.api_route`` does)."""
+    _state().endpoint = endpoint
+
+
+def authenticate_request(model=None, method=None):
+    """Authenticate the request for its endpoint (see ``rest_api_auth.authentication.authenticate``):
+    the scope operation and the login-token policy the registry declares for it.
 
     Switches ``request.env`` to the effective user and makes every later
     response, error or not, carry the key policy's headers.
@@ -82,8 +89,16 @@ def authenticate_request(operation, model=None, method=None):
     again but charged only once, and keeps the first attempt's RateLimit headers.
     """
     state = _state()
+    endpoint = state.endpoint
     charged = state.auth is not None
-    context = authenticate(request, operation, model=model, method=method, charge=not charged)
+    context = authenticate(
+        request,
+        endpoint.operation,
+        model=model,
+        method=method,
+        login_token=endpoint.login_token,
+        charge=not charged,
+    )
     if charged:
         context = dataclasses.replace(context, response_headers=state.auth.response_headers)
     state.auth = context

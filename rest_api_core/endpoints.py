@@ -1,15 +1,26 @@
 """The endpoints of the API, declared once: what the server and the OpenAPI document
 (``rest_api_docs``) share.
 
-:data:`ENDPOINTS` gives each endpoint's path, HTTP method, the key-scope operation it needs,
-its success status and message, and the error statuses it answers; the document's paths,
-error responses and operation-to-scope table are derived from it. Request bodies are JSON
-Schemas here: the server validates them, the document publishes them.
+:data:`ENDPOINTS` (the data endpoints, one set of paths per model in a key's document) and
+:data:`SERVICE_ENDPOINTS` (documentation, health, metrics) give each endpoint's path, HTTP
+method, the key-scope operation it needs, its login-token policy, its success status and
+message, and the error statuses it answers. The controllers' routes (``routes.py``), the
+authentication of each request, the document's paths, error responses and
+operation-to-scope table are derived from them. Request bodies are JSON Schemas here: the
+server validates them, the document publishes them. Adding an endpoint: one entry, appended
+(the order of :data:`ENDPOINTS` is the Postman collection's), and its controller method
+under ``@api_route("<action>")``.
 """
 
 from dataclasses import dataclass
 
 from jsonschema import Draft202012Validator
+
+from odoo.addons.rest_api_auth.tokens import (
+    DEFAULT_EXPIRATION_DAYS,
+    MAX_EXPIRATION_DAYS,
+    LoginTokenPolicy,
+)
 
 from .method_call import CONTEXT_ALLOW_LIST
 from .query import InvalidInput
@@ -23,18 +34,22 @@ ISSUED_MESSAGE = "JWT Token generated successfully."
 
 
 READ_ERRORS = (400, 401, 403, 404, 429)
-WRITE_ERRORS = (400, 401, 403, 404, 409, 415, 422, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
 
 
 @dataclass(frozen=True)
 class Endpoint:
     action: str  # the document's x-odoo-action (operationId: "<model>.<action>")
     method: str  # HTTP method
-    path: str  # "{model}" and "{id}" are path parameters
-    operation: str  # the key-scope operation it needs ("token": issuing login tokens)
+    path: str  # "{model}" and "{id}" are path parameters (see routes.odoo_path)
+    # the key-scope operation it needs ("token": issuing login tokens, "docs": reading the
+    # documentation); None: served without authentication
+    operation: str | None
     status: int = 200
     message: str = None  # the success body's "message"
     errors: tuple = READ_ERRORS  # the error statuses it documents (besides "default")
+    login_token: LoginTokenPolicy = LoginTokenPolicy.REQUIRED  # what it does with a login token
+    aliases: tuple = ()  # other paths served alike, not documented (the original API's)
 
 
 # in the order of a record's life (the Postman collection runs them so): create it, find it,
@@ -62,10 +77,36 @@ ENDPOINTS = (
         "/api/generate_token",
         "token",
         message=ISSUED_MESSAGE,
-        errors=(400, 401, 403, 404, 415, 429),
+        errors=(400, 401, 403, 404, 413, 415, 429),
+        login_token=LoginTokenPolicy.UNUSED,
+        aliases=("/api/{model}/generate_token",),  # the model segment is accepted and ignored
     ),
 )
-BY_ACTION = {endpoint.action: endpoint for endpoint in ENDPOINTS}
+# Served beside the data endpoints, not in their per-model paths. The documents and
+# their page may be read without a login token by a key that requires one: they show how
+# to get one. The metrics check their own protection (see controllers/metrics.py).
+SERVICE_ENDPOINTS = (
+    Endpoint(
+        "openapi",
+        "GET",
+        "/api/openapi.json",
+        "docs",
+        login_token=LoginTokenPolicy.OPTIONAL,
+        errors=(400, 401, 404, 429),
+    ),
+    Endpoint(
+        "postman_collection",
+        "GET",
+        "/api/postman_collection.json",
+        "docs",
+        login_token=LoginTokenPolicy.OPTIONAL,
+        errors=(400, 401, 404, 429),
+    ),
+    Endpoint("docs_page", "GET", "/api/docs", None, errors=()),
+    Endpoint("health", "GET", "/api/health", None, errors=()),
+    Endpoint("metrics", "GET", "/api/metrics", "read", errors=(401, 403, 429)),
+)
+BY_ACTION = {endpoint.action: endpoint for endpoint in (*ENDPOINTS, *SERVICE_ENDPOINTS)}
 # the operations a key's scope grants on a model
 MODEL_OPERATIONS = tuple(dict.fromkeys(e.operation for e in ENDPOINTS if e.path.startswith("/api/{model}")))
 
@@ -89,6 +130,29 @@ def execute_kw_body_schema(methods=()):
             "kwargs": {
                 "type": "object",
                 "description": f"Keyword arguments. `context` may set {context_keys}; other context keys are ignored.",
+            },
+        },
+        "additionalProperties": False,
+    }
+
+
+def token_request_schema():
+    """The body of ``POST /api/generate_token`` (optional: no body is ``{}``)."""
+    return {
+        "type": "object",
+        "properties": {
+            "user_id": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "The user the token acts as: the key's owner (any user if the owner is an "
+                "administrator). Default: the key's owner.",
+            },
+            "expiration_days": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_EXPIRATION_DAYS,
+                "default": DEFAULT_EXPIRATION_DAYS,
+                "description": "Validity in days.",
             },
         },
         "additionalProperties": False,

@@ -18,6 +18,7 @@ TABLE = "rest_api_request_metric"
 BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)  # the last bucket is +Inf
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LOOPBACK = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+MANAGER_GROUP = "rest_api_auth.group_rest_api_manager"
 
 CREATE_TABLE = f"""CREATE TABLE IF NOT EXISTS {TABLE} (
     route varchar NOT NULL,
@@ -43,6 +44,12 @@ ON CONFLICT (route, method, status) DO UPDATE
 
 
 READ_COUNTERS = f"SELECT route, method, status, requests, duration_ms, buckets FROM {TABLE} ORDER BY 1, 2, 3"  # noqa: S608
+
+
+def may_read(scope, user):
+    """Whether a key of ``scope`` used by ``user`` may read the metrics (and see them in its
+    OpenAPI document): scope ``all`` of a REST API manager, since the figures span every key."""
+    return scope.mode == "all" and user.has_group(MANAGER_GROUP)
 
 
 def bucket_index(duration_ms):

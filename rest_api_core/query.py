@@ -35,7 +35,9 @@ _ORDER_TERM = re.compile(
     rf"^\s*(?P<field>{_IDENTIFIER})(?:\s+(?P<direction>asc|desc))?(?:\s+nulls\s+(?P<nulls>first|last))?\s*$",
     re.IGNORECASE,
 )
-_UNSIGNED = re.compile(r"^[0-9]{1,10}$")
+# a whole number in decimal, as JSON Schema counts them ("5.0" is 5); leading zeros aside, at
+# most 19 digits, so that the conversion is cheap and the bounds check decides
+_WHOLE_NUMBER = re.compile(r"0*(?P<digits>[0-9]{1,19})(?:\.0+)?")
 _SCALAR_TYPES = (str, int, float, bool, type(None))
 
 
@@ -217,21 +219,30 @@ def parse_order(text, model_fields):
     return ", ".join(terms)
 
 
+def limit_schema(default, maximum):
+    """The JSON Schema of ``limit``: the document publishes it, :func:`parse_limit` enforces it."""
+    return {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}
+
+
+OFFSET_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}
+
+
 def parse_limit(text, default, maximum):
     """``limit`` absent: ``default``; present, even empty, it must be an integer (as documented)."""
-    if text is None:
-        return default
-    if not _UNSIGNED.match(text) or not 1 <= int(text) <= maximum:
-        raise InvalidInput(("limit", f"must be an integer from 1 to {maximum}"))
-    return int(text)
+    return default if text is None else _bounded_integer("limit", text, limit_schema(default, maximum))
 
 
 def parse_offset(text):
-    if text is None:
-        return 0
-    if not _UNSIGNED.match(text) or int(text) > MAX_OFFSET:
-        raise InvalidInput(("offset", "must be a non-negative integer"))
-    return int(text)
+    return 0 if text is None else _bounded_integer("offset", text, OFFSET_SCHEMA)
+
+
+def _bounded_integer(param, text, schema):
+    """``text`` as an integer within ``schema``'s ``minimum`` and ``maximum``."""
+    low, high = schema["minimum"], schema["maximum"]
+    match = _WHOLE_NUMBER.fullmatch(text)
+    if not match or not low <= int(match["digits"]) <= high:
+        raise InvalidInput((param, f"must be an integer from {low} to {high}"))
+    return int(match["digits"])
 
 
 def next_page_link(path, args, offset, limit):

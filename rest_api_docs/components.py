@@ -3,18 +3,19 @@
 Static apart from a few server settings (the page limit); :mod:`.paths` refers to them.
 """
 
-from odoo.addons.rest_api_auth.tokens import DEFAULT_EXPIRATION_DAYS, MAX_EXPIRATION_DAYS
 from odoo.addons.rest_api_core.endpoints import (
+    BY_ACTION,
     CREATED_MESSAGE,
     DELETED_MESSAGE,
-    ENDPOINTS,
     ISSUED_MESSAGE,
     MODEL_OPERATIONS,
     UPDATED_MESSAGE,
+    token_request_schema,
 )
 from odoo.addons.rest_api_core.field_types import record_id
 from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
-from odoo.addons.rest_api_core.query import MAX_OFFSET
+from odoo.addons.rest_api_core.query import OFFSET_SCHEMA, limit_schema
+from odoo.addons.rest_api_core.settings import DEFAULT_LIMIT, MAX_BODY_SIZE, MAX_LIMIT
 
 from .model_schemas import schema_ref
 
@@ -40,16 +41,25 @@ ERRORS = {
     "409": ("Conflict", "The values conflict with a unique constraint."),
     "422": ("UnprocessableContent", "Odoo refused the values (validation error, user error, constraint)."),
     "415": ("UnsupportedMediaType", "The body was not sent as JSON (`Content-Type: application/json`)."),
-    "429": ("TooManyRequests", "The key is over its rate limit: retry after `Retry-After` seconds."),
+    "413": (
+        "ContentTooLarge",
+        f"The body is larger than the server's limit (`rest_api.max_body_size`, {MAX_BODY_SIZE // 2**20} MiB "
+        "by default): refused unread when its `Content-Length` says so, else once the limit is reached.",
+    ),
+    "429": (
+        "TooManyRequests",
+        "Throttled: the key is over its rate limit, or this client address has failed authentication too often "
+        "with keys of this prefix (the failed-authentication limiter). Retry after `Retry-After` seconds.",
+    ),
 }
 # every operation also has a ``default`` response: the problem of any other status
 OTHER_ERRORS = (
     "Error",
-    "Any other error, same shape: 405 method not allowed on the path (with `Allow`), 413 body too large, "
+    "Any other error, same shape: 405 method not allowed on the path (with `Allow`), "
     "503 service unavailable (throttle store down, or concurrent updates), 500 unexpected error.",
 )
 # x-odoo-action -> the error statuses it documents (each a component response of ERRORS)
-ACTION_ERRORS = {endpoint.action: tuple(map(str, endpoint.errors)) for endpoint in ENDPOINTS}
+ACTION_ERRORS = {endpoint.action: tuple(map(str, endpoint.errors)) for endpoint in BY_ACTION.values()}
 
 
 def _header(description, schema, example=None):
@@ -131,10 +141,9 @@ def error_responses():
     return responses
 
 
-def parameters(max_limit=None):
-    limit = {"type": "integer", "minimum": 1}
-    if max_limit:
-        limit["maximum"] = max_limit
+def parameters(page_limits=None):
+    """The shared parameters; ``page_limits``: the server's ``(default, maximum)`` page size."""
+    default_limit, max_limit = page_limits or (DEFAULT_LIMIT, MAX_LIMIT)
     return {
         "model": {
             "name": "model",
@@ -172,14 +181,14 @@ def parameters(max_limit=None):
             "name": "limit",
             "in": "query",
             "description": "Maximum number of records; the server has a default and a maximum.",
-            "schema": limit,
+            "schema": limit_schema(default_limit, max_limit),
             "example": 10,
         },
         "offset": {
             "name": "offset",
             "in": "query",
             "description": "Number of records to skip (see the `Link` header for the next page).",
-            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+            "schema": dict(OFFSET_SCHEMA),
             "example": 0,
         },
         "order": {
@@ -266,25 +275,7 @@ def shared_schemas():
         },
         "Updated": _message_schema(UPDATED_MESSAGE),
         "Deleted": _message_schema(DELETED_MESSAGE),
-        "TokenRequest": {
-            "type": "object",
-            "properties": {
-                "user_id": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "description": "The user the token acts as: the key's owner (any user if the owner is an "
-                    "administrator). Default: the key's owner.",
-                },
-                "expiration_days": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": MAX_EXPIRATION_DAYS,
-                    "default": DEFAULT_EXPIRATION_DAYS,
-                    "description": "Validity in days.",
-                },
-            },
-            "additionalProperties": False,
-        },
+        "TokenRequest": token_request_schema(),
         "Token": {
             "type": "object",
             "required": ["login_token", "message", "token_type", "expires_in_days", "expiration_date", "user_info"],

@@ -26,7 +26,7 @@ from .components import (
 )
 from .examples import add_body_examples
 from .model_schemas import field_schemas, model_schemas
-from .paths import compact_paths, model_paths, token_paths
+from .paths import compact_paths, metrics_paths, model_paths, token_paths
 from .tags import documentation_order
 
 __all__ = ["KEY_ONLY_SECURITY", "OPERATIONS", "TOKEN_SECURITY", "ModelDoc", "build_openapi", "field_schemas"]
@@ -124,10 +124,11 @@ def build_openapi(
     *,
     version,
     title="Odoo REST API",
-    max_limit=None,
+    page_limits=None,
     token_generation=True,
     login_token_required=False,
     compact=False,
+    metrics=False,
 ):
     """The OpenAPI 3.1 document (a dict, ready for JSON).
 
@@ -136,9 +137,12 @@ def build_openapi(
     for which ``rest_api_auth.scope.model_denied`` holds are never documented.
     ``compact``: document ``models`` (their fields unused) through the
     generic paths, each operation listing the models it may be used on.
+    ``page_limits``: the server's ``(default, maximum)`` page size (``settings.page_limits``).
     ``token_generation``: whether to document ``POST /api/generate_token``.
     ``login_token_required``: the key needs a login token on data requests:
     they require it (``TOKEN_SECURITY``), and the token endpoint comes first.
+    ``metrics``: whether to document ``GET /api/metrics``: only for a key that may read it,
+    since its figures span every key.
     """
     if models is not None:
         models = [doc for doc in models if doc.operations and not model_denied(doc.model)]
@@ -160,6 +164,9 @@ def build_openapi(
         token_tag = {"name": "Login tokens", "description": "JWT login tokens acting as an individual user."}
         # a key that requires tokens starts there (in Swagger UI, and as the collection's first folder)
         tags.insert(0 if login_token_required else len(tags), token_tag)
+    if metrics:
+        paths.update(metrics_paths("Monitoring"))
+        tags.append({"name": "Monitoring", "description": "Counters of every key's requests, for Prometheus."})
     document = {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -173,7 +180,7 @@ def build_openapi(
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "parameters": parameters(max_limit),
+            "parameters": parameters(page_limits),
             "headers": headers(),
             "responses": error_responses(),
             "securitySchemes": security_schemes(),

@@ -1,6 +1,7 @@
 """The paths of the OpenAPI document: one set per model, the generic ones, the token endpoint."""
 
 from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS, execute_kw_body_schema
+from odoo.addons.rest_api_core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 
 from .components import (
     ACTION_ERRORS,
@@ -67,7 +68,10 @@ def _operation(model, action, tag, *, summary, description, responses, parameter
 def model_paths(model, tag, operations, methods=()):
     """The paths of one model (``model=None``: the generic ``{model}`` paths)."""
     label = f"`{model}`" if model else "the model"
-    base = f"/api/{model or '{model}'}"
+
+    def path_of(action):  # the registry's path, with the model's name in it
+        return BY_ACTION[action].path.replace("{model}", model) if model else BY_ACTION[action].path
+
     model_params = () if model else tuple(parameter_refs("model"))
     record = {"$ref": schema_ref(record_schema_name(model) if model else "Record")}
     values = {"$ref": schema_ref(values_schema_name(model) if model else "Values")}
@@ -78,7 +82,7 @@ def model_paths(model, tag, operations, methods=()):
 
     paths = {}
     if "read" in operations:
-        paths[f"{base}/search"] = {
+        paths[path_of("search")] = {
             "get": operation(
                 "search",
                 summary="Search records",
@@ -89,7 +93,7 @@ def model_paths(model, tag, operations, methods=()):
                 parameters=(*model_params, *parameter_refs("domain", "fields", "limit", "offset", "order")),
             )
         }
-        paths[f"{base}/record_count"] = {
+        paths[path_of("record_count")] = {
             "get": operation(
                 "record_count",
                 summary="Count records",
@@ -98,7 +102,7 @@ def model_paths(model, tag, operations, methods=()):
                 parameters=(*model_params, *parameter_refs("domain")),
             )
         }
-        paths[f"{base}/schema"] = {
+        paths[path_of("schema")] = {
             "get": operation(
                 "schema",
                 summary="Describe the fields",
@@ -108,7 +112,7 @@ def model_paths(model, tag, operations, methods=()):
             )
         }
     if "create" in operations:
-        paths[f"{base}/create"] = {
+        paths[path_of("create")] = {
             "post": operation(
                 "create",
                 summary="Create a record",
@@ -152,10 +156,10 @@ def model_paths(model, tag, operations, methods=()):
             parameters=(*model_params, *parameter_refs("id")),
         )
     if record_path:
-        paths[f"{base}/{{id}}"] = record_path
+        paths[path_of("read")] = record_path
     if "execute" in operations:
         allowed = f" This key may call: {', '.join(f'`{m}`' for m in methods)}." if methods else ""
-        paths[f"{base}/execute_kw"] = {
+        paths[path_of("execute_kw")] = {
             "post": operation(
                 "execute_kw",
                 summary="Call a method",
@@ -200,7 +204,7 @@ def _model_enum_parameter(names):
 
 def token_paths(tag):
     return {
-        "/api/generate_token": {
+        BY_ACTION["generate_token"].path: {
             "post": _operation(
                 None,
                 "generate_token",
@@ -211,6 +215,34 @@ def token_paths(tag):
                 responses=_responses("200", "The token.", {"$ref": schema_ref("Token")}),
                 body=_json_body({"$ref": schema_ref("TokenRequest")}, {"expiration_days": 10}, required=False),
                 security=KEY_ONLY_SECURITY,
+            )
+        }
+    }
+
+
+def metrics_paths(tag):
+    """``GET /api/metrics``: only in the document of a key that may read it (scope ``all``, a REST
+    API manager's), the figures spanning every key."""
+    endpoint = BY_ACTION["metrics"]
+    media_type = METRICS_CONTENT_TYPE.split(";")[0]
+    return {
+        endpoint.path: {
+            endpoint.method.lower(): _operation(
+                None,
+                endpoint.action,
+                tag,
+                summary="Request metrics",
+                description="The request counters of every worker and host, in the Prometheus text exposition "
+                f"format (`{METRICS_CONTENT_TYPE}`), for monitoring. Needs an API key with scope `all` of a REST "
+                "API manager (403 for any other key), or nothing from the server's loopback address when "
+                "`rest_api.metrics_loopback` is set. Labels carry route templates, methods and statuses only.",
+                responses={
+                    "200": {
+                        "description": "The counters.",
+                        "headers": header_refs("X-Request-ID"),
+                        "content": {media_type: {"schema": {"type": "string"}}},
+                    }
+                },
             )
         }
     }

@@ -15,7 +15,7 @@ from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 
 from .. import endpoints, field_lists, field_types, method_call, query, references, serialization, settings
-from ..dispatch import api_endpoint, authenticate_request, orm_call, orm_values
+from ..dispatch import authenticate_request, orm_call, orm_values
 from ..errors import ContentTooLarge, UnsupportedMediaType
 from ..reach import (
     VALUES_METHODS,
@@ -28,20 +28,9 @@ from ..reach import (
     x2many_effects,
 )
 from ..responses import json_bytes_response, json_response
+from ..routes import api_route
 
 MAX_ID = serialization.MAX_ID  # PostgreSQL integer: larger ids cannot exist
-
-
-def _body_limit(_controller):
-    """Odoo (werkzeug) refuses a body announcing more with 413 before reading any of it, and
-    reads a chunked one no further; one byte more than the setting, so that
-    :func:`read_body` can tell a chunked body over the limit from one just at it. Without a
-    database (none named on a multi-database server) there is no setting to read: the default."""
-    return (settings.max_body_size(request.env) if request.db else settings.MAX_BODY_SIZE) + 1
-
-
-# The options of every /api route.
-JSON_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False, "max_content_length": _body_limit}
 
 
 def _model(name):
@@ -108,20 +97,23 @@ def read_body():
     return body
 
 
-def _json_body():
-    """The request body, a JSON object (``Content-Type: application/json`` or none)."""
+def json_body(empty=None):
+    """The request body, a JSON object (``Content-Type: application/json`` or none). When the
+    endpoint's body is optional, an empty one is ``empty``, whatever its content type."""
+    raw = read_body()
+    if empty is not None and not raw.strip():
+        return empty
     mimetype = request.httprequest.mimetype
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Send the body as JSON (Content-Type: application/json), not {mimetype}.")
-    return serialization.parse_json_object(read_body())
+    return serialization.parse_json_object(raw)
 
 
 class RestApi(http.Controller):
-    @http.route("/api/<string:model>/search", methods=["GET"], readonly=True, **JSON_ROUTE)
-    @api_endpoint
+    @api_route("search")
     def search(self, model, **params):
         """Records matching ``domain``, a page at a time; ``Link: rel="next"`` when more follow."""
-        auth = authenticate_request("read", model=model)
+        auth = authenticate_request(model=model)
         records = _model(model)
         domain = _domain(params.get("domain"), records)
         check_reach(auth.scope, _domain_reach(domain, records), "filtering on")
@@ -139,10 +131,9 @@ class RestApi(http.Controller):
             headers["Link"] = query.next_page_link(request.httprequest.path, args, offset, limit)
         return json_response(rows, headers=headers)
 
-    @http.route("/api/<string:model>/record_count", methods=["GET"], readonly=True, **JSON_ROUTE)
-    @api_endpoint
+    @api_route("record_count")
     def record_count(self, model, domain=None, **_params):
-        auth = authenticate_request("read", model=model)
+        auth = authenticate_request(model=model)
         records = _model(model)
         domain = _domain(domain, records)
         check_reach(auth.scope, _domain_reach(domain, records), "filtering on")
@@ -150,19 +141,17 @@ class RestApi(http.Controller):
             count = records.search_count(domain)
         return json_response({"model": model, "domain": domain, "record_count": count})
 
-    @http.route("/api/<string:model>/schema", methods=["GET"], readonly=True, **JSON_ROUTE)
-    @api_endpoint
+    @api_route("schema")
     def schema(self, model, **_params):
         """``fields_get()`` of the model: the fields the user may read, if the user may read the model."""
-        authenticate_request("read", model=model)
+        authenticate_request(model=model)
         records = _model(model)
         records.check_access("read")
         return json_response(records.fields_get())
 
-    @http.route("/api/<string:model>/<int:record_id>", methods=["GET"], readonly=True, **JSON_ROUTE)
-    @api_endpoint
+    @api_route("read")
     def read(self, model, record_id, fields=None, **_params):  # pylint: disable=method-required-super
-        authenticate_request("read", model=model)
+        authenticate_request(model=model)
         records = _model(model)
         names = _field_names(records, fields)
         with orm_values():
@@ -171,12 +160,11 @@ class RestApi(http.Controller):
             raise NotFound(f"{model} record {record_id} does not exist.")
         return json_response(rows[0])
 
-    @http.route("/api/<string:model>/create", methods=["POST"], readonly=False, **JSON_ROUTE)
-    @api_endpoint
+    @api_route("create")
     def create(self, model, **_params):  # pylint: disable=method-required-super
-        auth = authenticate_request("create", model=model)
+        auth = authenticate_request(model=model)
         records = _model(model)
-        values = serialization.to_write_values(_json_body(), field_types.describer(records.env), model)
+        values = serialization.to_write_values(json_body(), field_types.describer(records.env), model)
         effects = x2many_effects(values, model, _fields_of(records), creating=True)
         check_reach(auth.scope, effects, "the commands of")
         references.check_references(request.env, values, model, _fields_of(records))
@@ -189,13 +177,12 @@ class RestApi(http.Controller):
             headers={"Location": f"/api/{model}/{record.id}"},
         )
 
-    @http.route("/api/<string:model>/<int:record_id>", methods=["PUT", "PATCH"], readonly=False, **JSON_ROUTE)
-    @api_endpoint
+    @api_route("update", "patch")
     def update(self, model, record_id, **_params):
         """Write the fields in the body (PUT and PATCH alike: fields not sent are kept)."""
-        auth = authenticate_request("write", model=model)
+        auth = authenticate_request(model=model)
         records = _model(model)
-        values = serialization.to_write_values(_json_body(), field_types.describer(records.env), model)
+        values = serialization.to_write_values(json_body(), field_types.describer(records.env), model)
         if not values:
             raise BadRequest("The body names no field to update.")
         check_reach(auth.scope, x2many_effects(values, model, _fields_of(records)), "the commands of")
@@ -206,18 +193,16 @@ class RestApi(http.Controller):
             request.env.flush_all()
         return json_response({"message": endpoints.BY_ACTION["update"].message})
 
-    @http.route("/api/<string:model>/<int:record_id>", methods=["DELETE"], readonly=False, **JSON_ROUTE)
-    @api_endpoint
+    @api_route("delete")
     def delete(self, model, record_id, **_params):
-        authenticate_request("unlink", model=model)
+        authenticate_request(model=model)
         record = _record(_model(model), record_id)
         with orm_values():
             record.unlink()
             request.env.flush_all()
         return json_response({"message": endpoints.BY_ACTION["delete"].message})
 
-    @http.route("/api/<string:model>/execute_kw", methods=["POST"], readonly=False, **JSON_ROUTE)
-    @api_endpoint
+    @api_route("execute_kw")
     def execute_kw(self, model, **_params):
         """Call a public model method, as Odoo's ``execute_kw`` does; the result as JSON.
 
@@ -225,8 +210,8 @@ class RestApi(http.Controller):
         or parsed; the method's own scope (allow-list, password methods) is
         checked once the body names it.
         """
-        auth = authenticate_request("execute", model=model)
-        body = _json_body()
+        auth = authenticate_request(model=model)
+        body = json_body()
         call = method_call.parse_method_call(body)
         check_scope(auth.key, model, "execute", call.method)
         records = _model(model)

@@ -6,7 +6,7 @@ from odoo.http import request
 from odoo.addons.rest_api_auth.exceptions import BadRequest, MethodNotAllowed, NotFound
 
 from ..dispatch import CATCH_ALL_ROUTES, allowed_methods, api_endpoint
-from .api import JSON_ROUTE
+from ..routes import JSON_ROUTE
 
 # /api/<model>/<something that is not an action nor a record id>
 _RECORD_PATH = re.compile(r"^/api/[^/]+/[^/]+$")

@@ -1,15 +1,14 @@
 from odoo import http, release
 from odoo.http import request
 
-from ..dispatch import api_endpoint
 from ..responses import json_response
+from ..routes import api_route
 
 REST_API_MODULES = ("rest_api_auth", "rest_api_core", "rest_api_docs")
 
 
 class HealthController(http.Controller):
-    @http.route("/api/health", type="http", auth="none", methods=["GET"], csrf=False, save_session=False, readonly=True)
-    @api_endpoint
+    @api_route("health")
     def health(self):
         """Liveness for load balancers: the database answers and the addons are installed."""
         request.env.cr.execute(

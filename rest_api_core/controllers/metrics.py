@@ -4,16 +4,12 @@ from odoo.http import request
 from odoo.addons.rest_api_auth.exceptions import PermissionDenied
 
 from .. import metrics, request_log, settings
-from ..dispatch import api_endpoint, authenticate_request
-
-MANAGER_GROUP = "rest_api_auth.group_rest_api_manager"
+from ..dispatch import authenticate_request
+from ..routes import api_route
 
 
 class MetricsController(http.Controller):
-    @http.route(
-        "/api/metrics", type="http", auth="none", methods=["GET"], csrf=False, save_session=False, readonly=True
-    )
-    @api_endpoint
+    @api_route("metrics")
     def metrics(self):
         """Request counters of every worker and host, for Prometheus.
 
@@ -22,8 +18,8 @@ class MetricsController(http.Controller):
         """
         loopback = request.httprequest.remote_addr in metrics.LOOPBACK
         if not (loopback and settings.metrics_loopback(request.env)):
-            context = authenticate_request("read")
-            if context.scope.mode != "all" or not request.env.user.has_group(MANAGER_GROUP):
+            context = authenticate_request()
+            if not metrics.may_read(context.scope, request.env.user):
                 raise PermissionDenied("The metrics need an API key with scope 'all' of a REST API manager.")
         request_log.flush(request.db)  # this process's latest requests, at least
         body = metrics.render(metrics.read_counters(request.db))

@@ -6,7 +6,7 @@ import time
 
 import jwt
 
-from odoo.tests import tagged
+from odoo.tests import BaseCase, tagged
 
 from odoo.addons.rest_api_auth.tests.common import (
     PROBLEM_CONTENT_TYPE,
@@ -15,6 +15,8 @@ from odoo.addons.rest_api_auth.tests.common import (
     make_personal_key,
 )
 from odoo.addons.rest_api_auth.tokens import DEFAULT_EXPIRATION_DAYS, MAX_EXPIRATION_DAYS
+from odoo.addons.rest_api_core.endpoints import check_body, token_request_schema
+from odoo.addons.rest_api_core.query import InvalidInput
 
 TOKEN_RESPONSE_MEMBERS = {"login_token", "message", "token_type", "expires_in_days", "expiration_date", "user_info"}
 
@@ -111,12 +113,17 @@ class TestGenerateToken(GenerateTokenCase):
         self.assertEqual(self.generate().status_code, 200)
 
     def test_bad_expiration_days(self):
-        reason = f"must be an integer from 1 to {MAX_EXPIRATION_DAYS}"
         for days in (0, -1, MAX_EXPIRATION_DAYS + 1, "10", 1.5, None, True, [3]):
             with self.subTest(days=days):
-                body = self.assertProblem(self.generate(body={"expiration_days": days}), 400, "Invalid token request.")
-                self.assertEqual(body["invalid_params"], [{"name": "expiration_days", "reason": reason}])
+                response = self.generate(body={"expiration_days": days})
+                detail = response.json().get("detail", "")
+                self.assertTrue(detail.startswith("expiration_days: "), detail)
+                body = self.assertProblem(response, 400, detail)
+                self.assertEqual([param["name"] for param in body["invalid_params"]], ["expiration_days"])
         self.assertFalse(self.env["rest.api.token"].search([]))
+        # JSON Schema counts 10.0 as an integer: so does the server
+        body = self.generate(body={"expiration_days": 10.0}).json()
+        self.assertEqual(body["expires_in_days"], 10)
 
     def test_bad_body(self):
         for raw in ("{", "[1, 2]", '"text"', "\xff\xfe", '{"user_id": }', "[" * 100_000):
@@ -127,12 +134,24 @@ class TestGenerateToken(GenerateTokenCase):
         # the same JSON parser as every other /api body: the problem names the body
         problem = self.generate(raw=b"[1, 2]").json()
         self.assertEqual(problem["invalid_params"], [{"name": "body", "reason": "must be a JSON object, not an array"}])
-        body = self.assertProblem(self.generate(body={"user": 3}), 400, "Invalid token request.")
-        self.assertEqual(body["invalid_params"], [{"name": "user", "reason": "unknown member"}])
-        body = self.assertProblem(self.generate(body={"user_id": "7"}), 400, "Invalid token request.")
+        body = self.assertProblem(self.generate(body={"user": 3}), 400, "user: is not a member of this body")
+        self.assertEqual(body["invalid_params"], [{"name": "user", "reason": "is not a member of this body"}])
+        body = self.assertProblem(self.generate(body={"user_id": "7"}), 400, "user_id: '7' is not of type 'integer'")
         self.assertEqual(body["invalid_params"][0]["name"], "user_id")
-        # an empty body is an empty object: a token for the key's user
+        # an empty body is an empty object: a token for the key's user, whatever its content type
         self.assertEqual(self.generate(raw=b"").status_code, 200)
+        response = self.post(
+            "/api/generate_token",
+            {"api-key": self.secret, "Content-Type": "application/x-www-form-urlencoded"},
+            raw=b"",
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+
+    def test_body_is_json(self):
+        response = self.post(
+            "/api/generate_token", {"api-key": self.secret, "Content-Type": "text/plain"}, raw=b'{"expiration_days": 2}'
+        )
+        self.assertProblem(response, 415, "Send the body as JSON (Content-Type: application/json), not text/plain.")
 
     def test_only_post(self):
         response = self.opener.get(
@@ -232,3 +251,37 @@ class TestAuthenticationOverHttp(GenerateTokenCase):
         self.assertProblem(self.generate({"api-key": secret}), 403, "This API key may not issue login tokens.")
         self.env["ir.config_parameter"].sudo().set_param("rest_api.personal_keys_enabled", "False")
         self.assertProblem(self.generate({"api-key": secret}), 401, "Invalid API key.")
+
+
+class TestTokenRequestSchema(BaseCase):
+    """The generate_token body schema the server checks and the document publishes."""
+
+    def test_bad_values_are_listed(self):
+        cases = [
+            ({"expiration_days": 0}, ["expiration_days"]),
+            ({"expiration_days": -3}, ["expiration_days"]),
+            ({"expiration_days": MAX_EXPIRATION_DAYS + 1}, ["expiration_days"]),
+            ({"expiration_days": "10"}, ["expiration_days"]),
+            ({"expiration_days": 1.5}, ["expiration_days"]),
+            ({"expiration_days": True}, ["expiration_days"]),
+            ({"expiration_days": None}, ["expiration_days"]),
+            ({"user_id": "11"}, ["user_id"]),
+            ({"user_id": 0}, ["user_id"]),
+            ({"user_id": False}, ["user_id"]),
+            ({"user": 11, "expiration_day": 3}, ["expiration_day", "user"]),
+            ({"user_id": -1, "expiration_days": 9999}, ["expiration_days", "user_id"]),
+        ]
+        for body, names in cases:
+            with self.subTest(body=body), self.assertRaises(InvalidInput) as caught:
+                check_body(token_request_schema(), body)
+            self.assertEqual(sorted(param["name"] for param in caught.exception.invalid_params), names)
+
+    def test_valid_bodies(self):
+        for body in (
+            {},
+            {"user_id": 11},
+            {"expiration_days": MAX_EXPIRATION_DAYS},
+            {"user_id": 2.0, "expiration_days": 1},
+        ):
+            with self.subTest(body=body):
+                check_body(token_request_schema(), body)

@@ -8,8 +8,10 @@ from odoo.tools import file_open
 
 from odoo.addons.rest_api_auth.credentials import API_KEY_HEADERS, LOGIN_TOKEN_HEADERS, parse_credentials
 from odoo.addons.rest_api_auth.exceptions import AuthenticationFailed, NotFound
+from odoo.addons.rest_api_core import metrics
 from odoo.addons.rest_api_core.dispatch import api_endpoint, authenticate_request
 from odoo.addons.rest_api_core.responses import json_response
+from odoo.addons.rest_api_core.routes import api_route, route
 from odoo.addons.rest_api_core.settings import page_limits
 
 from .. import catalog
@@ -18,7 +20,6 @@ from ..openapi import build_openapi
 from ..postman import build_postman
 
 TITLE = "Odoo REST API"
-API_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
 # the Swagger UI page loads only its own static files and talks only to this server
 DOCS_PAGE_HEADERS = [
     ("Content-Type", "text/html; charset=utf-8"),
@@ -53,7 +54,7 @@ def _options():
     return {
         "version": get_manifest("rest_api_core")["version"],
         "title": TITLE,
-        "max_limit": page_limits(request.env)[1],
+        "page_limits": page_limits(request.env),
     }
 
 
@@ -68,8 +69,8 @@ def build_document(models_param=None):
         if not docs_public(request.env):
             raise AuthenticationFailed("The API documentation needs an API key.", error="invalid_request")
         return build_openapi(_server_url(), None, **_options()), False
-    # a key that requires login tokens reads its documentation without one (it shows how to get one)
-    context = authenticate_request("docs")
+    # a key that requires login tokens reads its documentation without one (the registry's policy)
+    context = authenticate_request()
     docs, detailed = catalog.model_docs(request.env, context.scope, names)
     key = context.key
     document = build_openapi(
@@ -78,6 +79,7 @@ def build_document(models_param=None):
         compact=not detailed,
         token_generation=bool(key.api_key_id and key.allow_token_generation),
         login_token_required=key.require_login_token,
+        metrics=metrics.may_read(context.scope, request.env.user),
         **_options(),
     )
     return document, True
@@ -102,6 +104,7 @@ def key_document(key_id):
         compact=not detailed,
         token_generation=key.allow_token_generation,
         login_token_required=key.require_login_token,
+        metrics=metrics.may_read(scope, key.user_id),
         **_options(),
     )
     return key, document
@@ -113,15 +116,13 @@ def _attachment(filename):
 
 
 class DocsController(http.Controller):
-    @http.route("/api/openapi.json", methods=["GET"], readonly=True, **API_ROUTE)
-    @api_endpoint
+    @api_route("openapi")
     def openapi_document(self, models=None, **_params):
         """The OpenAPI 3.1 document: generic when anonymous, per model for an API key (``?models=`` narrows)."""
         document, _authenticated = build_document(models)
         return json_response(document, headers=NO_STORE)
 
-    @http.route("/api/postman_collection.json", methods=["GET"], readonly=True, **API_ROUTE)
-    @api_endpoint
+    @api_route("postman_collection")
     def postman_collection(self, models=None, **_params):
         """The same document as a Postman v2.1 collection (a key's names its database; the generic one does not)."""
         document, authenticated = build_document(models)
@@ -129,7 +130,7 @@ class DocsController(http.Controller):
         collection = build_postman(document, name=name, database=request.db if authenticated else "")
         return json_response(collection, headers=NO_STORE)
 
-    @http.route("/api/docs", methods=["GET"], readonly=True, **API_ROUTE)
+    @route("docs_page")
     def docs_page(self, **_params):
         """Swagger UI, from this addon's static files: it loads ``/api/openapi.json`` (with the key once authorized)."""
         return request.make_response(_docs_page(), headers=DOCS_PAGE_HEADERS)
