@@ -184,17 +184,30 @@ def to_rest_error(exc):
     return RestApiError("An unexpected error occurred; the server log has the details.")
 
 
+# What Odoo's code raises on values or arguments of the wrong form: a date "2020-13-45" or a
+# selection value not in the list (ValueError), a domain that is a string (AssertionError), an
+# access mode "fly", a list where a specification object belongs (AttributeError), a field name
+# that is not one, ir.model created without a model name (KeyError), a list nested too deep...
+ARGUMENT_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, AssertionError, RecursionError)
+OUR_MODULES = "odoo.addons.rest_api_"
+
+
 @contextlib.contextmanager
 def orm_values():
-    """Around the ORM calls on the client's data: a ``ValueError``, ``KeyError`` or ``TypeError``
-    raised there is the client's.
+    """Around the ORM calls on the client's values (create, write, unlink, search): see :func:`orm_call`."""
+    with orm_call(None):
+        yield
 
-    The ORM raises ``ValueError`` for values it cannot take (a date
-    ``"2020-13-45"``, a selection value not in the list, an unknown field):
-    400. Odoo's own ``create()``/``write()`` overrides fail with ``KeyError`` or
-    ``TypeError`` on values they did not expect (``ir.model`` created without
-    ``model``): 422, logged with the traceback for the administrator. Anywhere
-    else these are bugs of ours, hence a 500.
+
+@contextlib.contextmanager
+def orm_call(target):
+    """Around an ORM call on the client's values or arguments (``target``: the method
+    ``execute_kw`` calls, ``res.partner.search``; None for the values of create, write...).
+
+    One rule for both: a request whose values or arguments Odoo's code cannot take (an
+    :data:`ARGUMENT_ERRORS` raised by Odoo) is malformed, a 400; a well-formed one that Odoo
+    refuses on its data (``UserError``, constraints) is a 422 (see ``known_error``). Raised
+    by our own code, an :data:`ARGUMENT_ERRORS` stays a bug (a 500).
     """
     try:
         yield
@@ -202,14 +215,18 @@ def orm_values():
         raise
     except UnicodeEncodeError as exc:  # a ValueError whose only argument is "utf-8"
         raise _unencodable_text(exc) from exc
-    except ValueError as exc:
-        raise BadRequest(_message(exc)) from exc
-    except (KeyError, TypeError) as exc:
-        _logger.warning("Odoo could not process a client's values", exc_info=exc)
-        raise UnprocessableContent(
-            f"Odoo could not process these values ({type(exc).__name__}: {_message(exc)}); "
-            "see the model's schema for the fields it needs."
-        ) from exc
+    except ARGUMENT_ERRORS as exc:
+        if _raised_by_us(exc):
+            raise
+        if target is None and isinstance(exc, ValueError):
+            raise BadRequest(_message(exc)) from exc
+        if target is None:
+            raise BadRequest(
+                f"Odoo could not process these values ({type(exc).__name__}: {_message(exc)}); "
+                "see the model's schema for the fields it needs."
+            ) from exc
+        detail = _message(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {_message(exc)}"
+        raise BadRequest(f"The arguments do not fit {target}: {detail}") from exc
 
 
 def _unencodable_text(exc):
@@ -217,31 +234,6 @@ def _unencodable_text(exc):
     return BadRequest(
         f"A text contains {character}, which is not valid Unicode (a lone UTF-16 surrogate?); send UTF-8 text."
     )
-
-
-# What Odoo's methods raise on arguments of the wrong shape: a domain that is a string
-# (AssertionError), an access mode "fly", a list where a specification object belongs
-# (AttributeError), a field name that is not one (KeyError), a list nested too deep...
-ARGUMENT_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, AssertionError, RecursionError)
-OUR_MODULES = "odoo.addons.rest_api_"
-
-
-@contextlib.contextmanager
-def orm_call(target):
-    """Around a method call whose arguments the client chose (``execute_kw``): an
-    :data:`ARGUMENT_ERRORS` raised by Odoo there is the client's, a 400 naming ``target``
-    (``res.partner.search``); raised by our own code, it stays a bug (a 500)."""
-    try:
-        yield
-    except InvalidInput:
-        raise
-    except UnicodeEncodeError as exc:
-        raise _unencodable_text(exc) from exc
-    except ARGUMENT_ERRORS as exc:
-        if _raised_by_us(exc):
-            raise
-        detail = _message(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {_message(exc)}"
-        raise BadRequest(f"The arguments do not fit {target}: {detail}") from exc
 
 
 def _raised_by_us(exc):

@@ -32,14 +32,19 @@ TOKEN_SECURITY = [{"ApiKey": [], "LoginToken": []}, {"ApiKey": [], "Bearer": []}
 ERRORS = {
     "400": (
         "BadRequest",
-        "Malformed JSON; bad `domain`, `fields`, `order`, `limit` or `offset`; unknown field; no database "
-        "named on a server hosting several.",
+        "Malformed request: bad JSON; a body, `domain`, `fields`, `order`, `limit` or `offset` that breaks "
+        "its schema; unknown field; values or `execute_kw` arguments Odoo's code cannot take (their form); "
+        "no database named on a server hosting several.",
     ),
     "401": ("Unauthorized", "Missing, unknown, expired, revoked or inactive API key; bad or expired login token."),
     "403": ("Forbidden", "The key's scope, an Odoo access right or record rule, or the IP allow-list refuses."),
     "404": ("NotFound", "Unknown model, no record with this id, or a database this server does not serve."),
     "409": ("Conflict", "The values conflict with a unique constraint."),
-    "422": ("UnprocessableContent", "Odoo refused the values (validation error, user error, constraint)."),
+    "422": (
+        "UnprocessableContent",
+        "Well-formed, but Odoo refused it on its data: validation or user error, constraint, a relation to a "
+        "record that does not exist.",
+    ),
     "415": ("UnsupportedMediaType", "The body was not sent as JSON (`Content-Type: application/json`)."),
     "413": (
         "ContentTooLarge",

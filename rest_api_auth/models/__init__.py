@@ -4,6 +4,7 @@ from . import (
     res_users_apikeys,
     rest_api_key,
     rest_api_key_access,
+    rest_api_key_verification,
     rest_api_throttle,
     rest_api_token,
 )

@@ -19,9 +19,9 @@ from odoo.tools.cache import get_cache_key_counter
 from ..authentication import resolve
 from ..exceptions import AuthenticationFailed, PermissionDenied, Throttled, TooManyFailedAuthentications
 from ..keys import secret_digest
-from ..models import rest_api_key as rest_api_key_module
+from ..models import rest_api_key_verification
 from ..scope import FULL_SCOPE
-from ..tokens import LoginTokenClaims, encode_login_token
+from ..tokens import LoginTokenClaims, LoginTokenPolicy, encode_login_token
 from .common import RestApiUsersMixin, make_api_key, make_personal_key
 
 LOCAL = "127.0.0.1"
@@ -45,8 +45,8 @@ class TestResolve(RestApiUsersMixin, TransactionCase):
         )
         cls.tokens = cls.env["rest.api.token"]
 
-    def resolve(self, headers, operation="read", model="res.partner", method=None, ip=LOCAL):
-        return resolve(self.env, headers, ip, operation, model=model, method=method)
+    def resolve(self, headers, operation="read", model="res.partner", method=None, ip=LOCAL, **policy):
+        return resolve(self.env, headers, ip, operation, model=model, method=method, **policy)
 
     def assertRefused(self, headers, detail, status=401, **kwargs):
         error_class = AuthenticationFailed if status == 401 else PermissionDenied
@@ -219,15 +219,22 @@ class TestResolve(RestApiUsersMixin, TransactionCase):
         self.assertRefused({"api-key": self.secret}, "This API key requires a login token (header 'Login-Token').")
         token, login_token = self.tokens._issue(self.key, self.user, 1)
         self.assertEqual(self.resolve({"api-key": self.secret, "Login-Token": login_token}).uid, self.user.id)
-        # generate_token itself needs the key only
-        self.assertEqual(self.resolve({"api-key": self.secret}, operation="token", model=None).uid, self.user.id)
-        # so does the documentation (it shows how to get a token); a token sent with it is still used
-        self.assertIsNone(self.resolve({"api-key": self.secret}, operation="docs", model=None).token_id)
-        with_token = self.resolve({"api-key": self.secret, "Login-Token": login_token}, operation="docs", model=None)
+        # the endpoints' policies (rest_api_core's registry): generate_token does not use a token
+        unused = {"operation": "token", "model": None, "login_token": LoginTokenPolicy.UNUSED}
+        self.assertEqual(self.resolve({"api-key": self.secret}, **unused).uid, self.user.id)
+        self.assertIsNone(self.resolve({"api-key": self.secret, "Login-Token": "not.a.token"}, **unused).token_id)
+        # the documentation does not need one (it shows how to get one); a token sent with it is still used
+        optional = {"operation": "docs", "model": None, "login_token": LoginTokenPolicy.OPTIONAL}
+        self.assertIsNone(self.resolve({"api-key": self.secret}, **optional).token_id)
+        with_token = self.resolve({"api-key": self.secret, "Login-Token": login_token}, **optional)
         self.assertEqual(with_token.token_id, token.id)
         self.assertRefused(
-            {"api-key": self.secret, "Login-Token": "not.a.token"},
-            "The login token is invalid.",
+            {"api-key": self.secret, "Login-Token": "not.a.token"}, "The login token is invalid.", **optional
+        )
+        # what an endpoint does by default: require one
+        self.assertRefused(
+            {"api-key": self.secret},
+            "This API key requires a login token (header 'Login-Token').",
             operation="docs",
             model=None,
         )
@@ -530,7 +537,7 @@ class TestVerifiedKeyCache(RestApiUsersMixin, TransactionCase):
         self.env.registry.clear_cache()
         _cache, _cache_key, counter = self.cache_entry(self.secret)
         misses = counter.miss
-        with patch.object(rest_api_key_module, "VERIFIED_KEY_TTL", 0.05):
+        with patch.object(rest_api_key_verification, "VERIFIED_KEY_TTL", 0.05):
             self.authenticate()
             self.authenticate()
             self.assertEqual(counter.miss - misses, 1)
