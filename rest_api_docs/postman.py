@@ -22,7 +22,7 @@ from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 from .examples import example_value, resolve
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-ACTION_ORDER = tuple(endpoint.action for endpoint in ENDPOINTS)
+ACTION_ORDER = tuple(BY_ACTION)  # the data endpoints in the order of a record's life, then the others
 RECORD_ACTIONS = {endpoint.action for endpoint in ENDPOINTS if endpoint.path.endswith("/{id}")}
 MUTATING_ACTIONS = {action for action in RECORD_ACTIONS if BY_ACTION[action].method != "GET"}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")

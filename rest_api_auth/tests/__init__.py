@@ -2,6 +2,7 @@ from . import (
     test_keys,
     test_manager_rules,
     test_menus,
+    test_never_reached,
     test_provisioning,
     test_provisioning_rules,
     test_settings,
@@ -13,4 +14,5 @@ from . import (
     test_tours,
     test_ui,
     test_verification,
+    test_verified_key_cache,
 )

@@ -18,6 +18,7 @@ from . import (
     test_read,
     test_request_log,
     test_request_log_views,
+    test_routes,
     test_scope_reach,
     test_scoped_keys,
     test_serialization,

@@ -1,1 +1,9 @@
-from . import test_docs_http, test_fake_models, test_openapi, test_postman, test_settings_ui
+from . import (
+    test_docs_http,
+    test_fake_models,
+    test_openapi,
+    test_openapi_fields,
+    test_openapi_registry,
+    test_postman,
+    test_settings_ui,
+)

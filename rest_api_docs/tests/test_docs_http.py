@@ -149,7 +149,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
     def test_credential_models_and_wizards_are_never_documented(self):
         spec = self.get("/api/openapi.json", self.admin_key).json()
         validate(spec)
-        models = {tag["name"] for tag in spec["tags"]} - {"Login tokens"}
+        models = {tag["name"] for tag in spec["tags"]} - {"Login tokens", "Monitoring"}
         self.assertIn("res.users", models)
         self.assertEqual([name for name in models if model_denied(name)], [])
         self.assertEqual([name for name in models if self.env[name]._transient or self.env[name]._abstract], [])
@@ -170,8 +170,10 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
     def test_models_parameter_narrows(self):
         spec = self.get("/api/openapi.json?models=res.partner,res.partner.category", self.admin_key).json()
         validate(spec)
-        # a personal key cannot issue login tokens: no token endpoint
-        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category"])
+        # a personal key cannot issue login tokens: no token endpoint; the administrator's (scope
+        # all, a REST API manager) may read the metrics, which are no model: always in its document
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category", "Monitoring"])
+        self.assertIn("/api/metrics", spec["paths"])
         collection = self.get("/api/postman_collection.json?models=res.partner", self.user_key).json()
         self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Login tokens"])
 

@@ -10,6 +10,7 @@ from odoo.addons.rest_api_core.metrics import CONTENT_TYPE
 from odoo.addons.rest_api_core.query import MAX_OFFSET, InvalidInput, parse_limit, parse_offset
 
 from ..openapi import build_openapi
+from ..postman import build_postman
 from .test_openapi import SERVER, VERSION, partner_doc
 
 
@@ -91,3 +92,7 @@ class TestMetricsDocument(BaseCase):
         self.assertEqual(set(operation["responses"]) - {"default"}, {"200", "401", "403", "429"})
         self.assertIn("scope `all`", operation["description"])
         self.assertIn("Monitoring", [tag["name"] for tag in spec["tags"]])
+        # and the Postman collection of that document has it, last
+        collection = build_postman(spec, name="metrics", database="db")
+        self.assertEqual(collection["item"][-1]["name"], "Monitoring")
+        self.assertEqual(collection["item"][-1]["item"][0]["request"]["method"], "GET")
