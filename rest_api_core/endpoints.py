@@ -64,6 +64,7 @@ ENDPOINTS = (
         message=ISSUED_MESSAGE,
         errors=(400, 401, 403, 404, 415, 429),
     ),
+    Endpoint("changes", "GET", "/api/{model}/changes", "read", errors=(400, 401, 403, 404, 410, 429)),
 )
 BY_ACTION = {endpoint.action: endpoint for endpoint in ENDPOINTS}
 # the operations a key's scope grants on a model
