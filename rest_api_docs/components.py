@@ -31,14 +31,20 @@ TOKEN_SECURITY = [{"ApiKey": [], "LoginToken": []}, {"ApiKey": [], "Bearer": []}
 ERRORS = {
     "400": (
         "BadRequest",
-        "Malformed JSON; bad `domain`, `fields`, `order`, `limit` or `offset`; unknown field; no database "
-        "named on a server hosting several.",
+        "Malformed JSON; bad `domain`, `fields`, `order`, `limit` or `offset`; unknown field; a `cursor` or "
+        "`since` token that this server did not issue, was modified, or belongs to another model or order; "
+        "no database named on a server hosting several.",
     ),
     "401": ("Unauthorized", "Missing, unknown, expired, revoked or inactive API key; bad or expired login token."),
     "403": ("Forbidden", "The key's scope, an Odoo access right or record rule, or the IP allow-list refuses."),
     "404": ("NotFound", "Unknown model, no record with this id, or a database this server does not serve."),
     "409": ("Conflict", "The values conflict with a unique constraint."),
     "422": ("UnprocessableContent", "Odoo refused the values (validation error, user error, constraint)."),
+    "410": (
+        "Gone",
+        "The `since` token is older than the deletions kept (`rest_api.tombstone_days`): sync again from "
+        "the beginning, without `since`.",
+    ),
     "415": ("UnsupportedMediaType", "The body was not sent as JSON (`Content-Type: application/json`)."),
     "429": ("TooManyRequests", "The key is over its rate limit: retry after `Retry-After` seconds."),
 }
@@ -77,7 +83,8 @@ def headers():
             "The request's id: the one the client sent in `X-Request-ID`, else generated.", {"type": "string"}
         ),
         "Link": _header(
-            'Pagination: `<...&offset=N>; rel="next"` when more records may follow.',
+            'Pagination: `<...&cursor=...>; rel="next"` (or `<...&offset=N>` when the request paged with '
+            "`offset`, or its order is not one a cursor can continue) when more records may follow. Follow it as is.",
             {"type": "string"},
         ),
         "Location": _header("URL of the created record.", {"type": "string"}, "/api/res.partner/42"),
@@ -182,6 +189,23 @@ def parameters(max_limit=None):
             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
             "example": 0,
         },
+        "cursor": {
+            "name": "cursor",
+            "in": "query",
+            "description": "Opaque token of the next page, from the `Link` header of the previous one: the page "
+            "continues after the last record of the previous page, at the same cost at any depth. Only with the "
+            "`order` it was issued for (stored columns of the model itself; many2one, translated and "
+            "non-stored fields page with `offset`); not with `offset`. A modified cursor is a 400.",
+            "schema": {"type": "string"},
+        },
+        "since": {
+            "name": "since",
+            "in": "query",
+            "description": "The `next` token of the previous page of changes. Absent: from the beginning "
+            "(every record); `now`: from the present (no change, a token to poll with).",
+            "schema": {"type": "string"},
+            "example": "now",
+        },
         "order": {
             "name": "order",
             "in": "query",
@@ -262,6 +286,30 @@ def shared_schemas():
             "properties": {
                 "id": {"type": "integer", "minimum": 1},
                 "message": {"type": "string", "examples": [CREATED_MESSAGE]},
+            },
+        },
+        "Changes": {
+            "type": "object",
+            "required": ["changes", "next"],
+            "properties": {
+                "changes": {
+                    "type": "array",
+                    "items": {"$ref": schema_ref("Record")},
+                    "description": "Records created or updated since the token, each once with its current "
+                    "values, in the order of their changes (`write_date`, then `id`).",
+                },
+                "deleted": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "description": "Ids of the records deleted since the token. Present only for the models with "
+                    "change tracking on (`rest_api.tracked_models`); absent, deletions are not reported. "
+                    "Apply `changes` first, then `deleted`.",
+                },
+                "next": {
+                    "type": "string",
+                    "description": "The token of the next call (`since`). Call again at once while a page has "
+                    "items; an empty page means up to date: poll later with the same token.",
+                },
             },
         },
         "Updated": _message_schema(UPDATED_MESSAGE),
