@@ -11,10 +11,13 @@ OPERATIONS = ("read", "create", "write", "unlink", "execute")
 # tokens, their dialogs and the throttle store; Odoo's own API keys and their dialogs;
 # the password-checking and password-changing wizards (identity check, change password);
 # two-factor authentication (trusted browsers, its wizard, its rate-limit log) and passkeys.
+# Also the change feed's tombstones: they list deletions of every tracked model, whatever the
+# client may read (the feed shows them filtered).
 DENIED_MODEL_PREFIXES = (
     "rest.api.key",
     "rest.api.token",
     "rest.api.throttle",
+    "rest.api.tombstone",
     "res.users.apikeys",
     "res.users.identitycheck",
     "change.password.",

@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "security/rest_api_security.xml",
         "views/res_config_settings_views.xml",
+        "views/ir_model_views.xml",
         "views/rest_api_request_log_views.xml",
     ],
     # Loaded server-wide (--load=base,web,rest_api_core), routes /api requests

@@ -81,6 +81,7 @@ ENDPOINTS = (
         login_token=LoginTokenPolicy.UNUSED,
         aliases=("/api/{model}/generate_token",),  # the model segment is accepted and ignored
     ),
+    Endpoint("changes", "GET", "/api/{model}/changes", "read", errors=(400, 401, 403, 404, 410, 429)),
 )
 # Served beside the data endpoints, not in their per-model paths. The documents and
 # their page may be read without a login token by a key that requires one: they show how

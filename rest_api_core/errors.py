@@ -20,3 +20,11 @@ class UnsupportedMediaType(RestApiError):
     status = 415
     title = "Unsupported Media Type"
     slug = "unsupported-media-type"
+
+
+class Gone(RestApiError):
+    """410: a change-feed token older than the deletions kept: the client must sync from scratch."""
+
+    status = 410
+    title = "Gone"
+    slug = "gone"

@@ -22,6 +22,8 @@ LOG_MODE_PARAM = "rest_api.request_log_mode"
 LOG_SAMPLE_PARAM = "rest_api.request_log_sample_percent"
 LOG_RETENTION_PARAM = "rest_api.request_log_retention_days"
 METRICS_LOOPBACK_PARAM = "rest_api.metrics_loopback"
+TRACKED_MODELS_PARAM = "rest_api.tracked_models"
+TOMBSTONE_DAYS_PARAM = "rest_api.tombstone_days"
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
@@ -39,6 +41,7 @@ LOG_MODES = (
 LOG_MODE = LOG_MODE_ERRORS
 LOG_SAMPLE_PERCENT = 100
 LOG_RETENTION_DAYS = 30
+TOMBSTONE_DAYS = 30
 
 
 def _positive_int(env, key, fallback):
@@ -101,3 +104,14 @@ def request_log_retention_days(env):
 def metrics_loopback(env):
     """Whether ``/api/metrics`` answers loopback clients without a key."""
     return (env["ir.config_parameter"].sudo().get_param(METRICS_LOOPBACK_PARAM) or "").lower() in ("1", "true")
+
+
+def tracked_models(env):
+    """The models whose deletions are recorded for the change feed (comma-separated names)."""
+    value = env["ir.config_parameter"].sudo().get_param(TRACKED_MODELS_PARAM) or ""
+    return frozenset(name.strip() for name in value.split(",") if name.strip())
+
+
+def tombstone_days(env):
+    """How long deletions are kept; a change-feed token older than that is answered 410."""
+    return _positive_int(env, TOMBSTONE_DAYS_PARAM, TOMBSTONE_DAYS)

@@ -34,6 +34,8 @@ ERRORS = {
         "BadRequest",
         "Malformed request: bad JSON; a body, `domain`, `fields`, `order`, `limit` or `offset` that breaks "
         "its schema; unknown field; values or `execute_kw` arguments Odoo's code cannot take (their form); "
+        "a `cursor` or `since` token that this server did not issue, was modified, or belongs to another "
+        "model or order; "
         "no database named on a server hosting several.",
     ),
     "401": ("Unauthorized", "Missing, unknown, expired, revoked or inactive API key; bad or expired login token."),
@@ -44,6 +46,11 @@ ERRORS = {
         "UnprocessableContent",
         "Well-formed, but Odoo refused it on its data: validation or user error, constraint, a relation to a "
         "record that does not exist.",
+    ),
+    "410": (
+        "Gone",
+        "The `since` token is older than the deletions kept (`rest_api.tombstone_days`): sync again from "
+        "the beginning, without `since`.",
     ),
     "415": ("UnsupportedMediaType", "The body was not sent as JSON (`Content-Type: application/json`)."),
     "413": (
@@ -92,7 +99,8 @@ def headers():
             "The request's id: the one the client sent in `X-Request-ID`, else generated.", {"type": "string"}
         ),
         "Link": _header(
-            'Pagination: `<...&offset=N>; rel="next"` when more records may follow.',
+            'Pagination: `<...&cursor=...>; rel="next"` (or `<...&offset=N>` when the request paged with '
+            "`offset`, or its order is not one a cursor can continue) when more records may follow. Follow it as is.",
             {"type": "string"},
         ),
         "Location": _header("URL of the created record.", {"type": "string"}, "/api/res.partner/42"),
@@ -196,6 +204,23 @@ def parameters(page_limits=None):
             "schema": dict(OFFSET_SCHEMA),
             "example": 0,
         },
+        "cursor": {
+            "name": "cursor",
+            "in": "query",
+            "description": "Opaque token of the next page, from the `Link` header of the previous one: the page "
+            "continues after the last record of the previous page, at the same cost at any depth. Only with the "
+            "`order` it was issued for (stored columns of the model itself; many2one, translated and "
+            "non-stored fields page with `offset`); not with `offset`. A modified cursor is a 400.",
+            "schema": {"type": "string"},
+        },
+        "since": {
+            "name": "since",
+            "in": "query",
+            "description": "The `next` token of the previous page of changes. Absent: from the beginning "
+            "(every record); `now`: from the present (no change, a token to poll with).",
+            "schema": {"type": "string"},
+            "example": "now",
+        },
         "order": {
             "name": "order",
             "in": "query",
@@ -276,6 +301,30 @@ def shared_schemas():
             "properties": {
                 "id": {"type": "integer", "minimum": 1},
                 "message": {"type": "string", "examples": [CREATED_MESSAGE]},
+            },
+        },
+        "Changes": {
+            "type": "object",
+            "required": ["changes", "next"],
+            "properties": {
+                "changes": {
+                    "type": "array",
+                    "items": {"$ref": schema_ref("Record")},
+                    "description": "Records created or updated since the token, each once with its current "
+                    "values, in the order of their changes (`write_date`, then `id`).",
+                },
+                "deleted": {
+                    "type": "array",
+                    "items": {"type": "integer"},
+                    "description": "Ids of the records deleted since the token. Present only for the models with "
+                    "change tracking on (`rest_api.tracked_models`); absent, deletions are not reported. "
+                    "Apply `changes` first, then `deleted`.",
+                },
+                "next": {
+                    "type": "string",
+                    "description": "The token of the next call (`since`). Call again at once while a page has "
+                    "items; an empty page means up to date: poll later with the same token.",
+                },
             },
         },
         "Updated": _message_schema(UPDATED_MESSAGE),

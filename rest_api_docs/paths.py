@@ -86,11 +86,15 @@ def model_paths(model, tag, operations, methods=()):
             "get": operation(
                 "search",
                 summary="Search records",
-                description=f"Records of {label} matching `domain`, in `order`, paginated with `limit`/`offset`.",
+                description=f"Records of {label} matching `domain`, in `order`, a page of `limit` at a time: "
+                'follow `Link: rel="next"` (a `cursor`, or an `offset`) for the next page.',
                 responses=_responses(
                     "200", "The matching records.", {"type": "array", "items": record}, (*SUCCESS_HEADERS, "Link")
                 ),
-                parameters=(*model_params, *parameter_refs("domain", "fields", "limit", "offset", "order")),
+                parameters=(
+                    *model_params,
+                    *parameter_refs("domain", "fields", "limit", "offset", "cursor", "order"),
+                ),
             )
         }
         paths[path_of("record_count")] = {
@@ -111,6 +115,7 @@ def model_paths(model, tag, operations, methods=()):
                 parameters=model_params,
             )
         }
+        paths[f"{base}/changes"] = {"get": operation("changes", **_changes_operation(label, model_params))}
     if "create" in operations:
         paths[path_of("create")] = {
             "post": operation(
@@ -172,6 +177,18 @@ def model_paths(model, tag, operations, methods=()):
             )
         }
     return paths
+
+
+def _changes_operation(label, model_params):
+    return {
+        "summary": "Changes since a token",
+        "description": f"Records of {label} created or updated since `since` (matching `domain`), and, for a "
+        "model with change tracking on, the ids deleted since then; `next` is the token of the next call. No "
+        "change is missed: changes of transactions still running when a page is served appear on a later "
+        "page. Records the user may not read are left out.",
+        "responses": _responses("200", "A page of changes.", {"$ref": schema_ref("Changes")}),
+        "parameters": (*model_params, *parameter_refs("since", "domain", "fields", "limit")),
+    }
 
 
 # x-odoo-action of an operation -> the key operation it needs

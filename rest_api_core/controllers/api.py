@@ -14,7 +14,7 @@ from odoo.service.model import get_public_method
 from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 
-from .. import endpoints, field_lists, field_types, method_call, query, references, serialization, settings
+from .. import endpoints, field_lists, field_types, method_call, pagination, query, references, serialization, settings
 from ..dispatch import authenticate_request, orm_call, orm_values
 from ..errors import ContentTooLarge, UnsupportedMediaType
 from ..reach import (
@@ -112,7 +112,8 @@ def json_body(empty=None):
 class RestApi(http.Controller):
     @api_route("search")
     def search(self, model, **params):
-        """Records matching ``domain``, a page at a time; ``Link: rel="next"`` when more follow."""
+        """Records matching ``domain``, a page at a time; ``Link: rel="next"`` when more follow
+        (with a ``cursor`` when the order allows one, see ``pagination``; else with ``offset``)."""
         auth = authenticate_request(model=model)
         records = _model(model)
         domain = _domain(params.get("domain"), records)
@@ -122,12 +123,22 @@ class RestApi(http.Controller):
         default_limit, max_limit = settings.page_limits(request.env)
         limit = query.parse_limit(params.get("limit"), default_limit, max_limit)
         offset = query.parse_offset(params.get("offset"))
+        args = request.httprequest.args.items(multi=True)
+        terms = pagination.keyset_terms(records, order)
+        cursor_text = params.get("cursor")
+        if cursor_text is not None and params.get("offset") is not None:
+            raise query.InvalidInput(("offset", "cannot be combined with cursor"))
+        if cursor_text is not None or (terms and params.get("offset") is None):  # a cursor page: never an OFFSET
+            values = None if cursor_text is None else pagination.read_cursor(records, terms, cursor_text)
+            with orm_values():
+                rows, cursor = pagination.cursor_page(records, domain, names, terms, values=values, limit=limit)
+            link = cursor and pagination.cursor_link(request.httprequest.path, args, cursor)
+            return json_response(rows, headers={"Link": link} if link else {})
         with orm_values():
             rows = records.search_read(domain, names, offset=offset, limit=limit + 1, order=order)
         headers = {}
         if len(rows) > limit:
             del rows[limit:]
-            args = request.httprequest.args.items(multi=True)
             headers["Link"] = query.next_page_link(request.httprequest.path, args, offset, limit)
         return json_response(rows, headers=headers)
 

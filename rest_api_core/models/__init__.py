@@ -1,1 +1,10 @@
-from . import ir_http, res_config_settings, rest_api_key, rest_api_request_log, rest_api_usage_daily
+from . import (
+    base,
+    ir_http,
+    ir_model,
+    res_config_settings,
+    rest_api_key,
+    rest_api_request_log,
+    rest_api_tombstone,
+    rest_api_usage_daily,
+)

@@ -14,6 +14,9 @@ from ..settings import (
     LOG_SAMPLE_PERCENT,
     MAX_LIMIT,
     MAX_LIMIT_PARAM,
+    TOMBSTONE_DAYS,
+    TOMBSTONE_DAYS_PARAM,
+    TRACKED_MODELS_PARAM,
 )
 
 
@@ -60,6 +63,24 @@ class ResConfigSettings(models.TransientModel):
         default=LOG_RETENTION_DAYS,
         help="Rows older than this are deleted every day.",
     )
+
+    rest_api_tracked_models = fields.Char(
+        string="Models with change tracking",
+        config_parameter=TRACKED_MODELS_PARAM,
+        help="Comma-separated model names (e.g. res.partner, product.template) whose deletions are kept "
+        "for /api/<model>/changes. Also switched per model on the model's form (Settings > Technical > Models).",
+    )
+    rest_api_tombstone_days = fields.Integer(
+        string="Keep deletions (days)",
+        config_parameter=TOMBSTONE_DAYS_PARAM,
+        default=TOMBSTONE_DAYS,
+        help="Deletions older than this are dropped every day; a change-feed token older than this gets 410.",
+    )
+
+    @api.constrains("rest_api_tombstone_days")
+    def _check_rest_api_tombstone_days(self):
+        if any(config.rest_api_tombstone_days < 1 for config in self):
+            raise ValidationError(_("Deletions must be kept at least one day."))
 
     @api.constrains("rest_api_request_log_sample_percent", "rest_api_request_log_retention_days")
     def _check_rest_api_request_log(self):

@@ -74,6 +74,7 @@ class TestAnonymousDocument(BaseCase):
             sorted(self.spec["paths"]),
             [
                 "/api/generate_token",
+                "/api/{model}/changes",
                 "/api/{model}/create",
                 "/api/{model}/execute_kw",
                 "/api/{model}/record_count",
@@ -175,6 +176,7 @@ class TestKeyDocument(BaseCase):
             documented,
             {
                 ("/api/res.partner/search", "get"),
+                ("/api/res.partner/changes", "get"),
                 ("/api/res.partner/record_count", "get"),
                 ("/api/res.partner/schema", "get"),
                 ("/api/res.partner/{id}", "get"),
@@ -234,7 +236,13 @@ class TestKeyDocument(BaseCase):
         validate(spec)
         self.assertEqual(
             sorted(spec["paths"]),
-            ["/api/{model}/record_count", "/api/{model}/schema", "/api/{model}/search", "/api/{model}/{id}"],
+            [
+                "/api/{model}/changes",
+                "/api/{model}/record_count",
+                "/api/{model}/schema",
+                "/api/{model}/search",
+                "/api/{model}/{id}",
+            ],
         )
         self.assertEqual(set(spec["paths"]["/api/{model}/{id}"]), {"get"})
 

@@ -65,9 +65,10 @@ class TestPostmanCollection(BaseCase):
                 "PATCH {{base_url}}/api/res.partner/:id",
                 "POST {{base_url}}/api/res.partner/execute_kw",
                 "DELETE {{base_url}}/api/res.partner/:id",
+                "GET {{base_url}}/api/res.partner/changes?limit=10",
             ],
         )
-        self.assertEqual(len(self.folders["res.partner.category"]["item"]), 5)  # read + create
+        self.assertEqual(len(self.folders["res.partner.category"]["item"]), 6)  # read + create
 
     def test_every_request_tests_its_success_status(self):
         for folder in self.collection["item"]:
@@ -163,7 +164,7 @@ class TestPostmanCollection(BaseCase):
     def test_query_parameters_are_offered_but_off(self):
         search = requests_of(self.folders["res.partner"])["GET api/res.partner/search"]
         query = {item["key"]: item for item in search["request"]["url"]["query"]}
-        self.assertEqual(set(query), {"domain", "fields", "limit", "offset", "order"})
+        self.assertEqual(set(query), {"domain", "fields", "limit", "offset", "cursor", "order"})
         self.assertEqual([key for key, item in query.items() if not item["disabled"]], ["limit"])
 
     def test_anonymous_document(self):

@@ -1,0 +1,109 @@
+"""The change feed of a model: what was created, updated or deleted since a token.
+
+Records are read in ``(write_date, id)`` order, deletions (tombstones) in ``(deleted_at,
+res_id)`` order, merged; the token is the position of the last item served, signed. Odoo stamps
+``write_date`` (and a tombstone its ``deleted_at``) with the *start* of the writing transaction,
+so a transaction that started before a page was served and commits after it would write behind
+the token. Hence the **horizon**: a page serves only what is stamped before the start of the
+oldest transaction still running on the database (``pg_stat_activity.xact_start``), read
+*before* the page's snapshot is taken (:func:`horizon` then a new transaction), so that every
+transaction that can still stamp something earlier has ended and is visible to the page. Later
+changes wait for the next call: a long transaction delays the feed, it never loses a change.
+"""
+
+import datetime
+
+from odoo.tools import SQL
+
+from . import signing
+from .query import InvalidInput
+
+SCOPE = "rest_api.changes_token"
+NOW = "now"
+CHANGE, DELETION = 0, 1  # at equal time and id, a change sorts before a deletion
+
+
+def horizon(cr):
+    """The time before which every transaction of this database has ended (UTC, naive), on the
+    database server's clock. Our own transaction is left out: the caller ends it before reading
+    the page."""
+    cr.execute(
+        """SELECT LEAST(clock_timestamp(), MIN(xact_start)) AT TIME ZONE 'UTC'
+             FROM pg_stat_activity
+            WHERE datname = current_database() AND xact_start IS NOT NULL AND pid != pg_backend_pid()"""
+    )
+    return cr.fetchone()[0]
+
+
+def make_token(env, model_name, position):
+    moment, record_id, kind = position
+    return signing.sign(env, SCOPE, {"m": model_name, "p": [moment.isoformat(), record_id, kind]})
+
+
+def read_token(env, model_name, text):
+    """The position ``(time, id, kind)`` a ``since`` token continues from; 400 if not ours for this model."""
+    payload = signing.unsign(env, SCOPE, text, "since")
+    if payload.get("m") != model_name:
+        raise InvalidInput(("since", f"was issued for another model than {model_name}"))
+    moment, record_id, kind = payload["p"]
+    return datetime.datetime.fromisoformat(moment), record_id, kind
+
+
+def _changes(records, domain, position, bound, limit):
+    """``[(write_date, id, CHANGE)]`` of the records matching ``domain`` after ``position`` and before ``bound``."""
+    query = records._search(domain, order="write_date asc, id asc", limit=limit)
+    write_date = SQL.identifier(records._table, "write_date")
+    record_id = SQL.identifier(records._table, "id")
+    query.add_where(SQL("%s < %s", write_date, bound))
+    if position is not None:
+        moment, last_id, _kind = position
+        query.add_where(SQL("(%s, %s) > (%s, %s)", write_date, record_id, moment, last_id))
+    return [(moment, rid, CHANGE) for rid, moment in records.env.execute_query(query.select(record_id, write_date))]
+
+
+def _deletions(records, position, bound, limit):
+    """``[(deleted_at, id, DELETION)]`` of the model's tombstones after ``position`` and before ``bound``,
+    of records without a company or of one of the user's companies."""
+    after = SQL("TRUE")
+    if position is not None:
+        moment, last_id, kind = position
+        after = SQL(
+            "((deleted_at, res_id) > (%s, %s) OR (deleted_at = %s AND res_id = %s AND %s))",
+            moment,
+            last_id,
+            moment,
+            last_id,
+            kind == CHANGE,
+        )
+    rows = records.env.execute_query(
+        SQL(
+            """SELECT deleted_at, res_id FROM rest_api_tombstone
+                WHERE model = %s AND deleted_at < %s AND %s AND (company_id IS NULL OR company_id = ANY(%s))
+                ORDER BY deleted_at, res_id LIMIT %s""",
+            records._name,
+            bound,
+            after,
+            records.env.companies.ids,
+            limit,
+        )
+    )
+    return [(moment, rid, DELETION) for moment, rid in rows]
+
+
+def feed_page(records, domain, names, *, position, bound, limit, tracked):
+    """``{"changes": [...], "deleted": [...] (``tracked`` only), "next": token}`` after ``position``
+    (None: from the beginning), everything stamped before ``bound`` (see :func:`horizon`)."""
+    items = _changes(records, domain, position, bound, limit + 1)
+    if tracked:
+        items = sorted(items + _deletions(records, position, bound, limit + 1))
+    if len(items) > limit:
+        del items[limit:]
+        last = items[-1]
+    else:  # everything before the horizon is served
+        last = max(position, (bound, 0, CHANGE)) if position is not None else (bound, 0, CHANGE)
+    changed = [rid for _moment, rid, kind in items if kind == CHANGE]
+    page = {"changes": records.browse(changed).read(names)}
+    if tracked:
+        page["deleted"] = [rid for _moment, rid, kind in items if kind == DELETION]
+    page["next"] = make_token(records.env, records._name, last)
+    return page

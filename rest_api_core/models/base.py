@@ -1,0 +1,26 @@
+from odoo import models
+from odoo.tools import SQL
+
+from .. import settings
+
+
+class Base(models.AbstractModel):
+    """Deletions of the models with change tracking on leave a tombstone, in the same transaction."""
+
+    _inherit = "base"
+
+    def unlink(self):
+        if not self or self._transient or self._name not in settings.tracked_models(self.env):
+            return super().unlink()
+        companies = dict.fromkeys(self.ids)
+        field = self._fields.get("company_id")
+        if field is not None and field.store and field.type == "many2one" and field.comodel_name == "res.company":
+            self.flush_recordset(["company_id"])
+            rows = self.env.execute_query(
+                SQL("SELECT id, company_id FROM %s WHERE id = ANY(%s)", SQL.identifier(self._table), self.ids)
+            )
+            companies.update(rows)
+        model_name, ids = self._name, self.ids
+        result = super().unlink()
+        self.env["rest.api.tombstone"].sudo()._record(model_name, ids, companies)
+        return result
