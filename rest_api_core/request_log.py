@@ -3,7 +3,8 @@
 Why not the request's cursor: a request that fails is rolled back, and those
 are the requests an administrator most wants to see (401, 429, 5xx). Why not
 one INSERT per request: it would cost every request a round trip. Rows are
-therefore buffered in the process and inserted by a background thread, in
+therefore buffered in the process and inserted by a background thread
+(``rest_api_auth.batching.BatchWriter``, as the key usage counts), in
 one statement per database, every :data:`FLUSH_INTERVAL` seconds or as soon
 as :data:`FLUSH_ROWS` are waiting, and when the process exits. The thread
 borrows a connection of Odoo's pool (never the request's), so the rows
@@ -19,20 +20,16 @@ the rows they are kept for the next try, up to :data:`MAX_PENDING` per
 database (the oldest are dropped beyond, and the loss is logged).
 """
 
-import atexit
 import json
 import logging
-import os
 import random
-import threading
 import time
 import urllib.parse
 from datetime import UTC, datetime
 
-import psycopg2
-
 from odoo import sql_db
 
+from odoo.addons.rest_api_auth.batching import BatchWriter
 from odoo.addons.rest_api_auth.credentials import API_KEY_HEADERS, LOGIN_TOKEN_HEADERS
 
 from . import metrics, settings
@@ -102,18 +99,21 @@ def should_log(mode, status, sample_percent, draw=random.random):
     return mode == settings.LOG_MODE_ALL and (sample_percent >= 100 or draw() * 100 < sample_percent)
 
 
-class LogWriter:
+class LogWriter(BatchWriter):
     """Rows and request counters waiting in this process, stored by a background thread
-    (see the module's docstring; the counters are what ``/api/metrics`` shows)."""
+    (see the module's docstring; the counters are what ``/api/metrics`` shows).
 
-    def __init__(self):
-        self.lock = threading.Lock()  # guards pending, counters and dropped
-        self.flush_lock = threading.Lock()  # one flush at a time
-        self.pending = {}  # dbname -> [row dict]
-        self.counters = {}  # dbname -> {(route, method, status): [requests, duration ms, [per bucket]]}
+    ``pending``: ``{dbname: [row dict]}``; ``counters``: ``{dbname: {(route, method, status):
+    [requests, duration ms, [per bucket]]}}``.
+    """
+
+    interval = FLUSH_INTERVAL
+    thread_name = "rest_api request log"
+
+    def _reset(self):
+        super()._reset()
+        self.counters = {}
         self.dropped = {}  # dbname -> rows dropped since the last warning
-        self.wake = threading.Event()
-        self.thread = None
         self.last_warning = 0.0
 
     def add(self, dbname, row=None, *, counter_key, duration_ms):
@@ -132,41 +132,39 @@ class LogWriter:
                 if len(rows) > MAX_PENDING:
                     del rows[0]
                     self.dropped[dbname] = self.dropped.get(dbname, 0) + 1
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="rest_api request log", daemon=True)
-                self.thread.start()
+            self._ensure_thread()
         if len(rows) >= FLUSH_ROWS:
             self.wake.set()
 
-    def flush(self, dbname):
-        """Store this process's rows and counts of ``dbname`` now (when this returns, they are
-        committed, or kept for the next try)."""
-        with self.flush_lock:
-            with self.lock:
-                rows = self.pending.pop(dbname, None)
-                counters = self.counters.pop(dbname, None)
-            if not rows and not counters:
-                return
-            try:
-                with sql_db.db_connect(dbname).cursor() as cr:
-                    if rows:
-                        insert_rows(cr, rows)
-                    if counters:
-                        metrics.add_counters(cr, counters)
-            except psycopg2.DataError as error:  # rows PostgreSQL cannot store would fail every retry
-                self._keep(dbname, [], counters or {})
-                with self.lock:
-                    self.dropped[dbname] = self.dropped.get(dbname, 0) + len(rows or ())
-                self._warn(dbname, error)
-            except Exception as error:
-                self._keep(dbname, rows or [], counters or {})
-                self._warn(dbname, error)
+    def _databases(self):
+        with self.lock:
+            return list(set(self.pending) | set(self.counters))
 
-    def flush_all(self):
-        for dbname in set(self.pending) | set(self.counters):
-            self.flush(dbname)
+    def _take(self, dbname):
+        rows, counters = self.pending.pop(dbname, None), self.counters.pop(dbname, None)
+        return (rows or [], counters or {}) if rows or counters else None
 
-    def _keep(self, dbname, rows, counters):
+    def _store(self, dbname, batch):
+        rows, counters = batch
+        with sql_db.db_connect(dbname).cursor() as cr:
+            if rows:
+                insert_rows(cr, rows)
+            if counters:
+                metrics.add_counters(cr, counters)
+
+    def _drop(self, dbname, batch, error):
+        """Rows PostgreSQL cannot store would fail every retry: drop them, keep the counters."""
+        rows, counters = batch
+        self._put_back(dbname, [], counters)
+        with self.lock:
+            self.dropped[dbname] = self.dropped.get(dbname, 0) + len(rows)
+        self._warn(dbname, error)
+
+    def _keep(self, dbname, batch, error):
+        self._put_back(dbname, *batch)
+        self._warn(dbname, error)
+
+    def _put_back(self, dbname, rows, counters):
         with self.lock:
             kept = self.counters.setdefault(dbname, {})
             for counter_key, (requests, duration, buckets) in counters.items():
@@ -195,15 +193,6 @@ class LogWriter:
             str(error).strip(),
         )
 
-    def _run(self):
-        while True:
-            self.wake.wait(FLUSH_INTERVAL)
-            self.wake.clear()
-            try:
-                self.flush_all()
-            except Exception:  # the thread must survive anything; the rows stay pending
-                _logger.exception("REST API request log: flush failed")
-
 
 def insert_rows(cr, rows):
     """One INSERT of ``rows`` (dicts of :data:`COLUMNS`), whatever their number."""
@@ -231,18 +220,6 @@ class RedactedRequestLine(logging.Filter):
 logging.getLogger("werkzeug").addFilter(RedactedRequestLine())
 
 _writer = LogWriter()
-atexit.register(_writer.flush_all)
-
-
-def _forget_after_fork():
-    """A forked child starts empty: the parent's rows are the parent's to store, its thread is not ours."""
-    global _writer  # noqa: PLW0603 - a lock held by another thread at fork time stays held forever
-    atexit.unregister(_writer.flush_all)
-    _writer = LogWriter()
-    atexit.register(_writer.flush_all)
-
-
-os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def flush(dbname):
