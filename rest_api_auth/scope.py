@@ -11,7 +11,7 @@ OPERATIONS = ("read", "create", "write", "unlink", "execute")
 # tokens, their dialogs and the throttle store; Odoo's own API keys and their dialogs;
 # the password-checking and password-changing wizards (identity check, change password);
 # two-factor authentication (trusted browsers, its wizard, its rate-limit log) and passkeys.
-DENIED_MODEL_PREFIXES = (
+CREDENTIAL_MODEL_PREFIXES = (
     "rest.api.key",
     "rest.api.token",
     "rest.api.throttle",
@@ -22,13 +22,31 @@ DENIED_MODEL_PREFIXES = (
     "auth.totp.",
     "auth.passkey.",
 )
+# Monitoring data, also out of reach of every key: the request log and its per-day usage hold
+# every client's addresses, paths, request ids and keys; a key of scope "all" (any administrator's)
+# would read them all. Administrators read them in the web client, monitoring uses /api/metrics.
+MONITORING_MODEL_PREFIXES = ("rest.api.request.log", "rest.api.usage.")
+DENIED_MODEL_PREFIXES = (*CREDENTIAL_MODEL_PREFIXES, *MONITORING_MODEL_PREFIXES)
 # Methods of otherwise reachable models that check a password: model -> method names.
 DENIED_METHODS = {"res.users": frozenset({"change_password", "authenticate", "check"})}
 
 
 def model_denied(model):
-    """Whether ``model`` is out of reach of every key (credential models)."""
+    """Whether ``model`` is out of reach of every key (credential and monitoring models)."""
     return model.startswith(DENIED_MODEL_PREFIXES)
+
+
+def denial_reason(model):
+    """Why ``model`` (for which :func:`model_denied` holds) is out of reach of every key."""
+    if model.startswith(MONITORING_MODEL_PREFIXES):
+        return (
+            f"{model} cannot be used through the REST API: the request log holds every client's requests; "
+            "administrators read it in Odoo, monitoring reads GET /api/metrics."
+        )
+    return (
+        f"{model} cannot be used through the REST API: credentials (API keys, login tokens, passwords, "
+        "second factors) are managed and checked in Odoo (web client, XML-RPC/JSON-RPC), never with an API key."
+    )
 
 
 def method_denied(model, method):

@@ -10,9 +10,13 @@ as :data:`FLUSH_ROWS` are waiting, and when the process exits. The thread
 borrows a connection of Odoo's pool (never the request's), so the rows
 commit on their own.
 
-What a row never holds: request or response bodies, headers, the key, a login
-token or a password. The query string is kept with the value of every
-parameter that may carry a credential replaced by ``[redacted]``.
+What a row never holds: response bodies, headers, the key, a login token or a
+password. The query string is kept with the value of every parameter that may
+carry a credential replaced by ``[redacted]``. Request bodies only by opt-in
+(``rest_api.request_log_error_bodies``), only of errors, only a body the
+endpoint itself read (never one of a request refused before, e.g. a 401), at
+most :data:`MAX_BODY` characters, secret-looking members redacted
+(:func:`redact_body`).
 
 Rows lag by up to the interval; a process killed outright (past
 ``--limit-time-real``) loses its last interval. When the database cannot take
@@ -29,8 +33,10 @@ from datetime import UTC, datetime
 
 from odoo import sql_db
 
+from odoo.addons.rest_api_auth import events
 from odoo.addons.rest_api_auth.batching import BatchWriter
 from odoo.addons.rest_api_auth.credentials import API_KEY_HEADERS, LOGIN_TOKEN_HEADERS
+from odoo.addons.rest_api_auth.scope import DENIED_METHODS
 
 from . import metrics, settings
 
@@ -41,6 +47,8 @@ FLUSH_ROWS = 200  # a busy process flushes sooner
 MAX_PENDING = 10000  # rows per database kept while the database cannot take them
 WARNING_INTERVAL = 60  # seconds between two warnings about failed flushes
 MAX_TEXT = 2048  # characters kept of a path, a query string, a problem type
+MAX_BODY = 2048  # characters kept of an error's request body (opt-in)
+MAX_PARSED_BODY = 1024 * 1024  # bytes: a larger body is not parsed for redaction, hence not kept
 REDACTED = "[redacted]"
 
 # Query parameters whose value is never stored: the credential headers' names (some
@@ -67,6 +75,7 @@ COLUMNS = (
     "request_size",
     "response_size",
     "problem_type",
+    "request_body",
 )
 
 
@@ -84,6 +93,35 @@ def redact_query(query_string):
     pairs = urllib.parse.parse_qsl(query_string, keep_blank_values=True)
     redacted = [(name, REDACTED if is_secret_param(name) else value) for name, value in pairs]
     return urllib.parse.urlencode(redacted, safe="[]/,:")[:MAX_TEXT]
+
+
+def _redact_value(value):
+    if isinstance(value, dict):
+        return {name: REDACTED if is_secret_param(str(name)) else _redact_value(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_redact_value(item) for item in value]
+    return value
+
+
+def redact_body(body, mimetype):
+    """An error's request ``body`` as the log keeps it: JSON with the value of every member whose
+    name looks like a secret replaced by ``[redacted]`` (at any depth), or a form with its
+    credential fields redacted; anything else only as its size. ``execute_kw`` calls of the
+    methods that take a password (``scope.DENIED_METHODS``) lose their arguments."""
+    if not body:
+        return None
+    size = f"[{len(body)} bytes of {mimetype or 'unknown type'}"
+    if len(body) > MAX_PARSED_BODY:
+        return f"{size}, too large to redact]"
+    if mimetype == "application/x-www-form-urlencoded":
+        return _text(redact_query(body))[:MAX_BODY]
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return f"{size}, not JSON]"
+    if isinstance(value, dict) and any(value.get("method") in methods for methods in DENIED_METHODS.values()):
+        value = {**value, "args": REDACTED, "kwargs": REDACTED}
+    return _text(json.dumps(_redact_value(value), ensure_ascii=False))[:MAX_BODY]
 
 
 def should_log(mode, status, sample_percent, draw=random.random):
@@ -104,7 +142,7 @@ class LogWriter(BatchWriter):
     (see the module's docstring; the counters are what ``/api/metrics`` shows).
 
     ``pending``: ``{dbname: [row dict]}``; ``counters``: ``{dbname: {(route, method, status):
-    [requests, duration ms, [per bucket]]}}``.
+    [requests, duration ms, [per bucket]]}}``; ``events``: ``{dbname: {(name, outcome): count}}``.
     """
 
     interval = FLUSH_INTERVAL
@@ -113,6 +151,7 @@ class LogWriter(BatchWriter):
     def _reset(self):
         super()._reset()
         self.counters = {}
+        self.events = {}
         self.dropped = {}  # dbname -> rows dropped since the last warning
         self.last_warning = 0.0
 
@@ -136,26 +175,36 @@ class LogWriter(BatchWriter):
         if len(rows) >= FLUSH_ROWS:
             self.wake.set()
 
+    def count_event(self, dbname, name, outcome):
+        """Count an event that is not a request (see ``metrics.EVENT_HELP``)."""
+        with self.lock:
+            events = self.events.setdefault(dbname, {})
+            events[name, outcome] = events.get((name, outcome), 0) + 1
+            self._ensure_thread()
+
     def _databases(self):
         with self.lock:
-            return list(set(self.pending) | set(self.counters))
+            return list(set(self.pending) | set(self.counters) | set(self.events))
 
     def _take(self, dbname):
-        rows, counters = self.pending.pop(dbname, None), self.counters.pop(dbname, None)
-        return (rows or [], counters or {}) if rows or counters else None
+        batch = (self.pending.pop(dbname, None) or [], self.counters.pop(dbname, None) or {})
+        batch += (self.events.pop(dbname, None) or {},)
+        return batch if any(batch) else None
 
     def _store(self, dbname, batch):
-        rows, counters = batch
+        rows, counters, events = batch
         with sql_db.db_connect(dbname).cursor() as cr:
             if rows:
                 insert_rows(cr, rows)
             if counters:
                 metrics.add_counters(cr, counters)
+            if events:
+                metrics.add_events(cr, events)
 
     def _drop(self, dbname, batch, error):
         """Rows PostgreSQL cannot store would fail every retry: drop them, keep the counters."""
-        rows, counters = batch
-        self._put_back(dbname, [], counters)
+        rows, counters, events = batch
+        self._put_back(dbname, [], counters, events)
         with self.lock:
             self.dropped[dbname] = self.dropped.get(dbname, 0) + len(rows)
         self._warn(dbname, error)
@@ -164,8 +213,11 @@ class LogWriter(BatchWriter):
         self._put_back(dbname, *batch)
         self._warn(dbname, error)
 
-    def _put_back(self, dbname, rows, counters):
+    def _put_back(self, dbname, rows, counters, events):
         with self.lock:
+            kept_events = self.events.setdefault(dbname, {})
+            for event, n in events.items():
+                kept_events[event] = kept_events.get(event, 0) + n
             kept = self.counters.setdefault(dbname, {})
             for counter_key, (requests, duration, buckets) in counters.items():
                 counter = kept.setdefault(counter_key, [0, 0.0, [0] * len(buckets)])
@@ -220,6 +272,10 @@ class RedactedRequestLine(logging.Filter):
 logging.getLogger("werkzeug").addFilter(RedactedRequestLine())
 
 _writer = LogWriter()
+events.subscribe(
+    events.THROTTLE_STORE_ERROR,
+    lambda dbname, outcome: _writer.count_event(dbname, metrics.THROTTLE_STORE_ERRORS, outcome),
+)
 
 
 def flush(dbname):
@@ -228,11 +284,17 @@ def flush(dbname):
 
 
 _VERIFIED_KEY_ATTRIBUTE = "rest_api_core_verified_key"
+_BODY_ATTRIBUTE = "rest_api_core_body"
 
 
 def remember_verified_key(http_request, key):
     """Keep the key verified for this request, so that its refusal (a 429, a 403) is logged with it."""
     setattr(http_request, _VERIFIED_KEY_ATTRIBUTE, key)
+
+
+def remember_body(http_request, body):
+    """Keep the body the endpoint read (authenticated, within the size limit), should an error log it."""
+    setattr(http_request, _BODY_ATTRIBUTE, body)
 
 
 def record(request, auth, response, started, request_id):
@@ -275,7 +337,11 @@ def _record(request, response, *, uid, key, started, request_id):
             "request_size": httprequest.content_length,
             "response_size": _response_size(response),
             "problem_type": _problem_type(response),
+            "request_body": None,
         }
+        body = getattr(request, _BODY_ATTRIBUTE, None)
+        if body and status >= 400 and settings.request_log_error_bodies(env):
+            row["request_body"] = redact_body(body, httprequest.mimetype)
     _writer.add(env.cr.dbname, row, counter_key=(route or "", method, status), duration_ms=duration_ms)
 
 

@@ -22,6 +22,7 @@ LOG_MODE_PARAM = "rest_api.request_log_mode"
 LOG_SAMPLE_PARAM = "rest_api.request_log_sample_percent"
 LOG_RETENTION_PARAM = "rest_api.request_log_retention_days"
 METRICS_LOOPBACK_PARAM = "rest_api.metrics_loopback"
+LOG_BODIES_PARAM = "rest_api.request_log_error_bodies"
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
@@ -98,6 +99,15 @@ def request_log_retention_days(env):
     return _positive_int(env, LOG_RETENTION_PARAM, LOG_RETENTION_DAYS)
 
 
+def _flag(env, key):
+    return (env["ir.config_parameter"].sudo().get_param(key) or "").lower() in ("1", "true")
+
+
+def request_log_error_bodies(env):
+    """Whether the request log keeps the first 2 KB of error request bodies (redacted)."""
+    return _flag(env, LOG_BODIES_PARAM)
+
+
 def metrics_loopback(env):
     """Whether ``/api/metrics`` answers loopback clients without a key."""
-    return (env["ir.config_parameter"].sudo().get_param(METRICS_LOOPBACK_PARAM) or "").lower() in ("1", "true")
+    return _flag(env, METRICS_LOOPBACK_PARAM)

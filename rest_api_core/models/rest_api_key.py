@@ -8,6 +8,12 @@ class RestApiKey(models.Model):
     _inherit = "rest.api.key"
 
     request_log_count = fields.Integer(string="Logged requests", compute="_compute_request_log_count")
+    allow_metrics = fields.Boolean(
+        string="Read Metrics",
+        groups="rest_api_auth.group_rest_api_manager",
+        help="The key may read GET /api/metrics: the request counters of the whole deployment "
+        "(routes, methods, statuses, durations; never a key, a user or a path), whatever its scope.",
+    )
 
     def _compute_request_log_count(self):
         counts = dict(

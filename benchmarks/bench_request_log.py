@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""What the request log costs a single-record read: server CPU per request, log mode "all" vs "off".
+
+    python3 benchmarks/bench_request_log.py [--partners 2000] [--duration 5] [--rounds 8]
+
+Creates a throwaway database as ``run.py`` does (``--partners`` partners, the
+addons, ``rest_api_bench``), starts Odoo with ``--workers 2`` and, in each
+round, loads the REST read of ``run.py`` (``GET /api/res.partner/<id>``, 500
+partners round-robin, the unlimited key) once with ``rest_api.request_log_mode``
+``off`` and once with ``all`` (every request logged, no sampling), in turn, the
+order alternating from round to round. The mode is switched through the API
+itself (``ir.config_parameter.set_param``, which tells every worker), then one
+unmeasured second lets the workers refill their caches.
+
+Reported, as ``run.py`` does: the server's CPU per request (Odoo master and
+workers, where the log rows are buffered and inserted by the background
+thread, plus every PostgreSQL process, which stores them), paired per round:
+the median of the per-round ratios "all" / "off" and their range.
+Target: "all" costs at most 3 % more server CPU per request than "off".
+"""
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from loadgen import Request, run_wrk, wrk_path
+from odoo_env import (
+    OdooServer,
+    OdooWorkspace,
+    SetupError,
+    addons_path,
+    exit_on_sigterm,
+    http_json,
+    pg_connect,
+    unique_db_name,
+)
+from report import paired_ratio
+from run import BENCH_DIR, FIELDS, SERVER_ARGS, Scenario, expect, is_record, prepare_database, query, run_measured
+
+MODE_PARAM = "rest_api.request_log_mode"  # rest_api_core.MODE_PARAM
+OFF, ALL = "off", "all"
+MODES = (OFF, ALL)
+TARGET = 0.03  # at most 3 % more server CPU per request with every request logged
+
+
+def set_mode(server, key, mode):
+    """Switch the request log mode through the API (the same call an administrator's script would make)."""
+    status, _headers, body = http_json(
+        "POST",
+        server.base_url + "/api/ir.config_parameter/execute_kw",
+        {"method": "set_param", "args": [MODE_PARAM, mode], "kwargs": {}},
+        {"api-key": key},
+    )
+    if status != 200:
+        raise SetupError(f"Setting the request log mode to {mode!r} failed: HTTP {status} {body}")
+
+
+def logged_rows(database):
+    """Rows in the request log: the run's "all" rounds logged every request."""
+    connection = pg_connect(database)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM rest_api_request_log")
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
+def measure(server, setup, args):
+    key = setup["rest_key"]
+    read = Scenario(
+        "read.rest",
+        "Read 1 partner, 5 fields",
+        [Request("GET", f"/api/res.partner/{i}?{query(fields=FIELDS)}", {"api-key": key}) for i in setup["read_ids"]],
+        expect(200, is_record),
+    )
+    first = read.requests[0]
+    status, _headers, body = http_json(first.method, server.base_url + first.path, headers=first.headers)
+    problem = read.check(status, body)
+    if problem:
+        raise SetupError(f"The read does not work: {problem}")
+    rounds = {mode: [] for mode in MODES}
+    for mode in MODES:  # warm-up
+        set_mode(server, key, mode)
+        run_wrk(server.base_url, read.requests, args.warmup, args.connections)
+    for number in range(1, args.rounds + 1):
+        order = MODES if number % 2 else MODES[::-1]
+        for mode in order:
+            set_mode(server, key, mode)
+            run_wrk(server.base_url, read.requests, 1, args.connections)  # caches refilled after the switch
+            result = run_measured(server, read.requests, args.duration, args.connections)
+            rounds[mode].append(result)
+            cpu = result.get("server_cpu_ms", {})
+            print(
+                f"[bench] round {number} mode {mode:4} {result['rps']:7.1f} req/s  "
+                f"server CPU/request {cpu.get('odoo', 0):.3f} + {cpu.get('postgres', 0):.3f} ms (Odoo + PostgreSQL)  "
+                f"errors {sum(result['errors'].values())}",
+                flush=True,
+            )
+    return rounds
+
+
+def report(rounds):
+    scenarios = {mode: {"status": "ok", "rounds": runs} for mode, runs in rounds.items()}
+    lines = ["| figure | mode off | mode all | all / off, median of the rounds (range) |", "|---|---|---|---|"]
+    for figure, label in (("server_cpu_ms", "server CPU per request (ms)"), ("rps", "requests/s")):
+
+        def value(result, figure=figure):
+            return sum(result[figure].values()) if figure == "server_cpu_ms" else result[figure]
+
+        medians = [statistics.median(value(r) for r in rounds[mode]) for mode in MODES]
+        median, lowest, highest = paired_ratio(scenarios, ALL, OFF, figure)
+        lines.append(
+            f"| {label} | {medians[0]:.3f} | {medians[1]:.3f} | "
+            f"{median - 1:+.1%} ({lowest - 1:+.1%} to {highest - 1:+.1%}) |"
+        )
+    cpu = paired_ratio(scenarios, ALL, OFF, "server_cpu_ms")[0] - 1
+    verdict = "met" if cpu <= TARGET else "MISSED"
+    lines.append(f"\nTarget: mode all ≤ {TARGET:.0%} more server CPU per read than off: {cpu:+.1%}, {verdict}.")
+    return "\n".join(lines), cpu <= TARGET
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--partners", type=int, default=2000)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per mode and round")
+    parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per mode")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=4)
+    return parser.parse_args(argv)
+
+
+def main(argv):
+    args = parse_args(argv)
+    exit_on_sigterm()
+    if not wrk_path():
+        print("ERROR: wrk is not installed (Debian/Ubuntu: apt-get install wrk).", file=sys.stderr)
+        return 2
+    workspace, database = OdooWorkspace(prefix="rest_api_bench"), unique_db_name("rest_api_bench")
+    try:
+        workspace.write_config(addons_path=f"{addons_path()},{BENCH_DIR / 'addons'}")
+        setup = prepare_database(workspace, database, False, args.partners, 0)
+        with OdooServer(workspace, database, extra_args=SERVER_ARGS) as server:
+            rounds = measure(server, setup, args)
+        print(f"[bench] rows in the request log: {logged_rows(database):,}", flush=True)
+        table, met = report(rounds)
+        print(table, flush=True)
+        return 0 if met else 1
+    except SetupError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
+    finally:
+        workspace.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
