@@ -322,27 +322,42 @@ def _record(request, response, *, uid, key, started, request_id):
     mode, sample_percent = settings.request_log_mode(env)
     row = None
     if should_log(mode, status, sample_percent):
-        row = {
-            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
-            "key_id": key.api_key_id if key is not None else None,
-            "user_id": uid or (key.uid if key is not None else None),
-            "method": method,
-            "route": route,
-            "path": _text(httprequest.path),
-            "query": _text(redact_query(httprequest.query_string)) or None,
-            "status": status,
-            "duration_ms": duration_ms,
-            "request_id": _text(request_id),
-            "client_address": httprequest.remote_addr,
-            "request_size": httprequest.content_length,
-            "response_size": _response_size(response),
-            "problem_type": _problem_type(response),
-            "request_body": None,
-        }
+        key_id, user_id = (key.api_key_id, uid or key.uid) if key is not None else (None, uid or None)
+        row = make_row(
+            httprequest,
+            response,
+            key_id=key_id,
+            user_id=user_id,
+            route=route,
+            duration_ms=duration_ms,
+            request_id=request_id,
+        )
         body = getattr(request, _BODY_ATTRIBUTE, None)
         if body and status >= 400 and settings.request_log_error_bodies(env):
             row["request_body"] = redact_body(body, httprequest.mimetype)
     _writer.add(env.cr.dbname, row, counter_key=(route or "", method, status), duration_ms=duration_ms)
+
+
+def make_row(httprequest, response, *, key_id, user_id, route, duration_ms, request_id):
+    """The row (plain values for :func:`insert_rows`) of the request ``httprequest`` answered by
+    ``response`` (werkzeug's request and response, or Odoo's wrappers of them)."""
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        "key_id": key_id,
+        "user_id": user_id,
+        "method": httprequest.method[:16],
+        "route": route,
+        "path": _text(httprequest.path),
+        "query": _text(redact_query(httprequest.query_string)) or None,
+        "status": response.status_code,
+        "duration_ms": duration_ms,
+        "request_id": _text(request_id),
+        "client_address": httprequest.remote_addr,
+        "request_size": httprequest.content_length,
+        "response_size": _response_size(response),
+        "problem_type": _problem_type(response),
+        "request_body": None,
+    }
 
 
 def _text(value):
