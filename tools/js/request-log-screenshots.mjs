@@ -29,7 +29,7 @@ const context = await chromium.launchPersistentContext(profile, {
 
 async function shoot(page, name, selector) {
     await page.waitForSelector(selector);
-    await page.waitForLoadState("networkidle");
+    await page.waitForTimeout(1500); // the chart's animation (Odoo's bus keeps the network busy)
     const path = join(outputDir, `${name}.png`);
     await page.screenshot({ path, fullPage: false });
     result.screenshots[name] = path;
