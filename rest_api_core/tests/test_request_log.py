@@ -303,6 +303,14 @@ class TestRequestLogRules(BaseCase):
             "&password=[redacted]&x_secret=[redacted]&access_token=[redacted]&fields=name",
         )
         self.assertEqual(request_log.redact_query(b""), "")
+        # nothing credential-like: kept as sent, not re-encoded
+        harmless = "fields=%5B%22name%22%5D&limit=5&domain=%5B%5D"
+        self.assertEqual(request_log.redact_query(harmless), harmless)
+        # encoded names are decoded before they are judged
+        self.assertEqual(request_log.redact_query("%61pi_key=S8&p%61ssword=S9&limit=1"),
+                         "api_key=[redacted]&password=[redacted]&limit=1")  # fmt: skip
+        self.assertEqual(request_log.redact_query("x+api=S10"), "x+api=S10")  # parsed (a plus in a name), harmless
+        self.assertEqual(request_log.redact_query("fields=%5B%22token_count%22%5D"), "fields=[%22token_count%22]")
 
     def test_modes(self):
         never, always = (lambda: 0.999), (lambda: 0.0)
