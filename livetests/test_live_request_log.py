@@ -1,11 +1,16 @@
 """The request log and the metrics on a ``--workers 2`` server: every worker's background thread stores its
 rows and counters, any worker's /api/metrics shows them all, and no secret sent in the run reaches the table,
-the metrics or the server log (Odoo's own access log included)."""
+the metrics or the server log (Odoo's own access log included); the log's graph and pivot views and a key's
+Usage chart in headless Chromium, with screenshots in the artifacts."""
 
+import json
+import os
+import shutil
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+from livetests.test_live_docs import ARTIFACTS, NODE_MODULES, TOOLS_JS, node_tool, required_tool, run_client
 from tools.odoo_env import http_json, pg_connect
 
 FLUSH_WAIT = 30  # seconds: the workers flush every 5 s; the machine may be slow
@@ -51,7 +56,9 @@ def test_every_worker_logs_and_no_secret_is_stored_or_logged(prefork_server, rpc
     base = prefork_server.base_url
     since = prefork_server.log_file.stat().st_size
     with rpc.config_parameters({"rest_api.request_log_mode": "all"}):
-        secret = rpc.generate_api_key("live request log", rate_limit=0, allow_token_generation=True)["key"]
+        created = rpc.generate_api_key("live request log", rate_limit=0, allow_token_generation=True)
+        rpc.execute("rest.api.key", "write", [created["id"]], {"allow_metrics": True})
+        secret = created["key"]
         status, _headers, body = http_json("POST", base + "/api/generate_token", {}, {"api-key": secret})
         assert status == 200, body
         token = body["login_token"]
@@ -98,3 +105,51 @@ def test_every_worker_logs_and_no_secret_is_stored_or_logged(prefork_server, rpc
         assert value not in after
         assert value not in table
         assert value not in server_log
+
+
+def test_log_views_and_key_usage_in_headless_chromium(prefork_server, rpc, live_database):
+    """The graph and pivot of REST API > Requests and a key's Usage chart render for an administrator."""
+    node = required_tool("Node.js", "install Node.js 20 or later", shutil.which("node"))
+    chromium = required_tool(
+        "Chromium",
+        "apt-get install chromium (see .ci/run), or point CHROMIUM at a Chromium or Chrome executable",
+        os.environ.get("CHROMIUM"),
+        "/usr/bin/chromium",
+    )
+    node_tool("newman")  # the npm tools are installed (playwright-core comes with newman)
+    base = prefork_server.base_url
+    with rpc.config_parameters({"rest_api.request_log_mode": "all"}):
+        created = rpc.generate_api_key("live usage chart", rate_limit=0)
+        request_ids = [f"live-chart-{uuid.uuid4()}" for _ in range(6)]
+        for index, request_id in enumerate(request_ids):
+            path = SEARCH + "?limit=1" if index % 3 else "/api/res.partner/999999999"
+            http_json("GET", base + path, headers={"api-key": created["key"], "X-Request-ID": request_id})
+        deadline = time.monotonic() + FLUSH_WAIT
+        while len(logged_rows(live_database, request_ids)) < len(request_ids) and time.monotonic() < deadline:
+            time.sleep(1)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    names = ("request_log_graph", "request_log_pivot", "key_form", "key_usage_graph")
+    for name in names:
+        (ARTIFACTS / f"{name}.png").unlink(missing_ok=True)
+    command = [
+        node,
+        str(TOOLS_JS / "request-log-screenshots.mjs"),
+        base,
+        "admin",
+        "admin",
+        str(created["id"]),
+        str(ARTIFACTS),
+    ]
+    node_path = os.pathsep.join(str(modules) for modules in NODE_MODULES)
+    result = run_client(command, env={**os.environ, "CHROMIUM": chromium, "NODE_PATH": node_path})
+    assert result.returncode == 0, result.stderr[-4000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "error" not in seen, seen
+    assert seen["listRows"] >= len(request_ids)
+    assert seen["pivotHeaders"] >= 2
+    assert "Usage of live usage chart" in seen["usageTitle"]
+    assert seen["pageErrors"] == [], seen
+    assert seen["consoleErrors"] == [], seen
+    for name in names:
+        screenshot = ARTIFACTS / f"{name}.png"
+        assert screenshot.is_file() and screenshot.stat().st_size > 10000, screenshot

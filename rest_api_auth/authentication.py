@@ -16,7 +16,7 @@ from .credentials import parse_credentials
 from .current_request import mark_authenticated
 from .exceptions import AuthenticationFailed, PermissionDenied, RestApiError, UnknownApiKey, UnknownLoginToken
 from .keys import REST_API_KEY_SCOPE, VerifiedKey, ip_allowed, secret_digest
-from .scope import method_denied, model_denied
+from .scope import denial_reason, method_denied, model_denied
 from .throttling import throttle
 from .tokens import OTHER_USER, LoginTokenPolicy, token_refusal
 
@@ -152,10 +152,7 @@ def _check_key_usable(key, client_ip):
 
 def check_scope(key, model, operation, method):
     if model_denied(model):
-        raise PermissionDenied(
-            f"{model} cannot be used through the REST API: credentials (API keys, login tokens, passwords, "
-            "second factors) are managed and checked in Odoo (web client, XML-RPC/JSON-RPC), never with an API key."
-        )
+        raise PermissionDenied(denial_reason(model))
     if method and method_denied(model, method):
         raise PermissionDenied(f"{model}.{method} checks a password: it cannot be called through the REST API.")
     if not key.scope.allows(model, operation, method):

@@ -11,13 +11,10 @@ OPERATIONS = ("read", "create", "write", "unlink", "execute")
 # tokens, their dialogs and the throttle store; Odoo's own API keys and their dialogs;
 # the password-checking and password-changing wizards (identity check, change password);
 # two-factor authentication (trusted browsers, its wizard, its rate-limit log) and passkeys.
-# Also the change feed's tombstones: they list deletions of every tracked model, whatever the
-# client may read (the feed shows them filtered).
-DENIED_MODEL_PREFIXES = (
+CREDENTIAL_MODEL_PREFIXES = (
     "rest.api.key",
     "rest.api.token",
     "rest.api.throttle",
-    "rest.api.tombstone",
     "res.users.apikeys",
     "res.users.identitycheck",
     "change.password.",
@@ -25,13 +22,34 @@ DENIED_MODEL_PREFIXES = (
     "auth.totp.",
     "auth.passkey.",
 )
+# Monitoring data, also out of reach of every key: the request log and its per-day usage hold
+# every client's addresses, paths, request ids and keys; a key of scope "all" (any administrator's)
+# would read them all. Administrators read them in the web client, monitoring uses /api/metrics.
+MONITORING_MODEL_PREFIXES = ("rest.api.request.log", "rest.api.usage.")
+# The change feed's tombstones list the deletions of every tracked model, whatever the client
+# may read; the feed shows them filtered.
+SYNC_MODEL_PREFIXES = ("rest.api.tombstone",)
+DENIED_MODEL_PREFIXES = (*CREDENTIAL_MODEL_PREFIXES, *MONITORING_MODEL_PREFIXES, *SYNC_MODEL_PREFIXES)
 # Methods of otherwise reachable models that check a password: model -> method names.
 DENIED_METHODS = {"res.users": frozenset({"change_password", "authenticate", "check"})}
 
 
 def model_denied(model):
-    """Whether ``model`` is out of reach of every key (credential models)."""
+    """Whether ``model`` is out of reach of every key (credential, monitoring and sync models)."""
     return model.startswith(DENIED_MODEL_PREFIXES)
+
+
+def denial_reason(model):
+    """Why ``model`` (for which :func:`model_denied` holds) is out of reach of every key."""
+    if model.startswith(MONITORING_MODEL_PREFIXES):
+        return (
+            f"{model} cannot be used through the REST API: the request log holds every client's requests; "
+            "administrators read it in Odoo, monitoring reads GET /api/metrics."
+        )
+    return (
+        f"{model} cannot be used through the REST API: credentials (API keys, login tokens, passwords, "
+        "second factors) are managed and checked in Odoo (web client, XML-RPC/JSON-RPC), never with an API key."
+    )
 
 
 def method_denied(model, method):

@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import functools
 import logging
+import threading
 import time
 
 import psycopg2
@@ -340,15 +341,27 @@ def error_response(exc):
     """The problem response for an error raised outside :func:`api_endpoint`.
 
     Used by ``ir.http._handle_error`` for ``/api`` paths: e.g. a request
-    still failing on concurrent updates after Odoo's retries. It carries the
-    CORS headers too, so that a browser client can read it.
+    still failing on concurrent updates after Odoo's retries, or a form body
+    over the size limit that Odoo refused before the endpoint ran. It carries
+    the CORS headers too, so that a browser client can read it, and it is
+    counted and logged like the endpoints' answers (when the database answers).
     """
+    state = _state()
     response = problem_response(to_rest_error(exc))
-    headers = {REQUEST_ID_HEADER: _state().request_id}
+    headers = {REQUEST_ID_HEADER: state.request_id}
     if request.db and request.env and not request.env.cr.closed:
         # Odoo rolls back anyway; the CORS setting is read on a sane transaction, if the database still answers
         with contextlib.suppress(*CONNECTION_ERRORS):
             request.env.cr.rollback()
             headers.update(_cors_headers())
+            _add_headers(response, headers)
+            request_log.record(request, state.auth, response, _request_started(), state.request_id)
+            return response
     _add_headers(response, headers)
     return response
+
+
+def _request_started():
+    """When Odoo started serving this request, on the ``perf_counter`` clock (now if unknown)."""
+    perf_t0 = getattr(threading.current_thread(), "perf_t0", None)
+    return time.perf_counter() - (max(0.0, time.time() - perf_t0) if perf_t0 else 0.0)

@@ -14,6 +14,8 @@ import json
 
 from odoo import sql_db
 
+from odoo.addons.rest_api_auth.exceptions import PermissionDenied
+
 TABLE = "rest_api_request_metric"
 BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)  # the last bucket is +Inf
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -45,11 +47,30 @@ ON CONFLICT (route, method, status) DO UPDATE
 
 READ_COUNTERS = f"SELECT route, method, status, requests, duration_ms, buckets FROM {TABLE} ORDER BY 1, 2, 3"  # noqa: S608
 
+# Counted events that are not requests, by name and outcome: throttle store failures.
+EVENT_TABLE = "rest_api_event_metric"
+CREATE_EVENT_TABLE = f"""CREATE TABLE IF NOT EXISTS {EVENT_TABLE} (
+    name varchar NOT NULL,
+    outcome varchar NOT NULL,
+    count bigint NOT NULL,
+    PRIMARY KEY (name, outcome)
+)"""
+ADD_EVENTS = f"""INSERT INTO {EVENT_TABLE} AS event (name, outcome, count)
+SELECT name, outcome, count FROM json_to_recordset(%s) AS counted (name varchar, outcome varchar, count bigint)
+ON CONFLICT (name, outcome) DO UPDATE SET count = event.count + excluded.count"""  # noqa: S608 - constant names
+READ_EVENTS = f"SELECT name, outcome, count FROM {EVENT_TABLE} ORDER BY 1, 2"  # noqa: S608
+THROTTLE_STORE_ERRORS = "throttle_store_errors"
+EVENT_HELP = {
+    THROTTLE_STORE_ERRORS: "Throttle store failures, by outcome: fail_open admitted the request, fail_closed "
+    "answered 503 (rest_api.throttle_fail_open).",
+}
 
-def may_read(scope, user):
-    """Whether a key of ``scope`` used by ``user`` may read the metrics (and see them in its
-    OpenAPI document): scope ``all`` of a REST API manager, since the figures span every key."""
-    return scope.mode == "all" and user.has_group(MANAGER_GROUP)
+
+def may_read(env, key_id):
+    """Whether REST API key ``key_id`` may read the metrics (and see them in its OpenAPI
+    document): the "Read Metrics" permission a manager sets, since the figures span every key.
+    A personal key (no REST API key) has no permission of its own."""
+    return bool(key_id) and env["rest.api.key"].sudo().browse(key_id).allow_metrics
 
 
 def bucket_index(duration_ms):
@@ -66,12 +87,26 @@ def add_counters(cr, counters):
     cr.execute(ADD_COUNTERS, [json.dumps(rows)])
 
 
+def add_events(cr, events):
+    """Add ``{(name, outcome): count}`` in one statement."""
+    rows = [{"name": name, "outcome": outcome, "count": n} for (name, outcome), n in events.items()]
+    cr.execute(ADD_EVENTS, [json.dumps(rows)])
+
+
 def read_counters(dbname):
-    """Every counter row, read on a connection of its own: the latest committed figures, not the
-    request's snapshot."""
+    """``(counter rows, event rows)``, read on a connection of its own: the latest committed figures,
+    not the request's snapshot."""
     with sql_db.db_connect(dbname).cursor() as cr:
         cr.execute(READ_COUNTERS)
-        return cr.fetchall()
+        counters = cr.fetchall()
+        cr.execute(READ_EVENTS)
+        return counters, cr.fetchall()
+
+
+def check_permission(env, key):
+    """Raise 403 unless the verified ``key`` has the "Read Metrics" permission (a manager sets it)."""
+    if not may_read(env, key.api_key_id if key is not None else None):
+        raise PermissionDenied("The metrics need an API key with the 'Read Metrics' permission.")
 
 
 def _label(value):
@@ -82,8 +117,9 @@ def _labels(**labels):
     return "{" + ",".join(f'{name}="{_label(value)}"' for name, value in labels.items()) + "}"
 
 
-def render(rows):
-    """The Prometheus text exposition of counter ``rows`` (route, method, status, requests, ms, buckets)."""
+def render(rows, events=()):
+    """The Prometheus text exposition of counter ``rows`` (route, method, status, requests, ms, buckets)
+    and of ``events`` (name, outcome, count)."""
     lines = [
         "# HELP rest_api_requests_total Requests answered by the REST API.",
         "# TYPE rest_api_requests_total counter",
@@ -120,4 +156,10 @@ def render(rows):
         f"rest_api_throttled_requests_total{_labels(route=route, method=method)} {n}"
         for (route, method), n in throttled.items()
     ]
+    by_name = {}
+    for name, outcome, count in events:
+        by_name.setdefault(name, []).append((outcome, count))
+    for name, help_text in EVENT_HELP.items():
+        lines += [f"# HELP rest_api_{name}_total {help_text}", f"# TYPE rest_api_{name}_total counter"]
+        lines += [f"rest_api_{name}_total{_labels(outcome=outcome)} {n}" for outcome, n in by_name.get(name, ())]
     return "\n".join(lines) + "\n"

@@ -3,15 +3,20 @@
 Why not the request's cursor: a request that fails is rolled back, and those
 are the requests an administrator most wants to see (401, 429, 5xx). Why not
 one INSERT per request: it would cost every request a round trip. Rows are
-therefore buffered in the process and inserted by a background thread, in
+therefore buffered in the process and inserted by a background thread
+(``rest_api_auth.batching.BatchWriter``, as the key usage counts), in
 one statement per database, every :data:`FLUSH_INTERVAL` seconds or as soon
 as :data:`FLUSH_ROWS` are waiting, and when the process exits. The thread
 borrows a connection of Odoo's pool (never the request's), so the rows
 commit on their own.
 
-What a row never holds: request or response bodies, headers, the key, a login
-token or a password. The query string is kept with the value of every
-parameter that may carry a credential replaced by ``[redacted]``.
+What a row never holds: response bodies, headers, the key, a login token or a
+password. The query string is kept with the value of every parameter that may
+carry a credential replaced by ``[redacted]``. Request bodies only by opt-in
+(``rest_api.request_log_error_bodies``), only of errors, only a body the
+endpoint itself read (never one of a request refused before, e.g. a 401), at
+most :data:`MAX_BODY` characters, secret-looking members redacted
+(:func:`redact_body`).
 
 Rows lag by up to the interval; a process killed outright (past
 ``--limit-time-real``) loses its last interval. When the database cannot take
@@ -19,21 +24,19 @@ the rows they are kept for the next try, up to :data:`MAX_PENDING` per
 database (the oldest are dropped beyond, and the loss is logged).
 """
 
-import atexit
 import json
 import logging
-import os
 import random
-import threading
 import time
 import urllib.parse
 from datetime import UTC, datetime
 
-import psycopg2
-
 from odoo import sql_db
 
+from odoo.addons.rest_api_auth import events
+from odoo.addons.rest_api_auth.batching import BatchWriter
 from odoo.addons.rest_api_auth.credentials import API_KEY_HEADERS, LOGIN_TOKEN_HEADERS
+from odoo.addons.rest_api_auth.scope import DENIED_METHODS
 
 from . import metrics, settings
 
@@ -44,6 +47,8 @@ FLUSH_ROWS = 200  # a busy process flushes sooner
 MAX_PENDING = 10000  # rows per database kept while the database cannot take them
 WARNING_INTERVAL = 60  # seconds between two warnings about failed flushes
 MAX_TEXT = 2048  # characters kept of a path, a query string, a problem type
+MAX_BODY = 2048  # characters kept of an error's request body (opt-in)
+MAX_PARSED_BODY = 1024 * 1024  # bytes: a larger body is not parsed for redaction, hence not kept
 REDACTED = "[redacted]"
 
 # Query parameters whose value is never stored: the credential headers' names (some
@@ -53,6 +58,7 @@ SECRET_PARAMS = frozenset(
     for name in (*API_KEY_HEADERS, *LOGIN_TOKEN_HEADERS, "access_token", "apikey", "key", "password", "secret")
 )
 SECRET_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "session")
+_SECRET_SUBSTRINGS = tuple(sorted({*SECRET_PARAMS, *SECRET_WORDS}))
 
 TABLE = "rest_api_request_log"
 COLUMNS = (
@@ -70,6 +76,7 @@ COLUMNS = (
     "request_size",
     "response_size",
     "problem_type",
+    "request_body",
 )
 
 
@@ -78,15 +85,60 @@ def is_secret_param(name):
     return normalized in SECRET_PARAMS or any(word in normalized for word in SECRET_WORDS)
 
 
+def _plainly_harmless(query_string):
+    """Whether no parameter of ``query_string`` can be credential-like, without parsing it: none of
+    the secret names or words occurs anywhere in it, and no name is percent- or plus-encoded (the
+    common case, kept as sent at a fraction of the cost of parsing and re-encoding it)."""
+    lowered = query_string.lower().replace("-", "_")
+    if any(word in lowered for word in _SECRET_SUBSTRINGS):
+        return False
+    return not any("%" in name or "+" in name for name, _sign, _value in map(_split_pair, query_string.split("&")))
+
+
+def _split_pair(pair):
+    return pair.partition("=")
+
+
 def redact_query(query_string):
     """``query_string`` with the value of every credential-like parameter replaced by ``[redacted]``."""
     if isinstance(query_string, bytes):
         query_string = query_string.decode("latin-1")
     if not query_string:
         return ""
+    if _plainly_harmless(query_string):
+        return query_string[:MAX_TEXT]
     pairs = urllib.parse.parse_qsl(query_string, keep_blank_values=True)
     redacted = [(name, REDACTED if is_secret_param(name) else value) for name, value in pairs]
     return urllib.parse.urlencode(redacted, safe="[]/,:")[:MAX_TEXT]
+
+
+def _redact_value(value):
+    if isinstance(value, dict):
+        return {name: REDACTED if is_secret_param(str(name)) else _redact_value(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_redact_value(item) for item in value]
+    return value
+
+
+def redact_body(body, mimetype):
+    """An error's request ``body`` as the log keeps it: JSON with the value of every member whose
+    name looks like a secret replaced by ``[redacted]`` (at any depth), or a form with its
+    credential fields redacted; anything else only as its size. ``execute_kw`` calls of the
+    methods that take a password (``scope.DENIED_METHODS``) lose their arguments."""
+    if not body:
+        return None
+    size = f"[{len(body)} bytes of {mimetype or 'unknown type'}"
+    if len(body) > MAX_PARSED_BODY:
+        return f"{size}, too large to redact]"
+    if mimetype == "application/x-www-form-urlencoded":
+        return _text(redact_query(body))[:MAX_BODY]
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return f"{size}, not JSON]"
+    if isinstance(value, dict) and any(value.get("method") in methods for methods in DENIED_METHODS.values()):
+        value = {**value, "args": REDACTED, "kwargs": REDACTED}
+    return _text(json.dumps(_redact_value(value), ensure_ascii=False))[:MAX_BODY]
 
 
 def should_log(mode, status, sample_percent, draw=random.random):
@@ -102,18 +154,22 @@ def should_log(mode, status, sample_percent, draw=random.random):
     return mode == settings.LOG_MODE_ALL and (sample_percent >= 100 or draw() * 100 < sample_percent)
 
 
-class LogWriter:
+class LogWriter(BatchWriter):
     """Rows and request counters waiting in this process, stored by a background thread
-    (see the module's docstring; the counters are what ``/api/metrics`` shows)."""
+    (see the module's docstring; the counters are what ``/api/metrics`` shows).
 
-    def __init__(self):
-        self.lock = threading.Lock()  # guards pending, counters and dropped
-        self.flush_lock = threading.Lock()  # one flush at a time
-        self.pending = {}  # dbname -> [row dict]
-        self.counters = {}  # dbname -> {(route, method, status): [requests, duration ms, [per bucket]]}
+    ``pending``: ``{dbname: [row dict]}``; ``counters``: ``{dbname: {(route, method, status):
+    [requests, duration ms, [per bucket]]}}``; ``events``: ``{dbname: {(name, outcome): count}}``.
+    """
+
+    interval = FLUSH_INTERVAL
+    thread_name = "rest_api request log"
+
+    def _reset(self):
+        super()._reset()
+        self.counters = {}
+        self.events = {}
         self.dropped = {}  # dbname -> rows dropped since the last warning
-        self.wake = threading.Event()
-        self.thread = None
         self.last_warning = 0.0
 
     def add(self, dbname, row=None, *, counter_key, duration_ms):
@@ -132,42 +188,53 @@ class LogWriter:
                 if len(rows) > MAX_PENDING:
                     del rows[0]
                     self.dropped[dbname] = self.dropped.get(dbname, 0) + 1
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="rest_api request log", daemon=True)
-                self.thread.start()
+            self._ensure_thread()
         if len(rows) >= FLUSH_ROWS:
             self.wake.set()
 
-    def flush(self, dbname):
-        """Store this process's rows and counts of ``dbname`` now (when this returns, they are
-        committed, or kept for the next try)."""
-        with self.flush_lock:
-            with self.lock:
-                rows = self.pending.pop(dbname, None)
-                counters = self.counters.pop(dbname, None)
-            if not rows and not counters:
-                return
-            try:
-                with sql_db.db_connect(dbname).cursor() as cr:
-                    if rows:
-                        insert_rows(cr, rows)
-                    if counters:
-                        metrics.add_counters(cr, counters)
-            except psycopg2.DataError as error:  # rows PostgreSQL cannot store would fail every retry
-                self._keep(dbname, [], counters or {})
-                with self.lock:
-                    self.dropped[dbname] = self.dropped.get(dbname, 0) + len(rows or ())
-                self._warn(dbname, error)
-            except Exception as error:
-                self._keep(dbname, rows or [], counters or {})
-                self._warn(dbname, error)
-
-    def flush_all(self):
-        for dbname in set(self.pending) | set(self.counters):
-            self.flush(dbname)
-
-    def _keep(self, dbname, rows, counters):
+    def count_event(self, dbname, name, outcome):
+        """Count an event that is not a request (see ``metrics.EVENT_HELP``)."""
         with self.lock:
+            events = self.events.setdefault(dbname, {})
+            events[name, outcome] = events.get((name, outcome), 0) + 1
+            self._ensure_thread()
+
+    def _databases(self):
+        with self.lock:
+            return list(set(self.pending) | set(self.counters) | set(self.events))
+
+    def _take(self, dbname):
+        batch = (self.pending.pop(dbname, None) or [], self.counters.pop(dbname, None) or {})
+        batch += (self.events.pop(dbname, None) or {},)
+        return batch if any(batch) else None
+
+    def _store(self, dbname, batch):
+        rows, counters, events = batch
+        with sql_db.db_connect(dbname).cursor() as cr:
+            if rows:
+                insert_rows(cr, rows)
+            if counters:
+                metrics.add_counters(cr, counters)
+            if events:
+                metrics.add_events(cr, events)
+
+    def _drop(self, dbname, batch, error):
+        """Rows PostgreSQL cannot store would fail every retry: drop them, keep the counters."""
+        rows, counters, events = batch
+        self._put_back(dbname, [], counters, events)
+        with self.lock:
+            self.dropped[dbname] = self.dropped.get(dbname, 0) + len(rows)
+        self._warn(dbname, error)
+
+    def _keep(self, dbname, batch, error):
+        self._put_back(dbname, *batch)
+        self._warn(dbname, error)
+
+    def _put_back(self, dbname, rows, counters, events):
+        with self.lock:
+            kept_events = self.events.setdefault(dbname, {})
+            for event, n in events.items():
+                kept_events[event] = kept_events.get(event, 0) + n
             kept = self.counters.setdefault(dbname, {})
             for counter_key, (requests, duration, buckets) in counters.items():
                 counter = kept.setdefault(counter_key, [0, 0.0, [0] * len(buckets)])
@@ -194,15 +261,6 @@ class LogWriter:
             dropped,
             str(error).strip(),
         )
-
-    def _run(self):
-        while True:
-            self.wake.wait(FLUSH_INTERVAL)
-            self.wake.clear()
-            try:
-                self.flush_all()
-            except Exception:  # the thread must survive anything; the rows stay pending
-                _logger.exception("REST API request log: flush failed")
 
 
 def insert_rows(cr, rows):
@@ -231,18 +289,10 @@ class RedactedRequestLine(logging.Filter):
 logging.getLogger("werkzeug").addFilter(RedactedRequestLine())
 
 _writer = LogWriter()
-atexit.register(_writer.flush_all)
-
-
-def _forget_after_fork():
-    """A forked child starts empty: the parent's rows are the parent's to store, its thread is not ours."""
-    global _writer  # noqa: PLW0603 - a lock held by another thread at fork time stays held forever
-    atexit.unregister(_writer.flush_all)
-    _writer = LogWriter()
-    atexit.register(_writer.flush_all)
-
-
-os.register_at_fork(after_in_child=_forget_after_fork)
+events.subscribe(
+    events.THROTTLE_STORE_ERROR,
+    lambda dbname, outcome: _writer.count_event(dbname, metrics.THROTTLE_STORE_ERRORS, outcome),
+)
 
 
 def flush(dbname):
@@ -251,11 +301,17 @@ def flush(dbname):
 
 
 _VERIFIED_KEY_ATTRIBUTE = "rest_api_core_verified_key"
+_BODY_ATTRIBUTE = "rest_api_core_body"
 
 
 def remember_verified_key(http_request, key):
     """Keep the key verified for this request, so that its refusal (a 429, a 403) is logged with it."""
     setattr(http_request, _VERIFIED_KEY_ATTRIBUTE, key)
+
+
+def remember_body(http_request, body):
+    """Keep the body the endpoint read (authenticated, within the size limit), should an error log it."""
+    setattr(http_request, _BODY_ATTRIBUTE, body)
 
 
 def record(request, auth, response, started, request_id):
@@ -283,23 +339,42 @@ def _record(request, response, *, uid, key, started, request_id):
     mode, sample_percent = settings.request_log_mode(env)
     row = None
     if should_log(mode, status, sample_percent):
-        row = {
-            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
-            "key_id": key.api_key_id if key is not None else None,
-            "user_id": uid or (key.uid if key is not None else None),
-            "method": method,
-            "route": route,
-            "path": _text(httprequest.path),
-            "query": _text(redact_query(httprequest.query_string)) or None,
-            "status": status,
-            "duration_ms": duration_ms,
-            "request_id": _text(request_id),
-            "client_address": httprequest.remote_addr,
-            "request_size": httprequest.content_length,
-            "response_size": _response_size(response),
-            "problem_type": _problem_type(response),
-        }
+        key_id, user_id = (key.api_key_id, uid or key.uid) if key is not None else (None, uid or None)
+        row = make_row(
+            httprequest,
+            response,
+            key_id=key_id,
+            user_id=user_id,
+            route=route,
+            duration_ms=duration_ms,
+            request_id=request_id,
+        )
+        body = getattr(request, _BODY_ATTRIBUTE, None)
+        if body and status >= 400 and settings.request_log_error_bodies(env):
+            row["request_body"] = redact_body(body, httprequest.mimetype)
     _writer.add(env.cr.dbname, row, counter_key=(route or "", method, status), duration_ms=duration_ms)
+
+
+def make_row(httprequest, response, *, key_id, user_id, route, duration_ms, request_id):
+    """The row (plain values for :func:`insert_rows`) of the request ``httprequest`` answered by
+    ``response`` (werkzeug's request and response, or Odoo's wrappers of them)."""
+    return {
+        "date": datetime.now(UTC).replace(tzinfo=None).isoformat(" "),  # naive UTC, as Odoo stores it
+        "key_id": key_id,
+        "user_id": user_id,
+        "method": httprequest.method[:16],
+        "route": route,
+        "path": _text(httprequest.path),
+        "query": _text(redact_query(httprequest.query_string)) or None,
+        "status": response.status_code,
+        "duration_ms": duration_ms,
+        "request_id": _text(request_id),
+        "client_address": httprequest.remote_addr,
+        "request_size": httprequest.content_length,
+        "response_size": _response_size(response),
+        "problem_type": _problem_type(response),
+        "request_body": None,
+    }
 
 
 def _text(value):

@@ -24,6 +24,7 @@ LOG_RETENTION_PARAM = "rest_api.request_log_retention_days"
 METRICS_LOOPBACK_PARAM = "rest_api.metrics_loopback"
 TRACKED_MODELS_PARAM = "rest_api.tracked_models"
 TOMBSTONE_DAYS_PARAM = "rest_api.tombstone_days"
+LOG_BODIES_PARAM = "rest_api.request_log_error_bodies"
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
@@ -101,9 +102,18 @@ def request_log_retention_days(env):
     return _positive_int(env, LOG_RETENTION_PARAM, LOG_RETENTION_DAYS)
 
 
+def _flag(env, key):
+    return (env["ir.config_parameter"].sudo().get_param(key) or "").lower() in ("1", "true")
+
+
+def request_log_error_bodies(env):
+    """Whether the request log keeps the first 2 KB of error request bodies (redacted)."""
+    return _flag(env, LOG_BODIES_PARAM)
+
+
 def metrics_loopback(env):
     """Whether ``/api/metrics`` answers loopback clients without a key."""
-    return (env["ir.config_parameter"].sudo().get_param(METRICS_LOOPBACK_PARAM) or "").lower() in ("1", "true")
+    return _flag(env, METRICS_LOOPBACK_PARAM)
 
 
 def tracked_models(env):

@@ -75,9 +75,10 @@ its `default` response is the same problem shape for any other status.
 in the `X-Odoo-Database` header (or the `db` query parameter); a single database needs nothing.
 """
 CREDENTIALS_DESCRIPTION = (
-    "\n**Credentials are never served**: models whose name starts with "
+    "\n**Credentials and the request log are never served**: models whose name starts with "
     + ", ".join(f"`{prefix}`" for prefix in DENIED_MODEL_PREFIXES)
-    + " answer 403 on every path, whatever the key's scope (keys and tokens are managed in Odoo itself).\n"
+    + " answer 403 on every path, whatever the key's scope (keys, tokens and the request log are managed in Odoo "
+    "itself).\n"
 )
 LOGIN_REQUIRED_DESCRIPTION = """
 **This API key requires a login token** on every request but `POST /api/generate_token` (and

@@ -250,8 +250,8 @@ def metrics_paths(tag):
                 tag,
                 summary="Request metrics",
                 description="The request counters of every worker and host, in the Prometheus text exposition "
-                f"format (`{METRICS_CONTENT_TYPE}`), for monitoring. Needs an API key with scope `all` of a REST "
-                "API manager (403 for any other key), or nothing from the server's loopback address when "
+                f"format (`{METRICS_CONTENT_TYPE}`), for monitoring. Needs an API key with the *Read Metrics* "
+                "permission, which a REST API manager sets (403 for any other key), or nothing from the server's loopback address when "
                 "`rest_api.metrics_loopback` is set. Labels carry route templates, methods and statuses only.",
                 responses={
                     "200": {

@@ -1,4 +1,5 @@
 from . import (
+    test_batching,
     test_keys,
     test_manager_rules,
     test_menus,

@@ -9,6 +9,7 @@ prefix are counted per client address and prefix, so a client guessing one
 key never locks out the other keys used behind the same address.
 """
 
+from .. import events
 from ..exceptions import ServiceUnavailable, Throttled, TooManyFailedAuthentications
 from . import usage
 from .gcra import failed_auth_bucket, gcra_admit, gcra_verdict, policy_bucket
@@ -27,6 +28,7 @@ class Throttle:
         fail_open = self.settings.fail_open
         outcome = "admitting the request (rest_api.throttle_fail_open)" if fail_open else "refusing it (503)"
         warn_store_unavailable(self.store.dbname, action, error, outcome)
+        events.emit(events.THROTTLE_STORE_ERROR, self.store.dbname, "fail_open" if fail_open else "fail_closed")
         if not fail_open:
             raise ServiceUnavailable(
                 "Request throttling is temporarily unavailable; retry later.",

@@ -14,7 +14,18 @@ from odoo.service.model import get_public_method
 from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 
-from .. import endpoints, field_lists, field_types, method_call, pagination, query, references, serialization, settings
+from .. import (
+    endpoints,
+    field_lists,
+    field_types,
+    method_call,
+    pagination,
+    query,
+    references,
+    request_log,
+    serialization,
+    settings,
+)
 from ..dispatch import authenticate_request, orm_call, orm_values
 from ..errors import ContentTooLarge, UnsupportedMediaType
 from ..reach import (
@@ -94,6 +105,7 @@ def read_body():
     body = request.httprequest.get_data()
     if len(body) > limit:
         raise ContentTooLarge(limit)
+    request_log.remember_body(request, body)
     return body
 
 

@@ -1,8 +1,6 @@
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.rest_api_auth.exceptions import PermissionDenied
-
 from .. import metrics, request_log, settings
 from ..dispatch import authenticate_request
 from ..routes import api_route
@@ -13,16 +11,14 @@ class MetricsController(http.Controller):
     def metrics(self):
         """Request counters of every worker and host, for Prometheus.
 
-        Needs a key with scope ``all`` of a REST API manager (the figures span
-        every key), or nothing from loopback when the setting allows it.
+        Needs a key with the "Read Metrics" permission (the figures span every
+        key), or nothing from loopback when the setting allows it.
         """
         loopback = request.httprequest.remote_addr in metrics.LOOPBACK
         if not (loopback and settings.metrics_loopback(request.env)):
-            context = authenticate_request()
-            if not metrics.may_read(context.scope, request.env.user):
-                raise PermissionDenied("The metrics need an API key with scope 'all' of a REST API manager.")
+            metrics.check_permission(request.env, authenticate_request().key)
         request_log.flush(request.db)  # this process's latest requests, at least
-        body = metrics.render(metrics.read_counters(request.db))
+        body = metrics.render(*metrics.read_counters(request.db))
         return request.make_response(
             body, headers=[("Content-Type", metrics.CONTENT_TYPE), ("Cache-Control", "no-store")]
         )

@@ -5,6 +5,7 @@ from ..settings import (
     CORS_ORIGINS_PARAM,
     DEFAULT_LIMIT,
     DEFAULT_LIMIT_PARAM,
+    LOG_BODIES_PARAM,
     LOG_MODE,
     LOG_MODE_PARAM,
     LOG_MODES,
@@ -62,6 +63,12 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=LOG_RETENTION_PARAM,
         default=LOG_RETENTION_DAYS,
         help="Rows older than this are deleted every day.",
+    )
+    rest_api_request_log_error_bodies = fields.Boolean(
+        string="Capture error bodies",
+        config_parameter=LOG_BODIES_PARAM,
+        help="Keep the first 2 KB of the request body of logged errors, with the value of every member named "
+        "like a secret (password, token, secret, key, authorization...) redacted. Off: bodies are never stored.",
     )
 
     rest_api_tracked_models = fields.Char(

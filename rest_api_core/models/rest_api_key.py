@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import _, fields, models
 from odoo.http import request
 
 from .. import request_log
@@ -8,6 +8,12 @@ class RestApiKey(models.Model):
     _inherit = "rest.api.key"
 
     request_log_count = fields.Integer(string="Logged requests", compute="_compute_request_log_count")
+    allow_metrics = fields.Boolean(
+        string="Read Metrics",
+        groups="rest_api_auth.group_rest_api_manager",
+        help="The key may read GET /api/metrics: the request counters of the whole deployment "
+        "(routes, methods, statuses, durations; never a key, a user or a path), whatever its scope.",
+    )
 
     def _compute_request_log_count(self):
         counts = dict(
@@ -28,6 +34,14 @@ class RestApiKey(models.Model):
         result = super().unlink()
         self.env.cr.execute(f"UPDATE {request_log.TABLE} SET key_id = NULL WHERE key_id = ANY(%s)", [ids])  # noqa: S608
         return result
+
+    def action_view_usage(self):
+        """The key's requests per day (graph first), from the request log."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("rest_api_core.rest_api_usage_daily_action")
+        action["domain"] = [("key_id", "=", self.id)]
+        action["display_name"] = _("Usage of %s", self.display_name)
+        return action
 
     def action_view_request_log(self):
         self.ensure_one()

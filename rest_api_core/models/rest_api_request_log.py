@@ -40,6 +40,11 @@ class RestApiRequestLog(models.Model):
     request_size = fields.Integer(string="Request size (bytes)", readonly=True, aggregator="sum")
     response_size = fields.Integer(string="Response size (bytes)", readonly=True, aggregator="sum")
     problem_type = fields.Char(readonly=True)
+    request_body = fields.Text(
+        readonly=True,
+        help="The first 2 KB of an error's request body, with secret-looking members redacted; only when "
+        "Settings > REST API > Capture error bodies is on.",
+    )
     is_error = fields.Boolean(string="Error", compute="_compute_outcome", search="_search_is_error")
     is_throttled = fields.Boolean(string="Throttled", compute="_compute_outcome", search="_search_is_throttled")
 
@@ -57,6 +62,7 @@ class RestApiRequestLog(models.Model):
             index = SQL.identifier(f"{self._table}_{name}_index")
             cr.execute(SQL("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", index, table, SQL.identifier(name)))
         cr.execute(metrics.CREATE_TABLE)  # the request counters, flushed with the rows
+        cr.execute(metrics.CREATE_EVENT_TABLE)
 
     @api.depends("status")
     def _compute_outcome(self):

@@ -2,11 +2,14 @@
 
 import re
 
+from odoo.exceptions import AccessError
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.rest_api_auth.tests.common import RestApiHttpCase, make_api_key
+from odoo.addons.rest_api_auth.throttling import store
 
-from .. import metrics, settings
+from .. import metrics, request_log, settings
+from .test_request_log import committed_rows
 
 SAMPLE = re.compile(r"^(?P<name>[a-z_]+)(?P<labels>\{.*\})? (?P<value>\S+)$")
 SEARCH_ROUTE = '{route="/api/<string:model>/search",method="GET"'
@@ -30,7 +33,8 @@ class TestMetrics(RestApiHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        _key, cls.admin_secret = make_api_key(cls.env, cls.admin, rate_limit=0)
+        key, cls.admin_secret = make_api_key(cls.env, cls.admin, rate_limit=0)
+        key.allow_metrics = True
 
     def get(self, path, secret=None, params=None):
         headers = {"api-key": secret} if secret else {}
@@ -72,21 +76,78 @@ class TestMetrics(RestApiHttpCase):
         # the scrape itself was counted
         self.assertGreaterEqual(delta('rest_api_requests_total{route="/api/metrics",method="GET",status="200"}'), 1)
 
-    def test_only_managers_keys_of_scope_all_or_loopback_by_setting(self):
+    def test_only_keys_with_the_metrics_permission_or_loopback_by_setting(self):
         self.assertEqual(self.get("/api/metrics").status_code, 401)
+        self.assertEqual(self.get("/api/metrics", "not-a-key-" + "x" * 30).status_code, 401)
         _key, user_secret = make_api_key(self.env, self.user, rate_limit=0)
         self.assertEqual(self.get("/api/metrics", user_secret).status_code, 403)
-        _key, narrow_secret = make_api_key(
-            self.env, self.manager, rate_limit=0, scope_mode="specific", access=[{"model": "res.partner", "read": True}]
-        )
-        self.assertEqual(self.get("/api/metrics", narrow_secret).status_code, 403)
         _key, manager_secret = make_api_key(self.env, self.manager, rate_limit=0)
         response = self.get("/api/metrics", manager_secret)
+        self.assertEqual(response.status_code, 403, "scope all of a manager is not the permission")
+        self.assertEqual(response.headers["Content-Type"], "application/problem+json")
+        self.assertIn("Read Metrics", response.json()["detail"])
+        # a monitoring key: a user with no rights of note, a scope without models, the permission
+        scraper, scraper_secret = make_api_key(
+            self.env, self.user, rate_limit=0, scope_mode="specific", access=[{"model": "res.partner", "read": True}]
+        )
+        scraper.allow_metrics = True
+        response = self.get("/api/metrics", scraper_secret)
         self.assertEqual(response.status_code, 200, response.text)
-        self.assertNotIn(manager_secret, response.text)
+        self.assertNotIn(scraper_secret, response.text)
+        scraper.allow_metrics = False  # taken back: refused at once, in every worker
+        self.assertEqual(self.get("/api/metrics", scraper_secret).status_code, 403)
 
         self.env["ir.config_parameter"].sudo().set_param(settings.METRICS_LOOPBACK_PARAM, "True")
         self.assertEqual(self.get("/api/metrics").status_code, 200)  # the test client is on 127.0.0.1
+
+    def test_only_managers_see_and_set_the_permission(self):
+        key, _secret = make_api_key(self.env, self.user, rate_limit=0)
+        with self.assertRaises(AccessError):
+            key.with_user(self.user).read(["allow_metrics"])
+        with self.assertRaises(AccessError):
+            key.with_user(self.user).write({"allow_metrics": True})
+        key.with_user(self.manager).write({"allow_metrics": True})
+        self.assertTrue(key.allow_metrics)
+
+    def test_throttle_store_failures_are_counted_by_outcome(self):
+        _key, secret = make_api_key(self.env, self.user, rate_limit=100, rate_period=60, rate_burst=100)
+        before = self.scrape()
+        dbname = self.env.cr.dbname
+        self.addCleanup(store._breaker.failed_until.clear)
+        parameters = self.env["ir.config_parameter"].sudo()
+        for fail_open, status in (("True", 200), ("False", 503)):
+            parameters.set_param("rest_api.throttle_fail_open", fail_open)
+            # the key verified and cached first: the failing request then asks the store only its rate
+            self.assertEqual(self.get("/api/res.partner/search", secret, {"limit": 1}).status_code, 200)
+            store._breaker.failed(dbname)  # as after a store failure: the next checks fail at once
+            with self.assertLogs("odoo.addons.rest_api_auth.throttling", "WARNING"):
+                store._last_store_warning.update(at=0.0)
+                self.assertEqual(self.get("/api/res.partner/search", secret, {"limit": 1}).status_code, status)
+            store._breaker.failed_until.clear()
+        after = self.scrape()
+        for outcome in ("fail_open", "fail_closed"):
+            sample = f'rest_api_throttle_store_errors_total{{outcome="{outcome}"}}'
+            self.assertEqual(after.get(sample, 0) - before.get(sample, 0), 1, sample)
+
+    def test_answers_given_outside_the_endpoints_are_counted_and_logged(self):
+        """A form body over the limit: Odoo refuses it (413) while parsing it, before any endpoint runs."""
+        self.env["ir.config_parameter"].sudo().set_param(settings.MAX_BODY_SIZE_PARAM, "2000")
+        before = self.scrape()
+        request_id = "outside-" + self.admin_secret[-6:] + "-413"
+        response = self.opener.post(
+            self.base_url() + "/api/res.partner/create",
+            data={"name": "x" * 3000},
+            headers={"X-Request-ID": request_id},
+            timeout=30,
+        )
+        self.assertEqual(response.status_code, 413, response.text)
+        self.assertEqual(response.headers["Content-Type"], "application/problem+json")
+        after = self.scrape()
+        sample = 'rest_api_requests_total{route="/api/<string:model>/create",method="POST",status="413"}'
+        self.assertEqual(after.get(sample, 0) - before.get(sample, 0), 1)
+        row = committed_rows(self.env.cr.dbname, [request_id])[request_id]
+        self.assertEqual((row["status"], row["path"], row["method"]), (413, "/api/res.partner/create", "POST"))
+        request_log.flush(self.env.cr.dbname)
 
 
 LES = [*(repr(bound / 1000) for bound in metrics.BUCKETS_MS), "+Inf"]

@@ -1,6 +1,8 @@
 """The request log over real HTTP: what each mode keeps, outside the request's transaction, and
 never a secret; retention; the pure redaction and sampling rules."""
 
+import contextlib
+import logging
 import uuid
 from datetime import timedelta
 
@@ -12,6 +14,35 @@ from odoo.addons.rest_api_auth.tests.common import RestApiHttpCase, make_api_key
 from .. import request_log, settings
 
 SEARCH = "/api/res.partner/search"
+
+
+# Loggers shown at DEBUG while the server log is captured: the API's own, Odoo's HTTP layer and its
+# access log (request lines); the rest of the server at INFO.
+VERBOSE_LOGGERS = ("odoo.addons.rest_api_core", "odoo.addons.rest_api_auth", "odoo.http", "werkzeug")
+
+
+@contextlib.contextmanager
+def captured_server_log():
+    """Every message logged in this process (the test server's threads included), as text."""
+    messages = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            messages.append(self.format(record))
+
+    handler = Capture(logging.DEBUG)
+    loggers = [logging.getLogger(), *map(logging.getLogger, VERBOSE_LOGGERS)]
+    levels = [logger.level for logger in loggers]
+    loggers[0].setLevel(logging.INFO)
+    for logger in loggers[1:]:
+        logger.setLevel(logging.DEBUG)
+    loggers[0].addHandler(handler)
+    try:
+        yield messages
+    finally:
+        loggers[0].removeHandler(handler)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def committed_rows(dbname, request_ids):
@@ -122,8 +153,11 @@ class TestRequestLogModes(RestApiHttpCase):
         missing = [self.call("GET", "/api/res.partner/999999999", secret)[0] for _ in range(3)]
         self.assertEqual(set(committed_rows(self.env.cr.dbname, missing)), set(missing))
 
-    def test_no_secret_of_the_run_is_stored(self):
+    def test_no_secret_of_the_run_is_stored_or_logged(self):
+        """With error bodies captured too: no secret sent in the run in the table nor in the server log."""
         self.set_mode(settings.LOG_MODE_ALL)
+        self.env["ir.config_parameter"].sudo().set_param(settings.LOG_BODIES_PARAM, "True")
+        server_log = self.enterContext(captured_server_log())
         _key, secret = make_api_key(self.env, self.user, rate_limit=0, allow_token_generation=True)
         request_id, response = self.call("POST", "/api/generate_token", secret, body={})
         token = response.json()["login_token"]
@@ -137,14 +171,78 @@ class TestRequestLogModes(RestApiHttpCase):
             ("/api/res.users/search", {}, {"token": token, "x-api-key": secret, "limit": 1}),
         ):
             request_ids.append(self.call("GET", path, secret, params=params, headers=headers)[0])
+        # error bodies carrying secrets: a create refused (no such field), a password-checking call (403)
+        refused, response = self.call(
+            "POST",
+            "/api/res.partner/create",
+            secret,
+            body={"name": "Body", "no_such_field": 1, "password": password, "x_api_key": wrong_key,
+                  "child_ids": [[0, 0, {"name": "Child", "auth_token": token, "Authorization": secret}]]},
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 400, response.text)
+        denied, response = self.call(
+            "POST", "/api/res.users/execute_kw", secret, body={"method": "change_password", "args": [password, token]}
+        )
+        self.assertEqual(response.status_code, 403, response.text)
+        request_ids += [refused, denied]
         rows = committed_rows(self.env.cr.dbname, request_ids)
         self.assertEqual(set(rows), set(request_ids))
         self.assertIn(f"api_key={request_log.REDACTED}", rows[request_ids[3]]["query"])
+        body = rows[refused]["request_body"]
+        self.assertIn('"no_such_field": 1', body)
+        self.assertIn('"password": "[redacted]"', body)
+        self.assertIn('"auth_token": "[redacted]"', body)
+        self.assertIn('"name": "Child"', body)
+        self.assertEqual(
+            rows[denied]["request_body"], '{"method": "change_password", "args": "[redacted]", "kwargs": "[redacted]"}'
+        )
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
             cr.execute(f"SELECT t::text FROM {request_log.TABLE} t")  # noqa: S608 - every row of the run
             table = "\n".join(text for (text,) in cr.fetchall())
+        log = "\n".join(server_log)
+        self.assertIn("/api/res.partner/create", log, "the server log was captured")
         for value in (secret, token, wrong_key, password, secret[:20], token.split(".")[2]):
             self.assertNotIn(value, table)
+            self.assertNotIn(value, log)
+
+    def test_error_bodies_are_kept_only_when_asked(self):
+        _key, secret = self.unthrottled_secret()
+        body = {"name": "Off", "no_such_field": 1}
+        off, _response = self.call("POST", "/api/res.partner/create", secret, body=body)
+        self.env["ir.config_parameter"].sudo().set_param(settings.LOG_BODIES_PARAM, "True")
+        on, _response = self.call("POST", "/api/res.partner/create", secret, body=body)
+        unread, _response = self.call("POST", "/api/res.partner/create", "not-a-key-" + uuid.uuid4().hex, body=body)
+        rows = committed_rows(self.env.cr.dbname, [off, on, unread])
+        self.assertIsNone(rows[off]["request_body"])
+        self.assertEqual(rows[on]["request_body"], '{"name": "Off", "no_such_field": 1}')
+        self.assertIsNone(rows[unread]["request_body"], "a body refused before it was read is never read")
+
+    def test_no_key_reads_the_log_through_the_api(self):
+        """It holds every client's addresses, paths and keys: not even an administrator's key of scope all."""
+        self.set_mode(settings.LOG_MODE_ALL)
+        _key, admin_secret = make_api_key(self.env, self.admin, rate_limit=0)
+        logged, _response = self.call("GET", "/api/rest.api.request.log/999999999", admin_secret)
+        row_id = (
+            self.env["rest.api.request.log"]
+            .sudo()
+            .create({"date": fields.Datetime.now(), "method": "GET", "path": "/api/x", "status": 404})
+            .id
+        )
+        for method, path, body in (
+            ("GET", "/api/rest.api.request.log/search", None),
+            ("GET", f"/api/rest.api.request.log/{row_id}", None),
+            ("GET", "/api/rest.api.request.log/record_count", None),
+            ("GET", "/api/rest.api.request.log/schema", None),
+            ("DELETE", f"/api/rest.api.request.log/{row_id}", None),
+            ("POST", "/api/rest.api.request.log/execute_kw", {"method": "search_read", "args": [[]]}),
+            ("GET", "/api/rest.api.usage.daily/search", None),
+        ):
+            with self.subTest(method=method, path=path):
+                _request_id, response = self.call(method, path, admin_secret, body=body)
+                self.assertEqual(response.status_code, 403, response.text)
+                self.assertIn("the request log holds every client's requests", response.json()["detail"])
+        self.assertTrue(self.env["rest.api.request.log"].sudo().browse(row_id).exists())
+        self.assertEqual(committed_rows(self.env.cr.dbname, [logged])[logged]["status"], 403)
 
 
 @tagged("post_install", "-at_install")
@@ -175,6 +273,26 @@ class TestRequestLogRetention(RestApiHttpCase):
 
 
 class TestRequestLogRules(BaseCase):
+    def test_error_bodies_are_redacted(self):
+        redacted = request_log.redact_body(
+            b'{"login": "a", "Password": "S1", "nested": [{"api-key": "S2", "secret_code": "S3", "keyword": "k"}],'
+            b' "key": "S4", "token": "S5", "Authorization": "S6", "new_passwd": "S7"}',
+            "application/json",
+        )
+        self.assertEqual(
+            redacted,
+            '{"login": "a", "Password": "[redacted]", "nested": [{"api-key": "[redacted]", "secret_code": "[redacted]",'
+            ' "keyword": "k"}], "key": "[redacted]", "token": "[redacted]", "Authorization": "[redacted]",'
+            ' "new_passwd": "[redacted]"}',
+        )
+        self.assertEqual(request_log.redact_body(b"login=a&password=S1", "application/x-www-form-urlencoded"),
+                         "login=a&password=[redacted]")  # fmt: skip
+        self.assertEqual(request_log.redact_body(b"password: S1", "text/plain"), "[12 bytes of text/plain, not JSON]")
+        self.assertEqual(request_log.redact_body(b'{"password": "S1"', "application/json"),
+                         "[17 bytes of application/json, not JSON]")  # fmt: skip
+        self.assertEqual(len(request_log.redact_body(b'["' + b"x" * 5000 + b'"]', None)), request_log.MAX_BODY)
+        self.assertIsNone(request_log.redact_body(b"", "application/json"))
+
     def test_credential_parameters_are_redacted(self):
         query = "limit=1&api_key=S1&API-KEY=S2&token=S3&login_token=S4&password=S5&x_secret=S6&access_token=S7"
         query += "&fields=name"
@@ -185,6 +303,14 @@ class TestRequestLogRules(BaseCase):
             "&password=[redacted]&x_secret=[redacted]&access_token=[redacted]&fields=name",
         )
         self.assertEqual(request_log.redact_query(b""), "")
+        # nothing credential-like: kept as sent, not re-encoded
+        harmless = "fields=%5B%22name%22%5D&limit=5&domain=%5B%5D"
+        self.assertEqual(request_log.redact_query(harmless), harmless)
+        # encoded names are decoded before they are judged
+        self.assertEqual(request_log.redact_query("%61pi_key=S8&p%61ssword=S9&limit=1"),
+                         "api_key=[redacted]&password=[redacted]&limit=1")  # fmt: skip
+        self.assertEqual(request_log.redact_query("x+api=S10"), "x+api=S10")  # parsed (a plus in a name), harmless
+        self.assertEqual(request_log.redact_query("fields=%5B%22token_count%22%5D"), "fields=[%22token_count%22]")
 
     def test_modes(self):
         never, always = (lambda: 0.999), (lambda: 0.0)

@@ -79,7 +79,7 @@ def build_document(models_param=None):
         compact=not detailed,
         token_generation=bool(key.api_key_id and key.allow_token_generation),
         login_token_required=key.require_login_token,
-        metrics=metrics.may_read(context.scope, request.env.user),
+        metrics=metrics.may_read(request.env, key.api_key_id),
         **_options(),
     )
     return document, True
@@ -104,7 +104,7 @@ def key_document(key_id):
         compact=not detailed,
         token_generation=key.allow_token_generation,
         login_token_required=key.require_login_token,
-        metrics=metrics.may_read(scope, key.user_id),
+        metrics=metrics.may_read(request.env, key.id),
         **_options(),
     )
     return key, document

@@ -90,7 +90,7 @@ class TestMetricsDocument(BaseCase):
         self.assertEqual(operation["operationId"], "metrics")
         self.assertEqual(list(operation["responses"]["200"]["content"]), [CONTENT_TYPE.split(";")[0]])
         self.assertEqual(set(operation["responses"]) - {"default"}, {"200", "401", "403", "429"})
-        self.assertIn("scope `all`", operation["description"])
+        self.assertIn("Read Metrics", operation["description"])
         self.assertIn("Monitoring", [tag["name"] for tag in spec["tags"]])
         # and the Postman collection of that document has it, last
         collection = build_postman(spec, name="metrics", database="db")
