@@ -12,8 +12,8 @@
   cleaning up, and Redis holds one small key per bucket in use.
 * Keys are ``rest_api:<database>:<bucket>``: several databases can share one Redis.
 * The ``redis`` package is imported only when a Redis store is configured; each
-  process makes its own client (connection pool) on first use, so a prefork worker
-  never uses a connection of its parent. Connecting and every command have the short
+  process makes its own connections on first use, so a prefork worker never uses a
+  connection of its parent. Connecting and every command have the short
   timeouts of :mod:`.base`; failures open the circuit breaker like the PostgreSQL store's.
 * Key usage figures stay in PostgreSQL (:mod:`.usage`: batched, not per request).
 """
@@ -81,14 +81,14 @@ class RedisStore(BucketStore):
     def _run(self, bucket, *arguments):
         breaker.check(self.name)
         try:
-            client, errors = _client_for(self.url)
-            key = self.prefix + bucket
+            connections = _connections_for(self.url)
+            command = (self.prefix + bucket, *arguments)
             try:
-                return _script(client, errors, key, arguments)
-            except errors.ConnectionError:
+                return connections.script(command)
+            except connections.errors.ConnectionError:
                 # Redis closed an idle connection (restart, timeout): once more, on a new one. Worst
                 # case the lost call had counted: counting twice only makes the limit stricter.
-                return _script(client, errors, key, arguments)
+                return connections.script(command)
         except StoreUnavailable:
             breaker.failed(self.name)
             raise
@@ -97,56 +97,83 @@ class RedisStore(BucketStore):
             raise StoreUnavailable(f"{type(error).__name__}: {error}") from error
 
 
-def _script(client, errors, key, arguments):
-    try:
-        return client.evalsha(GCRA_SHA, 1, key, *arguments)
-    except errors.NoScriptError:
-        return client.eval(GCRA_SCRIPT, 1, key, *arguments)
+class RedisConnections:
+    """This process's idle connections to one Redis server.
+
+    redis-py's connections (made by its pool from the URL: TCP, TLS or a Unix socket, password,
+    database number), driven one command at a time: the client's command layer (connection
+    pool checks, retries, observability hooks) costs more CPU than the round trip itself.
+    """
+
+    MAX_IDLE = 8
+
+    def __init__(self, url):
+        try:
+            import redis  # noqa: PLC0415 - an optional dependency, needed only with a Redis store
+            import redis.exceptions  # noqa: PLC0415
+        except ImportError as error:
+            raise StoreUnavailable(
+                f"rest_api.throttle_store is {redacted_url(url)}, but the Python package 'redis' is not "
+                "installed in Odoo's Python: pip install redis (docs/deployment.md)"
+            ) from error
+        self.errors = redis.exceptions
+        self.factory = redis.ConnectionPool.from_url(
+            url,
+            socket_connect_timeout=STORE_CONNECT_TIMEOUT,
+            socket_timeout=STORE_STATEMENT_TIMEOUT / 1000,
+            health_check_interval=0,
+        )
+        self.idle = []  # list.pop and list.append are atomic: no lock needed
+
+    def script(self, command):
+        """The GCRA script's answer to ``command`` (key, mode, emission, tolerance)."""
+        try:
+            connection = self.idle.pop()
+        except IndexError:
+            connection = self.factory.make_connection()
+        try:
+            try:
+                return self._call(connection, "EVALSHA", GCRA_SHA, 1, *command)
+            except self.errors.NoScriptError:
+                return self._call(connection, "EVAL", GCRA_SCRIPT, 1, *command)
+        except BaseException:
+            connection.disconnect()  # a timeout leaves an answer on the way: never read it as the next one's
+            raise
+        finally:
+            if len(self.idle) < self.MAX_IDLE:
+                self.idle.append(connection)  # a disconnected one connects again when next used
+            else:
+                connection.disconnect()
+
+    @staticmethod
+    def _call(connection, *arguments):
+        connection.send_command(*arguments, check_health=False)
+        return connection.read_response()
 
 
-_clients = {}  # url -> (redis.Redis, redis.exceptions), this process's
-_clients_lock = threading.Lock()
+_connections = {}  # url -> RedisConnections, this process's
+_connections_lock = threading.Lock()
 
 
-def _client_for(url):
-    """This process's client of ``url`` (its own connection pool), made on first use."""
-    client = _clients.get(url)
-    if client is None:
-        with _clients_lock:
-            client = _clients.get(url) or _new_client(url)
-            _clients[url] = client
-    return client
+def _connections_for(url):
+    """This process's :class:`RedisConnections` of ``url``, made on first use."""
+    connections = _connections.get(url)
+    if connections is None:
+        with _connections_lock:
+            connections = _connections.get(url) or RedisConnections(url)
+            _connections[url] = connections
+    return connections
 
 
-def _new_client(url):
-    try:
-        import redis  # noqa: PLC0415 - an optional dependency, needed only with a Redis store
-        import redis.backoff  # noqa: PLC0415
-        import redis.exceptions  # noqa: PLC0415
-        import redis.retry  # noqa: PLC0415
-    except ImportError as error:
-        raise StoreUnavailable(
-            f"rest_api.throttle_store is {redacted_url(url)}, but the Python package 'redis' is not "
-            "installed in Odoo's Python: pip install redis (docs/deployment.md)"
-        ) from error
-    client = redis.Redis.from_url(
-        url,
-        socket_connect_timeout=STORE_CONNECT_TIMEOUT,
-        socket_timeout=STORE_STATEMENT_TIMEOUT / 1000,
-        retry=redis.retry.Retry(redis.backoff.NoBackoff(), 0),  # one retry of our own, never a backoff
-        health_check_interval=0,
-    )
-    return client, redis.exceptions
+def _forget_connections_after_fork():
+    """In a forked child: connections of its own, made on first use. The parent's are dropped
+    unclosed (redis-py closes a socket only in the process that opened it; the parent goes on)."""
+    global _connections_lock  # noqa: PLW0603 - a lock held by another thread at fork time stays held forever
+    _connections.clear()
+    _connections_lock = threading.Lock()
 
 
-def _forget_clients_after_fork():
-    """In a forked child: its own clients, made on first use (the parent's sockets stay the parent's)."""
-    global _clients_lock  # noqa: PLW0603 - a lock held by another thread at fork time stays held forever
-    _clients.clear()
-    _clients_lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_clients_after_fork)
+os.register_at_fork(after_in_child=_forget_connections_after_fork)
 
 
 _stores = {}

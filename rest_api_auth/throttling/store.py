@@ -32,6 +32,7 @@ Why PostgreSQL, and why not the request's cursor:
   busy thread). Count them in PostgreSQL's ``max_connections``.
 """
 
+import functools
 import logging
 import os
 import threading
@@ -74,6 +75,7 @@ class Statement:
         types = f"({', '.join(kind for _param, kind in self.params)})" if self.params else ""
         return f"PREPARE {self.name} {types} AS {sql}"
 
+    @functools.cached_property  # one string per statement, not one per request
     def execute_sql(self):
         return (
             f"EXECUTE {self.name} ({', '.join('%s' for _param in self.params)})"
@@ -180,9 +182,9 @@ class StoreConnection:
         self.connection.autocommit = True
         self.prepared = True
         self.last_used = time.monotonic()
+        self.cursor = self.connection.cursor()  # one for the connection's life: a cursor per call costs too
         try:
-            with self.connection.cursor() as cr:
-                cr.execute(";".join(statement.prepare_sql() for statement in PREPARED_STATEMENTS))
+            self.cursor.execute(";".join(statement.prepare_sql() for statement in PREPARED_STATEMENTS))
         except psycopg2.Error:
             self.connection.close()
             raise
@@ -194,17 +196,17 @@ class StoreConnection:
     def run(self, statement, **arguments):
         """Execute ``statement``; returns ``(rows, rowcount)`` (no rows when it returns none)."""
         self.last_used = time.monotonic()
-        with self.connection.cursor() as cr:
-            if self.prepared and statement.prepared:
-                try:
-                    cr.execute(statement.execute_sql(), statement.values(arguments))
-                except psycopg2.errors.InvalidSqlStatementName:
-                    self.prepared = False
-                    _logger.info("Throttle store: prepared statements are not kept (pooler?); using plain SQL")
-            if not (self.prepared and statement.prepared):
-                cr.execute(statement.sql, arguments)
-            rows = cr.fetchall() if cr.description else []
-            return rows, cr.rowcount
+        cr = self.cursor
+        if self.prepared and statement.prepared:
+            try:
+                cr.execute(statement.execute_sql, statement.values(arguments))
+            except psycopg2.errors.InvalidSqlStatementName:
+                self.prepared = False
+                _logger.info("Throttle store: prepared statements are not kept (pooler?); using plain SQL")
+        if not (self.prepared and statement.prepared):
+            cr.execute(statement.sql, arguments)
+        rows = cr.fetchall() if cr.description else []
+        return rows, cr.rowcount
 
     def close(self):
         if not self.connection.closed:
