@@ -2,7 +2,8 @@
 
 `odoo shell` executes this file with `env`, a superuser environment on the demo
 database. A key's secret is stored only hashed and cannot be shown twice, so every
-run replaces the previous demo key by a new one and prints it.
+run replaces the previous demo key by a new one and prints it. It also sets the throttle
+store from REST_API_THROTTLE_STORE (the compose file's `redis` profile).
 """
 
 import os
@@ -23,6 +24,10 @@ issued = keys.generate_api_key(
         "rate_limit": 0,  # unlimited: a whole Postman collection runs at once (as tools/run_dev.py's key)
     }
 )
+# The throttle store (docs/settings.md): `postgresql`, or the `redis` profile's redis://redis:6379/0
+throttle_store = os.environ.get("REST_API_THROTTLE_STORE")
+if throttle_store:
+    keys.env["ir.config_parameter"].set_param("rest_api.throttle_store", throttle_store)
 keys.env.cr.commit()
 
 key = issued["key"]

@@ -1,4 +1,5 @@
-"""Scale-out on a read replica: GET routes are served from it, writes and the throttle store stay on the primary.
+"""Scale-out on a read replica: GET routes are served from it, writes and the throttle store stay on the primary
+(none of the throttle on PostgreSQL with the Redis store).
 
 The test runs its own primary cluster (``tools.pg_cluster``) with a copy of
 the live database, a streaming replica of it (``pg_basebackup -R``), and a
@@ -6,6 +7,7 @@ the live database, a streaming replica of it (``pg_basebackup -R``), and a
 server ran what is read from ``pg_stat_statements`` on each side.
 """
 
+import os
 import time
 import uuid
 from urllib.parse import quote
@@ -24,6 +26,12 @@ STATEMENTS = """
 PARTNER_READ = '%FROM "res_partner"%'
 PARTNER_INSERT = 'INSERT INTO "res_partner"%'
 THROTTLE = "%rest_api_throttle%"
+# every statement of the database but these probes' own
+ALL_STATEMENTS = """
+    SELECT coalesce(sum(calls), 0)::int FROM pg_stat_statements
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND query NOT ILIKE '%%pg_stat_statements%%'
+"""
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +62,12 @@ def replica_server(clusters, live_workspace, live_database):
 
 
 def statements(cluster, database):
-    """Calls so far of the statements on partners and on the throttle store, on ``cluster``."""
-    return {
+    """Calls so far of the statements on partners, on the throttle store, and of all, on ``cluster``."""
+    counts = {
         pattern: cluster.query(STATEMENTS, [pattern], dbname=database)[0][0]
         for pattern in (PARTNER_READ, PARTNER_INSERT, THROTTLE)
     }
+    return {**counts, "all": cluster.query(ALL_STATEMENTS, dbname=database)[0][0]}
 
 
 def delta(before, after):
@@ -104,3 +113,31 @@ def test_reads_on_the_replica_writes_and_throttle_on_the_primary(clusters, repli
     assert (status, record.get("name")) == (200, name), record
     status, _headers, rows = http_json("GET", base + search, headers=headers)
     assert [row["id"] for row in rows] == [created["id"]]
+
+
+def test_with_the_redis_store_a_get_runs_no_throttle_statement_on_postgresql(clusters, replica_server):
+    """The primary's statements per GET of a rate-limited key: Odoo's own (registry check, route)
+    and none of the throttle's, which runs in Redis (REST_API_TEST_REDIS, the machine's in CI)."""
+    primary, replica = clusters
+    database, base = replica_server.database, replica_server.base_url
+    rpc = OdooRpc(base, database)
+    redis_url = os.environ.get("REST_API_TEST_REDIS", "redis://127.0.0.1:6379/0")
+    with rpc.config_parameters({"rest_api.throttle_store": redis_url}):
+        key = rpc.generate_api_key("replica, redis", rate_limit=100000, rate_period=1, rate_burst=1000)["key"]
+        headers = {"api-key": key}
+        search = "/api/res.partner/search?fields=['name']&limit=1"
+        primary.wait_replayed(replica)  # GETs read the settings on the replica
+        status, response_headers, _rows = http_json("GET", base + search, headers=headers)
+        assert status == 200 and response_headers["RateLimit"].startswith('"default";r=999;'), response_headers
+
+        before = statements(primary, database), statements(replica, database)
+        for _read in range(READS):
+            assert http_json("GET", base + search, headers=headers)[0] == 200
+        on_primary = delta(before[0], statements(primary, database))
+        on_replica = delta(before[1], statements(replica, database))
+    print(
+        f"{READS} GET with the Redis store: primary {on_primary} ({on_primary['all'] / READS:.1f} statements "
+        f"per GET), replica {on_replica}"
+    )
+    assert on_primary[THROTTLE] == 0 and on_replica[THROTTLE] == 0, (on_primary, on_replica)
+    assert on_primary[PARTNER_READ] == 0 and on_replica[PARTNER_READ] >= READS, (on_primary, on_replica)

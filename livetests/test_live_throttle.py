@@ -19,6 +19,7 @@ against the time the requests measurably took.
 """
 
 import math
+import os
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -201,6 +202,11 @@ def stored_request_count(database, api_key_id, at_least, timeout=60):
         connection.close()
 
 
-def test_throttling_is_exact_across_two_servers_under_load(live_workspace, live_database):
-    failures = run_load_test(live_workspace, live_database, LOAD_DURATION, crud_users=2, venv_bin=tools_venv("locust"))
+@pytest.mark.parametrize("store", ["postgresql", "redis"])
+def test_throttling_is_exact_across_two_servers_under_load(live_workspace, live_database, store):
+    """The load test against each throttle store (Redis: REST_API_TEST_REDIS, the machine's in CI)."""
+    setting = os.environ.get("REST_API_TEST_REDIS", "redis://127.0.0.1:6379/0") if store == "redis" else store
+    failures = run_load_test(
+        live_workspace, live_database, LOAD_DURATION, crud_users=2, venv_bin=tools_venv("locust"), store=setting
+    )
     assert failures == []

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Headless load test: two Odoo servers on one database, Locust against both, assertions.
 
-    python3 loadtests/run.py [--duration 60] [--crud-users 4] [--keep-db]
+    python3 loadtests/run.py [--duration 60] [--crud-users 4] [--store redis://127.0.0.1:6379/0] [--keep-db]
 
 Runs in Odoo's Python. Creates a throwaway database with the three addons,
 starts Odoo on loopback with ``--workers 2`` plus a second Odoo server (threaded)
@@ -14,13 +14,16 @@ sending of the key's first admitted request to the response to its last one:
 every admission happened in between), that the servers' usage count of each
 key equals its admitted requests, that no request got a 5xx, and that every
 429 carried ``Retry-After`` and the RateLimit headers. Prints RPS and
-p50/p95/p99; exits non-zero when a check fails.
+p50/p95/p99; exits non-zero when a check fails. ``--store`` sets the database's
+``rest_api.throttle_store`` first (default ``postgresql``; a ``redis://`` URL puts the
+buckets in that Redis, keys prefixed by the throwaway database's name).
 
 Locust comes from the tools virtualenv: ``$TOOLS_VENV`` (default ``.venv-tools``
 in the repository, ``make tools-venv`` creates it).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -175,15 +178,23 @@ def check(results, throttled, usage):
     return failures
 
 
-def run_load_test(workspace, database, duration, crud_users, venv_bin):
-    """Start both servers, provision, run Locust, check; returns the list of failed checks."""
+def run_load_test(workspace, database, duration, crud_users, venv_bin, *, store="postgresql"):
+    """Start both servers, set the throttle store (restored afterwards: the database may be shared),
+    provision, run Locust, check; returns the list of failed checks."""
     out_dir = workspace.directory / "loadtest"
     out_dir.mkdir(exist_ok=True)
     with (
         OdooServer(workspace, database, extra_args=["--workers=2", *SERVER_ARGS]) as prefork,
         OdooServer(workspace, database, extra_args=["--workers=0", *SERVER_ARGS]) as threaded,
+        contextlib.ExitStack() as stack,
     ):
-        print(f"[load] servers: {prefork.base_url} (--workers 2), {threaded.base_url} (threaded)", flush=True)
+        print(
+            f"[load] servers: {prefork.base_url} (--workers 2), {threaded.base_url} (threaded); "
+            f"throttle store {store.rpartition('@')[2]}",  # never a password
+            flush=True,
+        )
+        settings = OdooRpc(prefork.base_url, database).config_parameters({"rest_api.throttle_store": store})
+        stack.enter_context(settings)  # every server process reads it anew: Odoo signals the change
         crud_key, throttled = provision_keys(prefork.base_url, database)
         warm_up([prefork.base_url, threaded.base_url], crud_key)
         config = {
@@ -212,6 +223,7 @@ def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=60, help="seconds of load (default 60)")
     parser.add_argument("--crud-users", type=int, default=4, help="users running the CRUD mix (default 4)")
+    parser.add_argument("--store", default="postgresql", help="rest_api.throttle_store (default postgresql)")
     parser.add_argument("--keep-db", action="store_true", help="keep the database and the server logs")
     args = parser.parse_args(argv)
     exit_on_sigterm()
@@ -224,7 +236,7 @@ def main(argv):
         return 2
     try:
         database = workspace.create_database()
-        failures = run_load_test(workspace, database, args.duration, args.crud_users, venv_bin)
+        failures = run_load_test(workspace, database, args.duration, args.crud_users, venv_bin, store=args.store)
     except SetupError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ DEFAULT_RATE_LIMIT = "rest_api.default_rate_limit"
 DEFAULT_RATE_PERIOD = "rest_api.default_rate_period"
 DEFAULT_RATE_BURST = "rest_api.default_rate_burst"
 THROTTLE_FAIL_OPEN = "rest_api.throttle_fail_open"
+THROTTLE_STORE = "rest_api.throttle_store"
 FAILED_AUTH_LIMIT = "rest_api.failed_auth_limit"
 FAILED_AUTH_PERIOD = "rest_api.failed_auth_period"
 JWT_SECRET = "rest_api.jwt_secret"  # noqa: S105 - the parameter's name, not a secret
@@ -25,6 +26,9 @@ DEFAULTS = {
     DEFAULT_RATE_PERIOD: 60,  # seconds
     DEFAULT_RATE_BURST: 60,  # requests that may arrive at once before the steady rate applies
     THROTTLE_FAIL_OPEN: True,  # admit requests when the throttle store cannot answer
+    # where the rate buckets live: "postgresql" (this database) or redis://host:port/db;
+    # the server configuration file's rest_api_throttle_store, when set, wins (for passwords)
+    THROTTLE_STORE: "postgresql",
     FAILED_AUTH_LIMIT: 20,  # failed hash checks per client address and key prefix per period; 0 = unlimited
     FAILED_AUTH_PERIOD: 60,  # seconds
 }
@@ -38,6 +42,8 @@ def parse_setting(name, raw):
     default = DEFAULTS[name]
     if raw is None or raw is False:
         return default
+    if isinstance(default, str):
+        return str(raw).strip() or default
     text = str(raw).strip().lower()
     if isinstance(default, bool):
         if text in _TRUE:

@@ -1,4 +1,5 @@
 from odoo import api, models, tools
+from odoo.tools import config
 
 from ..throttling.gcra import ThrottleSettings
 from ..throttling.store import ThrottleStore
@@ -36,8 +37,12 @@ class RestApiThrottle(models.AbstractModel):
     @api.model
     @tools.ormcache()
     def _settings(self):
-        """The throttling settings; Odoo clears this cache whenever a system parameter changes."""
-        return ThrottleSettings.from_params(self.env["ir.config_parameter"].sudo().get_param)
+        """The throttling settings; Odoo clears this cache whenever a system parameter changes.
+        The store may also be set in the server configuration file (``rest_api_throttle_store``),
+        which wins: a Redis password then stays out of the database."""
+        return ThrottleSettings.from_params(
+            self.env["ir.config_parameter"].sudo().get_param, server_store=config.get("rest_api_throttle_store")
+        )
 
     @api.autovacuum
     def _gc_throttle_store(self):

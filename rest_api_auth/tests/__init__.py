@@ -10,6 +10,7 @@ from . import (
     test_throttling_concurrency,
     test_throttling_gcra,
     test_throttling_store,
+    test_throttling_stores,
     test_token_policy,
     test_tokens,
     test_tours,

@@ -8,6 +8,7 @@ PARAMETERS = (
     "rest_api.default_rate_period",
     "rest_api.default_rate_burst",
     "rest_api.throttle_fail_open",
+    "rest_api.throttle_store",
     "rest_api.failed_auth_limit",
     "rest_api.failed_auth_period",
 )
@@ -32,6 +33,7 @@ class TestSettings(RestApiUsersMixin, TransactionCase):
                 "rest_api.default_rate_period": "60",
                 "rest_api.default_rate_burst": "60",
                 "rest_api.throttle_fail_open": "True",
+                "rest_api.throttle_store": "postgresql",
                 "rest_api.failed_auth_period": "60",
             },
         )

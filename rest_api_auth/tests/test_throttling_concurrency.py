@@ -1,5 +1,5 @@
-"""Exactness under contention: several OS processes, each on its own
-PostgreSQL connections (like Odoo workers on several hosts), hammer one bucket."""
+"""Exactness under contention: several OS processes, each on its own connections to the
+store (like Odoo workers on several hosts), hammer one bucket, in PostgreSQL and in Redis."""
 
 import itertools
 import multiprocessing
@@ -9,18 +9,21 @@ import uuid
 from odoo.tests import BaseCase, TransactionCase
 
 from ..throttling.gcra import MICROSECONDS, RatePolicy
+from ..throttling.redis_store import _connections_for, redis_store
 from ..throttling.store import PEEK, ThrottleStore, _pool_for
+from ..throttling.throttle import bucket_store
+from .redis_helpers import REDIS_URL, require_redis
 
 PROCESSES = 4
 DURATION = 3.0  # seconds
 POLICY = RatePolicy(limit=100, period=1, burst=20)
 
 
-def hammer(dbname, bucket, policy, window, results):
+def hammer(store, bucket, policy, window, results):
     """As many requests as one process can make in ``window`` (start, deadline: epoch seconds)."""
     start, deadline = window
     try:
-        store = ThrottleStore(dbname)  # the forked child opens connections of its own
+        store = bucket_store(*store)  # (database, setting): the forked child opens connections of its own
         admitted_at, refused_at = [], []
         time.sleep(max(0.0, start - time.time()))
         while time.time() < deadline:
@@ -65,16 +68,33 @@ class TestArrivalCurveCheck(BaseCase):
 
 
 class TestConcurrentProcesses(TransactionCase):
-    def test_admitted_requests_stay_within_burst_plus_rate_times_t(self):
+    def test_admitted_requests_stay_within_burst_plus_rate_times_t_in_postgresql(self):
         bucket = f"test:{uuid.uuid4().hex}"
         ThrottleStore(self.env.cr.dbname).peek(bucket)  # this process holds store connections when it forks
         kept = list(_pool_for(self.env.cr.dbname).idle)
+        self.hammer_and_check("postgresql", bucket)
+        for connection in kept:  # the children did not end the sessions of the parent's connections
+            self.assertIsNotNone(connection.run(PEEK, bucket=bucket)[0][0][0])
+
+    def test_admitted_requests_stay_within_burst_plus_rate_times_t_in_redis(self):
+        require_redis()
+        bucket = f"test:{uuid.uuid4().hex}"
+        store = redis_store(REDIS_URL, self.env.cr.dbname)
+        store.peek(bucket)  # this process holds a connection to Redis when it forks
+        kept = list(_connections_for(REDIS_URL).idle)
+        self.hammer_and_check(REDIS_URL, bucket)
+        store.peek(bucket)  # the children did not close the parent's connection: it is used again
+        self.assertEqual(_connections_for(REDIS_URL).idle, kept)
+
+    def hammer_and_check(self, store_setting, bucket):
         context = multiprocessing.get_context("fork")
         results = context.Queue()
         start = time.time() + 1.0
         deadline = start + DURATION
         processes = [
-            context.Process(target=hammer, args=(self.env.cr.dbname, bucket, POLICY, (start, deadline), results))
+            context.Process(
+                target=hammer, args=((self.env.cr.dbname, store_setting), bucket, POLICY, (start, deadline), results)
+            )
             for _ in range(PROCESSES)
         ]
         for process in processes:
@@ -83,8 +103,6 @@ class TestConcurrentProcesses(TransactionCase):
         for process in processes:
             process.join(timeout=10)
         self.assertEqual([error for _admitted, _refused, error in outcomes], [None] * PROCESSES)
-        for connection in kept:  # the children did not end the sessions of the parent's connections
-            self.assertIsNotNone(connection.run(PEEK, bucket=bucket)[0][0][0])
 
         admitted_at = [at for times, _refused, _error in outcomes for at in times]
         refused_at = [at for _times, refused, _error in outcomes for at in refused]

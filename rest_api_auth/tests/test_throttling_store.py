@@ -16,7 +16,7 @@ from odoo.tests import TransactionCase
 
 from ..exceptions import ServiceUnavailable, Throttled, TooManyFailedAuthentications
 from ..hooks import uninstall_hook
-from ..throttling import store, usage
+from ..throttling import base, store, usage
 from ..throttling.gcra import RatePolicy, ThrottleSettings, gcra_admit, gcra_charge, policy_bucket
 from ..throttling.store import ThrottleStore
 from ..throttling.throttle import (
@@ -38,8 +38,8 @@ PREFIX = "abcd1234"  # a key prefix (Odoo's 8-character index of API keys)
 
 def reset_store_state():
     """Forget this process's store failures (circuit breaker, warning interval)."""
-    store._breaker.failed_until.clear()
-    store._last_store_warning.update(at=0.0, suppressed=0)
+    base.breaker.failed_until.clear()
+    base._last_store_warning.update(at=0.0, suppressed=0)
 
 
 def unique_bucket(prefix="test"):
@@ -274,7 +274,7 @@ class TestUsage(ThrottleCase):
     def test_counts_the_store_could_not_take_are_kept(self):
         key_id = uuid.uuid4().int % 1_000_000_000 + 1_000_000
         record_usage(self.env, key_id)
-        store._breaker.failed(self.store.dbname)  # as after a store failure
+        base.breaker.failed(self.store.dbname)  # as after a store failure
         with self.assertLogs("odoo.addons.rest_api_auth.throttling", "WARNING") as logs:
             flush_usage(self.env)
         self.assertIn("kept for the next try", logs.output[0])
@@ -297,7 +297,7 @@ class TestUnreachableStore(ThrottleCase):
     def throttle(self, dbname, fail_open):
         # counts noted for this store must not stay pending in this process once the test is over
         self.addCleanup(usage._usage.pending.pop, dbname, None)
-        return Throttle(ThrottleStore(dbname), ThrottleSettings(fail_open=fail_open))
+        return Throttle(ThrottleStore(dbname), ThrottleSettings(fail_open=fail_open), dbname)
 
     def test_fail_open_allows_and_logs_a_warning_once(self):
         throttle = self.throttle(f"rest_api_missing_{uuid.uuid4().hex[:8]}", fail_open=True)
@@ -333,7 +333,8 @@ class TestStoreTimeoutsAndCircuitBreaker(ThrottleCase):
     """A store that hangs costs a request at most a short timeout, and then nothing for a while."""
 
     def fail_open(self, dbname=None):
-        return Throttle(ThrottleStore(dbname or self.store.dbname), ThrottleSettings(fail_open=True))
+        dbname = dbname or self.store.dbname
+        return Throttle(ThrottleStore(dbname), ThrottleSettings(fail_open=True), dbname)
 
     def timed(self, function):
         started = time.monotonic()
@@ -362,8 +363,8 @@ class TestStoreTimeoutsAndCircuitBreaker(ThrottleCase):
             self.assertLess(waited, 0.05)
 
         blocker.rollback()
-        with patch.object(store, "STORE_RETRY_AFTER", 0.1):
-            store._breaker.failed(self.store.dbname)  # failed again just now, with a short pause
+        with patch.object(base, "STORE_RETRY_AFTER", 0.1):
+            base.breaker.failed(self.store.dbname)  # failed again just now, with a short pause
             time.sleep(0.15)
             self.assertTrue(throttle.check_key_rate(bucket, policy).admitted, "the store is asked again")
 

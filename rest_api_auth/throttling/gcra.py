@@ -11,9 +11,16 @@ the requests admitted in any interval of ``T`` seconds never exceed
 
 import hashlib
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..settings import DEFAULTS, FAILED_AUTH_LIMIT, FAILED_AUTH_PERIOD, THROTTLE_FAIL_OPEN, parse_setting
+from ..settings import (
+    DEFAULTS,
+    FAILED_AUTH_LIMIT,
+    FAILED_AUTH_PERIOD,
+    THROTTLE_FAIL_OPEN,
+    THROTTLE_STORE,
+    parse_setting,
+)
 
 MICROSECONDS = 1_000_000
 POLICY_NAME = "default"
@@ -74,10 +81,13 @@ class ThrottleSettings:
 
     failed_auth_policy: RatePolicy = DEFAULT_FAILED_AUTH_RATE
     fail_open: bool = DEFAULTS[THROTTLE_FAIL_OPEN]
+    # "postgresql", or a redis://, rediss:// or unix:// URL (not in the repr: it may hold a password)
+    store: str = field(default=DEFAULTS[THROTTLE_STORE], repr=False)
 
     @classmethod
-    def from_params(cls, get_param):
-        """Read the settings through ``get_param(name) -> str | False``."""
+    def from_params(cls, get_param, server_store=None):
+        """Read the settings through ``get_param(name) -> str | False``; ``server_store``, the
+        server configuration file's ``rest_api_throttle_store``, wins over the parameter."""
 
         def setting(name):
             return parse_setting(name, get_param(name))
@@ -85,6 +95,7 @@ class ThrottleSettings:
         return cls(
             failed_auth_policy=failed_auth_rate(setting(FAILED_AUTH_LIMIT), setting(FAILED_AUTH_PERIOD)),
             fail_open=setting(THROTTLE_FAIL_OPEN),
+            store=parse_setting(THROTTLE_STORE, server_store) if server_store else setting(THROTTLE_STORE),
         )
 
 

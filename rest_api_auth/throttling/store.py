@@ -1,4 +1,5 @@
-"""The throttle store: the GCRA buckets and key usage counters, in PostgreSQL.
+"""The PostgreSQL throttle store (the default): the GCRA buckets and, whichever store holds
+the buckets, the key usage counters.
 
 Why PostgreSQL, and why not the request's cursor:
 
@@ -20,14 +21,18 @@ Why PostgreSQL, and why not the request's cursor:
   use) are counted in the process (:mod:`.usage`).
 * The store never makes a request hang: connections and statements have
   short timeouts, and after a failure the process leaves the store alone for
-  :data:`STORE_RETRY_AFTER` seconds (a circuit breaker), failing open or
+  :data:`~.base.STORE_RETRY_AFTER` seconds (a circuit breaker), failing open or
   closed as the settings say.
+* Commits do not wait for the WAL flush (``synchronous_commit = off``): the
+  tables are UNLOGGED, emptied by a crash anyway, so waiting for a flush of
+  the commit record would buy nothing and cost every admission a disk write.
 * Connections: besides Odoo's own pool, each process keeps up to
   ``StorePool.MAX_IDLE`` idle connections to the store (a prefork worker: one,
   plus one now and then for the usage counter; a threaded server: about one per
   busy thread). Count them in PostgreSQL's ``max_connections``.
 """
 
+import functools
 import logging
 import os
 import threading
@@ -39,13 +44,19 @@ import psycopg2.errors
 
 from odoo import sql_db
 
+from .base import (
+    STORE_CONNECT_TIMEOUT,
+    STORE_LOCK_TIMEOUT,
+    STORE_STATEMENT_TIMEOUT,
+    BucketStore,
+    StoreUnavailable,
+    breaker,
+    warn_store_unavailable,
+)
+
 _logger = logging.getLogger(__name__)
 
-STORE_WARNING_INTERVAL = 60  # seconds between two "store unavailable" warnings of one process
-STORE_CONNECT_TIMEOUT = 2  # seconds to open a connection to the store
-STORE_STATEMENT_TIMEOUT = 2000  # milliseconds a store statement may run
-STORE_LOCK_TIMEOUT = 1000  # milliseconds a store statement may wait for a bucket's row lock
-STORE_RETRY_AFTER = 10  # seconds a process leaves the store alone after a failure
+__all__ = ["StoreUnavailable", "ThrottleStore", "warn_store_unavailable"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ class Statement:
         types = f"({', '.join(kind for _param, kind in self.params)})" if self.params else ""
         return f"PREPARE {self.name} {types} AS {sql}"
 
+    @functools.cached_property  # one string per statement, not one per request
     def execute_sql(self):
         return (
             f"EXECUTE {self.name} ({', '.join('%s' for _param in self.params)})"
@@ -147,10 +159,6 @@ WHERE NOT EXISTS (SELECT 1 FROM rest_api_key WHERE rest_api_key.id = usage.api_k
 PREPARED_STATEMENTS = (ADMIT, CHARGE, PEEK, USAGE)
 
 
-class StoreUnavailable(Exception):
-    """The store did not answer (or was not asked: it failed moments ago); the cause is chained."""
-
-
 class StoreConnection:
     """One autocommit connection of this process to the store, with the statements prepared.
 
@@ -166,14 +174,17 @@ class StoreConnection:
         self.connection = psycopg2.connect(
             **connection_info,
             connect_timeout=STORE_CONNECT_TIMEOUT,
-            options=f"-c statement_timeout={STORE_STATEMENT_TIMEOUT} -c lock_timeout={STORE_LOCK_TIMEOUT}",
+            options=(
+                f"-c statement_timeout={STORE_STATEMENT_TIMEOUT} -c lock_timeout={STORE_LOCK_TIMEOUT}"
+                " -c synchronous_commit=off"
+            ),
         )
         self.connection.autocommit = True
         self.prepared = True
         self.last_used = time.monotonic()
+        self.cursor = self.connection.cursor()  # one for the connection's life: a cursor per call costs too
         try:
-            with self.connection.cursor() as cr:
-                cr.execute(";".join(statement.prepare_sql() for statement in PREPARED_STATEMENTS))
+            self.cursor.execute(";".join(statement.prepare_sql() for statement in PREPARED_STATEMENTS))
         except psycopg2.Error:
             self.connection.close()
             raise
@@ -185,17 +196,17 @@ class StoreConnection:
     def run(self, statement, **arguments):
         """Execute ``statement``; returns ``(rows, rowcount)`` (no rows when it returns none)."""
         self.last_used = time.monotonic()
-        with self.connection.cursor() as cr:
-            if self.prepared and statement.prepared:
-                try:
-                    cr.execute(statement.execute_sql(), statement.values(arguments))
-                except psycopg2.errors.InvalidSqlStatementName:
-                    self.prepared = False
-                    _logger.info("Throttle store: prepared statements are not kept (pooler?); using plain SQL")
-            if not (self.prepared and statement.prepared):
-                cr.execute(statement.sql, arguments)
-            rows = cr.fetchall() if cr.description else []
-            return rows, cr.rowcount
+        cr = self.cursor
+        if self.prepared and statement.prepared:
+            try:
+                cr.execute(statement.execute_sql, statement.values(arguments))
+            except psycopg2.errors.InvalidSqlStatementName:
+                self.prepared = False
+                _logger.info("Throttle store: prepared statements are not kept (pooler?); using plain SQL")
+        if not (self.prepared and statement.prepared):
+            cr.execute(statement.sql, arguments)
+        rows = cr.fetchall() if cr.description else []
+        return rows, cr.rowcount
 
     def close(self):
         if not self.connection.closed:
@@ -233,32 +244,8 @@ class StorePool:
         connection.close()
 
 
-class CircuitBreaker:
-    """Per process and database: after a store failure, the store is left alone for a while.
-
-    While the store is down, every request would otherwise wait for a connection
-    attempt (up to :data:`STORE_CONNECT_TIMEOUT`); for :data:`STORE_RETRY_AFTER`
-    seconds after a failure requests go on at once (fail open) or get a 503
-    (fail closed), then the next one tries the store again.
-    """
-
-    def __init__(self):
-        self.failed_until = {}  # dbname -> time.monotonic() until which the store is skipped
-
-    def check(self, dbname):
-        until = self.failed_until.get(dbname)
-        if until is not None:
-            if time.monotonic() < until:
-                raise StoreUnavailable(f"the store failed less than {STORE_RETRY_AFTER} s ago; not asked")
-            self.failed_until.pop(dbname, None)
-
-    def failed(self, dbname):
-        self.failed_until[dbname] = time.monotonic() + STORE_RETRY_AFTER
-
-
 _pools = {}
 _pools_lock = threading.Lock()
-_breaker = CircuitBreaker()
 
 
 def _pool_for(dbname):
@@ -269,7 +256,7 @@ def _pool_for(dbname):
         return pool
 
 
-class ThrottleStore:
+class ThrottleStore(BucketStore):
     """The throttle tables of database ``dbname``, on this process's own autocommit connections.
 
     Not Odoo's cursor pool: resetting a pooled connection and re-planning the
@@ -278,6 +265,7 @@ class ThrottleStore:
 
     def __init__(self, dbname):
         self.dbname = dbname
+        self.name = dbname
 
     def run(self, statement, **arguments):
         """``(rows, rowcount)`` of ``statement``; raises :class:`StoreUnavailable`.
@@ -285,11 +273,11 @@ class ThrottleStore:
         Retried once on a fresh connection when a kept one was lost; any other
         failure opens the circuit breaker.
         """
-        _breaker.check(self.dbname)
+        breaker.check(self.dbname)
         try:
             return self._run(statement, arguments)
         except psycopg2.Error as error:
-            _breaker.failed(self.dbname)
+            breaker.failed(self.dbname)
             raise StoreUnavailable(str(error).strip()) from error
 
     def _run(self, statement, arguments):
@@ -378,23 +366,3 @@ def _forget_connections_after_fork():
 
 
 os.register_at_fork(after_in_child=_forget_connections_after_fork)
-
-
-_last_store_warning = {"at": 0.0, "suppressed": 0}
-
-
-def warn_store_unavailable(dbname, action, error, outcome):
-    """Log the first failure, then at most one warning per ``STORE_WARNING_INTERVAL`` per process."""
-    now = time.monotonic()
-    if now - _last_store_warning["at"] < STORE_WARNING_INTERVAL:
-        _last_store_warning["suppressed"] += 1
-        return
-    _logger.warning(
-        "Throttle store of database %s unavailable while %s, %s; %d similar failures not logged: %s",
-        dbname,
-        action,
-        outcome,
-        _last_store_warning["suppressed"],
-        str(error).strip(),
-    )
-    _last_store_warning.update(at=now, suppressed=0)

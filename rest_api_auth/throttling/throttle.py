@@ -1,4 +1,5 @@
-"""The throttling checks an authentication makes, on the store of the request's database.
+"""The throttling checks an authentication makes, on the request database's bucket store
+(PostgreSQL, or Redis when ``rest_api.throttle_store`` names one; see :mod:`.base`).
 
 Two limits: each key's request rate (:meth:`Throttle.check_key_rate`, one
 round trip per request of a throttled key), and failed authentications
@@ -12,23 +13,26 @@ key never locks out the other keys used behind the same address.
 from .. import events
 from ..exceptions import ServiceUnavailable, Throttled, TooManyFailedAuthentications
 from . import usage
+from .base import STORE_RETRY_AFTER, StoreUnavailable, warn_store_unavailable
 from .gcra import failed_auth_bucket, gcra_admit, gcra_verdict, policy_bucket
-from .store import STORE_RETRY_AFTER, StoreUnavailable, ThrottleStore, warn_store_unavailable
+from .store import ThrottleStore
 
 
 class Throttle:
-    """The throttling checks of one database, with its settings."""
+    """The throttling checks of one database, with its settings, on the bucket ``store``
+    (a :class:`~.base.BucketStore`); usage figures are always in the database (:mod:`.usage`)."""
 
-    def __init__(self, store, settings):
+    def __init__(self, store, settings, dbname):
         self.store = store
         self.settings = settings
+        self.dbname = dbname
 
     def _store_failed(self, action, error):
         """Fail open (warn, go on) or closed (503), as the settings say; never a 500."""
         fail_open = self.settings.fail_open
         outcome = "admitting the request (rest_api.throttle_fail_open)" if fail_open else "refusing it (503)"
-        warn_store_unavailable(self.store.dbname, action, error, outcome)
-        events.emit(events.THROTTLE_STORE_ERROR, self.store.dbname, "fail_open" if fail_open else "fail_closed")
+        warn_store_unavailable(self.store.name, action, error, outcome)
+        events.emit(events.THROTTLE_STORE_ERROR, self.dbname, "fail_open" if fail_open else "fail_closed")
         if not fail_open:
             raise ServiceUnavailable(
                 "Request throttling is temporarily unavailable; retry later.",
@@ -60,7 +64,7 @@ class Throttle:
         try:
             self.store.charge(policy_bucket(failed_auth_bucket(client_ip, key_prefix), policy), policy)
         except StoreUnavailable as error:
-            warn_store_unavailable(self.store.dbname, "counting a failed authentication", error, "not counted")
+            warn_store_unavailable(self.store.name, "counting a failed authentication", error, "not counted")
 
     def check_key_rate(self, bucket, policy):
         if policy.unlimited:
@@ -79,17 +83,30 @@ class Throttle:
         ids = [api_key_id for api_key_id in api_key_ids if api_key_id]
         if not ids:
             return {}
-        usage.flush(self.store.dbname)  # this process's own latest requests, at least
+        usage.flush(self.dbname)  # this process's own latest requests, at least
         try:
-            return self.store.usage(ids)
+            return ThrottleStore(self.dbname).usage(ids)
         except StoreUnavailable as error:
-            warn_store_unavailable(self.store.dbname, "reading key usage", error, "shown as unused")
+            warn_store_unavailable(self.dbname, "reading key usage", error, "shown as unused")
             return {}
+
+
+def bucket_store(dbname, store_setting):
+    """The bucket store ``store_setting`` names (``rest_api.throttle_store``) for ``dbname``."""
+    if store_setting == "postgresql":
+        return ThrottleStore(dbname)
+    # Anything else is a Redis URL; a malformed one fails like an unreachable store (fail open or
+    # closed, a warning naming it), never a 500. Imported here: only a Redis setup needs it.
+    from .redis_store import redis_store  # noqa: PLC0415
+
+    return redis_store(store_setting, dbname)
 
 
 def throttle_for(env):
     """The :class:`Throttle` of ``env``'s database (settings cached until a parameter changes)."""
-    return Throttle(ThrottleStore(env.cr.dbname), env["rest.api.throttle"]._settings())
+    settings = env["rest.api.throttle"]._settings()
+    dbname = env.cr.dbname
+    return Throttle(bucket_store(dbname, settings.store), settings, dbname)
 
 
 def check_failed_auth(env, client_ip, key_prefix):
