@@ -115,7 +115,7 @@ def model_paths(model, tag, operations, methods=()):
                 parameters=model_params,
             )
         }
-        paths[f"{base}/changes"] = {"get": operation("changes", **_changes_operation(label, model_params))}
+        paths[path_of("changes")] = {"get": operation("changes", **_changes_operation(label, model_params))}
     if "create" in operations:
         paths[path_of("create")] = {
             "post": operation(
@@ -251,8 +251,9 @@ def metrics_paths(tag):
                 summary="Request metrics",
                 description="The request counters of every worker and host, in the Prometheus text exposition "
                 f"format (`{METRICS_CONTENT_TYPE}`), for monitoring. Needs an API key with the *Read Metrics* "
-                "permission, which a REST API manager sets (403 for any other key), or nothing from the server's loopback address when "
-                "`rest_api.metrics_loopback` is set. Labels carry route templates, methods and statuses only.",
+                "permission, which a REST API manager sets (403 for any other key), or nothing from the server's "
+                "loopback address when `rest_api.metrics_loopback` is set. Labels carry route templates, methods "
+                "and statuses only.",
                 responses={
                     "200": {
                         "description": "The counters.",
