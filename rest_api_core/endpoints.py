@@ -50,6 +50,8 @@ class Endpoint:
     errors: tuple = READ_ERRORS  # the error statuses it documents (besides "default")
     login_token: LoginTokenPolicy = LoginTokenPolicy.REQUIRED  # what it does with a login token
     aliases: tuple = ()  # other paths served alike, not documented (the original API's)
+    # whether a read replica may serve it: GETs do, unless they must see the primary
+    primary: bool = False
 
 
 # in the order of a record's life (the Postman collection runs them so): create it, find it,
@@ -81,7 +83,8 @@ ENDPOINTS = (
         login_token=LoginTokenPolicy.UNUSED,
         aliases=("/api/{model}/generate_token",),  # the model segment is accepted and ignored
     ),
-    Endpoint("changes", "GET", "/api/{model}/changes", "read", errors=(400, 401, 403, 404, 410, 429)),
+    # on the primary: a read replica's pg_stat_activity does not show the primary's transactions
+    Endpoint("changes", "GET", "/api/{model}/changes", "read", errors=(400, 401, 403, 404, 410, 429), primary=True),
 )
 # Served beside the data endpoints, not in their per-model paths. The documents and
 # their page may be read without a login token by a key that requires one: they show how

@@ -42,14 +42,14 @@ def odoo_path(path):
 def route(*actions, **options):
     """The ``@http.route`` of the registry endpoints ``actions``, served by one controller
     method: their paths (and aliases) and HTTP methods; read-only (a read replica may serve
-    it) when they are all GETs. ``options`` add to or override :data:`JSON_ROUTE`."""
+    it) when they are all GETs that need not see the primary. ``options`` add to or override :data:`JSON_ROUTE`."""
     served = [BY_ACTION[action] for action in actions]
     paths = [odoo_path(path) for endpoint in served for path in (endpoint.path, *endpoint.aliases)]
     methods = list(dict.fromkeys(endpoint.method for endpoint in served))
     return http.route(
         list(dict.fromkeys(paths)),
         methods=methods,
-        readonly=methods == ["GET"],
+        readonly=methods == ["GET"] and not any(endpoint.primary for endpoint in served),
         **{**JSON_ROUTE, **options},
     )
 

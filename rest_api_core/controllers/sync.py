@@ -16,8 +16,7 @@ from .api import _domain, _domain_reach, _field_names, _model
 
 
 class RestApiSync(http.Controller):
-    # on the primary: a read replica's pg_stat_activity does not show the primary's transactions
-    @api_route("changes", readonly=False)
+    @api_route("changes")
     def changes(self, model, **params):
         """Records created or updated, and ids deleted, since the ``since`` token, a page at a time."""
         auth = authenticate_request(model=model)

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import BaseCase, tagged
 
 from odoo.addons.rest_api_auth.tests.common import RestApiHttpCase, make_api_key
-from odoo.addons.rest_api_auth.throttling import store
+from odoo.addons.rest_api_auth.throttling import base
 
 from .. import metrics, request_log, settings
 from .test_request_log import committed_rows
@@ -113,17 +113,17 @@ class TestMetrics(RestApiHttpCase):
         _key, secret = make_api_key(self.env, self.user, rate_limit=100, rate_period=60, rate_burst=100)
         before = self.scrape()
         dbname = self.env.cr.dbname
-        self.addCleanup(store._breaker.failed_until.clear)
+        self.addCleanup(base.breaker.failed_until.clear)
         parameters = self.env["ir.config_parameter"].sudo()
         for fail_open, status in (("True", 200), ("False", 503)):
             parameters.set_param("rest_api.throttle_fail_open", fail_open)
             # the key verified and cached first: the failing request then asks the store only its rate
             self.assertEqual(self.get("/api/res.partner/search", secret, {"limit": 1}).status_code, 200)
-            store._breaker.failed(dbname)  # as after a store failure: the next checks fail at once
+            base.breaker.failed(dbname)  # as after a store failure: the next checks fail at once
             with self.assertLogs("odoo.addons.rest_api_auth.throttling", "WARNING"):
-                store._last_store_warning.update(at=0.0)
+                base._last_store_warning.update(at=0.0)
                 self.assertEqual(self.get("/api/res.partner/search", secret, {"limit": 1}).status_code, status)
-            store._breaker.failed_until.clear()
+            base.breaker.failed_until.clear()
         after = self.scrape()
         for outcome in ("fail_open", "fail_closed"):
             sample = f'rest_api_throttle_store_errors_total{{outcome="{outcome}"}}'

@@ -170,12 +170,20 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
     def test_models_parameter_narrows(self):
         spec = self.get("/api/openapi.json?models=res.partner,res.partner.category", self.admin_key).json()
         validate(spec)
-        # a personal key cannot issue login tokens: no token endpoint; the administrator's (scope
-        # all, a REST API manager) may read the metrics, which are no model: always in its document
-        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category", "Monitoring"])
-        self.assertIn("/api/metrics", spec["paths"])
+        # a personal key cannot issue login tokens (no token endpoint) nor read the metrics (no
+        # "Read Metrics" permission of its own), even the administrator's
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category"])
+        self.assertNotIn("/api/metrics", spec["paths"])
         collection = self.get("/api/postman_collection.json?models=res.partner", self.user_key).json()
         self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Login tokens"])
+
+    def test_metrics_in_the_document_of_a_key_that_may_read_them(self):
+        key, secret = make_api_key(self.env, self.admin)
+        self.assertNotIn("/api/metrics", self.get("/api/openapi.json?models=res.partner", secret).json()["paths"])
+        key.allow_metrics = True
+        spec = self.get("/api/openapi.json?models=res.partner", secret).json()
+        self.assertIn("/api/metrics", spec["paths"])
+        self.assertIn("Monitoring", [tag["name"] for tag in spec["tags"]])
 
     def test_bad_models_parameter(self):
         body = self.assertProblem(self.get("/api/openapi.json?models=no.such.model", self.admin_key), 404)
@@ -208,12 +216,14 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
                 ("/api/res.partner/record_count", "get"),
                 ("/api/res.partner/schema", "get"),
                 ("/api/res.partner/{id}", "get"),
+                ("/api/res.partner/changes", "get"),
                 ("/api/res.partner/execute_kw", "post"),
                 # the key may also create, write and delete tags, but its user may only read them
                 ("/api/res.partner.category/search", "get"),
                 ("/api/res.partner.category/record_count", "get"),
                 ("/api/res.partner.category/schema", "get"),
                 ("/api/res.partner.category/{id}", "get"),
+                ("/api/res.partner.category/changes", "get"),
             },
         )
         method = spec["paths"]["/api/res.partner/execute_kw"]["post"]["requestBody"]["content"]["application/json"]
