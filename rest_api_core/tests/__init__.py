@@ -11,6 +11,7 @@ from . import (
     test_health,
     test_http,
     test_http_headers,
+    test_method_call,
     test_metrics,
     test_probes,
     test_query,
