@@ -179,7 +179,9 @@ def test_schemathesis_finds_no_server_error_nor_schema_violation(prefork_server,
         "--phases", "examples,coverage,fuzzing",
         "--max-examples", str(SCHEMATHESIS_EXAMPLES),
         "--seed", "20261127",
-        "--workers", "2",
+        # one thread: CPython 3.11's ast module is not thread-safe (hypothesis then fails with
+        # "SystemError: AST constructor recursion depth mismatch", python/cpython#106905)
+        "--workers", "1",
         "--request-timeout", "60",
         "--no-shrink",
         "--report", "junit", "--report-junit-path", str(junit),
