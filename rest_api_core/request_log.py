@@ -166,11 +166,12 @@ class LogWriter(BatchWriter):
     thread_name = "rest_api request log"
 
     def _reset(self):
-        super()._reset()
+        result = super()._reset()
         self.counters = {}
         self.events = {}
         self.dropped = {}  # dbname -> rows dropped since the last warning
         self.last_warning = 0.0
+        return result
 
     def add(self, dbname, row=None, *, counter_key, duration_ms):
         """Count a request under ``counter_key`` and, when it is logged, keep its ``row``."""
