@@ -32,6 +32,7 @@ import urllib.parse
 from datetime import UTC, datetime
 
 from odoo import sql_db
+from odoo.modules.registry import Registry
 
 from odoo.addons.rest_api_auth import events
 from odoo.addons.rest_api_auth.batching import BatchWriter
@@ -166,11 +167,12 @@ class LogWriter(BatchWriter):
     thread_name = "rest_api request log"
 
     def _reset(self):
-        super()._reset()
+        result = super()._reset()
         self.counters = {}
         self.events = {}
         self.dropped = {}  # dbname -> rows dropped since the last warning
         self.last_warning = 0.0
+        return result
 
     def add(self, dbname, row=None, *, counter_key, duration_ms):
         """Count a request under ``counter_key`` and, when it is logged, keep its ``row``."""
@@ -289,10 +291,17 @@ class RedactedRequestLine(logging.Filter):
 logging.getLogger("werkzeug").addFilter(RedactedRequestLine())
 
 _writer = LogWriter()
-events.subscribe(
-    events.THROTTLE_STORE_ERROR,
-    lambda dbname, outcome: _writer.count_event(dbname, metrics.THROTTLE_STORE_ERRORS, outcome),
-)
+
+
+def _count_throttle_store_error(dbname, outcome):
+    """Counted only for a database with this addon (and its tables): loaded server-wide, this
+    module also runs for databases that have ``rest_api_auth`` alone, or none of the addons."""
+    registry = Registry.registries.get(dbname)
+    if registry is not None and "rest_api_core" in registry._init_modules:
+        _writer.count_event(dbname, metrics.THROTTLE_STORE_ERRORS, outcome)
+
+
+events.subscribe(events.THROTTLE_STORE_ERROR, _count_throttle_store_error)
 
 
 def flush(dbname):

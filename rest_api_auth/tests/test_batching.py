@@ -37,8 +37,8 @@ class IntegerWriter(BatchWriter):
         self.kept.append(str(error))
 
     def _drop(self, dbname, values, error):
-        super()._drop(dbname, values, error)
         self.dropped += values
+        return super()._drop(dbname, values, error)
 
 
 class TestBatchWriter(TransactionCase):
