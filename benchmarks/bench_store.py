@@ -203,6 +203,7 @@ def run(args):
                     if reason:
                         raise SetupError(f"{store} {name}: {reason}")
                     run_wrk(servers[store].base_url, scenarios[name].requests, args.warmup, args.connections)
+                time.sleep(11)  # the warm-up's statistics are published (within 10 s) before counting
                 writes = throttle_writes(database)
                 rounds = []
                 for number in range(args.rounds):

@@ -18,6 +18,12 @@ applies only before a key hash is checked, never to a cached key):
 * ``refused`` (429): the same single statement.
 
 Target: a throttled key's request under 1 ms at p50, one store round trip.
+
+Then the CPU of one ``check_key_rate`` with each store, PostgreSQL and a private
+``redis-server`` it starts (``--no-redis`` to skip): in this process (the Odoo worker's
+share) and in the store's server process (the PostgreSQL backend of the store's
+connection; the Redis server), over ``--requests`` checks. Noise from other processes
+moves these far less than latencies or throughput.
 """
 
 import argparse
@@ -32,6 +38,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 from odoo_env import OdooWorkspace, SetupError, pg_connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_store import PrivateRedis
 
 WARMUP = 200
 CHECKS = ("check_key_rate", "record_usage", "throttled key", "unlimited key", "refused (429)")
@@ -82,6 +91,37 @@ def measure(config_file, database, requests, bucket):
     return timings
 
 
+def cpu_per_check(config_file, database, requests, stores):
+    """{store: (client µs, server µs)} of one ``check_key_rate``; ``stores``: {name: (setting, server pid or None)}."""
+    import psutil  # noqa: PLC0415 - Odoo's dependency
+
+    import odoo  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(["-c", str(config_file), "--log-level=warn"])
+    from odoo.addons.rest_api_auth.throttling import store, throttle  # noqa: PLC0415
+    from odoo.addons.rest_api_auth.throttling.gcra import RatePolicy  # noqa: PLC0415
+
+    policy = RatePolicy(limit=10**9, period=1, burst=10**6)
+    figures = {}
+    registry = odoo.modules.registry.Registry(database)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        for name, (setting, server_pid) in stores.items():
+            env["ir.config_parameter"].set_param("rest_api.throttle_store", setting)
+            for _warm_up in range(WARMUP):
+                throttle.check_key_rate(env, "bench:cpu", policy)
+            # Redis: its server; PostgreSQL: the backend of this process's one idle store connection
+            server = psutil.Process(server_pid or store._pool_for(database).idle[-1].connection.get_backend_pid())
+            client_before, server_before = time.process_time(), sum(server.cpu_times()[:2])
+            for _request in range(requests):
+                throttle.check_key_rate(env, "bench:cpu", policy)
+            client = (time.process_time() - client_before) / requests * 1e6
+            figures[name] = (client, (sum(server.cpu_times()[:2]) - server_before) / requests * 1e6)
+        cr.rollback()
+    return figures
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -113,7 +153,29 @@ def run(args, config_file, database):
             merged[name].extend(values)
     report(f"{args.processes} processes at once, {args.requests} requests each, one shared key bucket", merged)
     print(f"\nadded latency per request of a throttled key, p50: {single_p50:.3f} ms (target < 1 ms)")
+    with contextlib.ExitStack() as stack:
+        stores = {"postgresql": ("postgresql", None)}
+        if not args.no_redis:
+            redis = stack.enter_context(PrivateRedis(workspace_directory(config_file)))
+            stores["redis"] = (redis.url, redis.process.pid)
+        command = [
+            sys.executable,
+            __file__,
+            "--cpu",
+            str(config_file),
+            database,
+            str(args.requests),
+            json.dumps(stores),
+        ]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # a fresh process
+    print(f"\nCPU of one check_key_rate, {args.requests} checks (µs): this process + the store's server process")
+    for name, (client, server) in json.loads(output.splitlines()[-1]).items():
+        print(f"  {name:<12} {client:7.1f} + {server:7.1f} = {client + server:7.1f}")
     return 0 if single_p50 < 1.0 else 1
+
+
+def workspace_directory(config_file):
+    return Path(config_file).parent
 
 
 def main(argv):
@@ -121,8 +183,14 @@ def main(argv):
     parser.add_argument("--requests", type=int, default=5000, help="measured requests per process")
     parser.add_argument("--processes", type=int, default=4, help="processes in the contended run")
     parser.add_argument("--db", help="an existing database with rest_api_auth installed")
+    parser.add_argument("--no-redis", action="store_true", help="measure the PostgreSQL store only")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--cpu", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.cpu:
+        config_file, database, requests, stores = args.cpu
+        print(json.dumps(cpu_per_check(config_file, database, int(requests), json.loads(stores))))
+        return 0
     if args.worker:
         config_file, database, requests = args.worker
         print(json.dumps(measure(config_file, database, int(requests), "bench:shared")))

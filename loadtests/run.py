@@ -129,6 +129,27 @@ def server_usage(database, key_ids):
         connection.close()
 
 
+def postgresql_key_buckets(database, key_ids):
+    """The keys' buckets in the PostgreSQL store: there are some only when it is the store in use."""
+    connection = pg_connect(database)
+    try:
+        with connection.cursor() as cr:
+            patterns = [f"key:{key_id}@%" for key_id in key_ids]
+            cr.execute("SELECT count(*) FROM rest_api_throttle WHERE bucket LIKE ANY(%s)", [patterns])
+            return cr.fetchone()[0]
+    finally:
+        connection.close()
+
+
+def check_store(store, buckets):
+    """The buckets were where ``rest_api.throttle_store`` says: a failed check, or None."""
+    if store == "postgresql" and not buckets:
+        return "no key bucket in PostgreSQL: the PostgreSQL store was not used"
+    if store != "postgresql" and buckets:
+        return f"{buckets} key buckets in PostgreSQL: the store {store.rpartition('@')[2]} was not used"
+    return None
+
+
 def check(results, throttled, usage):
     """Print the figures; return the list of failed checks."""
     failures = []
@@ -211,12 +232,14 @@ def run_load_test(workspace, database, duration, crud_users, venv_bin, *, store=
         users = crud_users + USERS_PER_KEY * len(throttled)  # the locustfile's fixed count of throttled users
         results = run_locust(venv_bin, config, duration, users, out_dir)
         time.sleep(USAGE_FLUSH_INTERVAL + 1)  # every server process has stored its usage counts
-        usage = server_usage(database, [key_id for _key, key_id, _secret in throttled])
+        key_ids = [key_id for _key, key_id, _secret in throttled]
+        usage = server_usage(database, key_ids)
+        misplaced = check_store(store, postgresql_key_buckets(database, key_ids))
     if results["problems"]["server_errors"]:
         for server in (prefork, threaded):
             errors = [line for line in server.log_file.read_text().splitlines() if " ERROR " in line]
             print(f"[load] {server.base_url} logged {len(errors)} errors; last ones:\n" + "\n".join(errors[-5:]))
-    return check(results, throttled, usage)
+    return check(results, throttled, usage) + ([misplaced] if misplaced else [])
 
 
 def main(argv):

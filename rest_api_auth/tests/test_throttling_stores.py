@@ -119,7 +119,7 @@ class TestRedisStore(StoresCase):
             self.stores["redis"].admit(bucket, policy)
         key = f"rest_api:{self.env.cr.dbname}:{bucket}"
         ttl = require_redis().pttl(key)
-        self.assertTrue(17_000 < ttl <= 18_001, ttl)  # 3 x 6 s, from the first admission
+        self.assertTrue(15_000 < ttl <= 18_001, ttl)  # 3 x 6 s from the first admission (a slow host: less)
 
     def test_idle_buckets_expire_on_their_own(self):
         policy = RatePolicy(limit=1000, period=1, burst=1)

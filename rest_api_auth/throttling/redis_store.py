@@ -24,8 +24,6 @@ import threading
 
 from .base import STORE_CONNECT_TIMEOUT, STORE_STATEMENT_TIMEOUT, BucketStore, StoreUnavailable, breaker, redacted_url
 
-REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-
 # KEYS[1]: the bucket. ARGV: mode (admit, charge or peek), emission interval, tolerance (µs).
 # Returns {admitted or present (1/0), tat (0 when absent), now}. See gcra.gcra_admit/gcra_charge.
 GCRA_SCRIPT = """
@@ -52,10 +50,6 @@ redis.call('SET', KEYS[1], string.format('%.0f', new), 'PX', math.ceil((new - no
 return {1, new, now}
 """
 GCRA_SHA = hashlib.sha1(GCRA_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
-
-
-def is_redis_url(url):
-    return url.startswith(REDIS_SCHEMES)
 
 
 class RedisStore(BucketStore):

@@ -15,6 +15,7 @@ from ..exceptions import ServiceUnavailable, Throttled, TooManyFailedAuthenticat
 from . import usage
 from .base import STORE_RETRY_AFTER, StoreUnavailable, warn_store_unavailable
 from .gcra import failed_auth_bucket, gcra_admit, gcra_verdict, policy_bucket
+from .redis_store import redis_store  # imports the redis package only once a Redis store is used
 from .store import ThrottleStore
 
 
@@ -96,9 +97,7 @@ def bucket_store(dbname, store_setting):
     if store_setting == "postgresql":
         return ThrottleStore(dbname)
     # Anything else is a Redis URL; a malformed one fails like an unreachable store (fail open or
-    # closed, a warning naming it), never a 500. Imported here: only a Redis setup needs it.
-    from .redis_store import redis_store  # noqa: PLC0415
-
+    # closed, a warning naming it), never a 500.
     return redis_store(store_setting, dbname)
 
 
