@@ -20,10 +20,13 @@ CREATED_MESSAGE = "Record created successfully."
 UPDATED_MESSAGE = "Record updated successfully."
 DELETED_MESSAGE = "Record deleted successfully."
 ISSUED_MESSAGE = "JWT Token generated successfully."
+FILE_STORED_MESSAGE = "File stored successfully."
+ATTACHED_MESSAGE = "Attachments created successfully."
 
 
 READ_ERRORS = (400, 401, 403, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 415, 422, 429)
+UPLOAD_ERRORS = (400, 401, 403, 404, 415, 422, 429)  # 413 is among every operation's "default"
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,13 @@ ENDPOINTS = (
         message=DELETED_MESSAGE,
         errors=(400, 401, 403, 404, 422, 429),
     ),
+    # files and reports (controllers.files, controllers.reports): raw bytes, not JSON
+    Endpoint("download", "GET", "/api/{model}/{id}/{field}", "read"),
+    Endpoint("upload", "PUT", "/api/{model}/{id}/{field}", "write", message=FILE_STORED_MESSAGE, errors=UPLOAD_ERRORS),
+    Endpoint("attachments", "GET", "/api/{model}/{id}/attachments", "read"),
+    Endpoint("attach", "POST", "/api/{model}/{id}/attachments", "write", 201, ATTACHED_MESSAGE, UPLOAD_ERRORS),
+    Endpoint("reports", "GET", "/api/{model}/reports", "read"),
+    Endpoint("report", "GET", "/api/{model}/{id}/report/{report}", "read"),
     Endpoint(
         "generate_token",
         "POST",
