@@ -100,8 +100,13 @@ class TestFiles(RestApiCase):
         self.assertProblem(self.api("GET", f"{base}/image_1920", key="not a key"), 401)
 
     def test_uploads_over_odoos_limit_are_refused_unread(self):
+        """Files are bounded by Odoo's upload limit, not by the API's (smaller) limit of JSON bodies."""
         self.env["ir.config_parameter"].sudo().set_param("web.max_file_upload_size", "1000")
+        self.env["ir.config_parameter"].sudo().set_param("rest_api.max_body_size", "100")
         path = f"/api/ir.attachment/{self.attachment.id}/raw"
+        self.assertJson(self.api("PUT", path, data=b"w" * 1000))
+        self.assertEqual(self.attachment.raw, b"w" * 1000)
+        self.assertJson(self.upload(self.partner, {"file": ("ok.bin", b"v" * 800)}), 201)
         response = self.api("PUT", path, data=b"y" * 1001)
         self.assertProblem(response, 413, "limit of 1000 bytes")
         self.assertProblem(self.api("PUT", path, data=iter([b"y" * 600, b"y" * 600])), 413, "limit of 1000 bytes")
@@ -112,7 +117,7 @@ class TestFiles(RestApiCase):
             headers={"api-key": self.manager_key},
         )
         self.assertProblem(response, 413, "limit of 1000 bytes")
-        self.assertEqual(self.attachment.raw, b"x")
+        self.assertEqual(self.attachment.raw, b"w" * 1000)
 
     def upload(self, record, files, key=None):
         return self.opener.post(
