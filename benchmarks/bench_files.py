@@ -84,9 +84,7 @@ def ways(base_url, attachment_id, key, session):
         return requests.get(f"{base_url}/api/ir.attachment/{attachment_id}/raw", headers={"api-key": key}, timeout=300)
 
     def web_content():
-        return requests.get(
-            f"{base_url}/web/content/{attachment_id}", cookies={"session_id": session}, timeout=300
-        )
+        return requests.get(f"{base_url}/web/content/{attachment_id}", cookies={"session_id": session}, timeout=300)
 
     def base64_json():
         return requests.get(
@@ -110,7 +108,7 @@ def login_session(base_url, database):
     return response.cookies["session_id"]
 
 
-def measure(server, database, attachment_id, key, size, rounds):
+def measure(server, database, attachment_id, key, *, size, rounds):
     session = login_session(server.base_url, database)
     calls = ways(server.base_url, attachment_id, key, session)
     for call in calls.values():  # warm-up, and a check of what each way answers
@@ -156,7 +154,7 @@ def main():
         arguments = ["--workers=2", "--max-cron-threads=0"]
         with OdooServer(workspace, database, extra_args=arguments) as server:
             OdooRpc(server.base_url, database)  # the admin can log in (web/content needs its session)
-            results = measure(server, database, int(match[1]), match[2], size, args.rounds)
+            results = measure(server, database, int(match[1]), match[2], size=size, rounds=args.rounds)
     finally:
         workspace.cleanup()
     print(f"{args.size_mb} MB attachment in the filestore, {args.rounds} rounds, one request at a time")

@@ -15,7 +15,7 @@ from odoo import fields
 
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound
 
-from .errors import ContentTooLarge
+from .errors import ContentTooLarge, UnsupportedMediaType
 
 ATTACHMENT_MODEL = "ir.attachment"
 # ir.attachment's own binary fields: ir.binary streams the attachment itself for them
@@ -101,9 +101,22 @@ def checksum(data):
     return hashlib.sha1(data).hexdigest()  # noqa: S324 - Odoo's own checksum, not a secret
 
 
+# bodies Odoo parses as forms before any controller runs: their bytes are gone by then
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def read_upload(httprequest, limit):
     """The raw request body, at most ``limit`` bytes: 413 unread when its ``Content-Length``
-    says more, 413 when a chunked body goes over (the route reads no more than ``limit + 1``)."""
+    says more, 413 when a chunked body goes over (the route reads no more than ``limit + 1``).
+
+    415 for a form (curl's ``--data-binary`` sends one unless told otherwise): Odoo has parsed it
+    into form fields already, so that writing "the body" would write nothing."""
+    if httprequest.mimetype in FORM_TYPES:
+        raise UnsupportedMediaType(
+            f"Send the file as the body with its own Content-Type (such as image/png or "
+            f"application/octet-stream), not as {httprequest.mimetype}; to attach files, POST them to "
+            "the record's /attachments."
+        )
     length = httprequest.content_length
     if length is not None and length > limit:
         raise ContentTooLarge(limit)

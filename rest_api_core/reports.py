@@ -103,7 +103,7 @@ def render(env, report, records, output):
     """``(bytes, Content-Type)`` of ``report`` printed for ``records``, as the effective user."""
     if output == "pdf" and env[REPORT_MODEL].get_wkhtmltopdf_state() == "install":
         raise ServiceUnavailable("This server cannot print PDF files (no wkhtmltopdf); ask for format=html.")
-    content, kind = getattr(env[REPORT_MODEL], FORMATS[output])(report.report_name, records.ids)
+    content, kind = getattr(env[REPORT_MODEL], FORMATS[output])(report.id, records.ids)
     return content, CONTENT_TYPES.get(kind, "application/octet-stream")
 
 

@@ -99,6 +99,15 @@ class TestFiles(RestApiCase):
         self.assertProblem(self.api("GET", f"/api/no.model/{self.partner.id}/image_1920"), 404, "Unknown model")
         self.assertProblem(self.api("GET", f"{base}/image_1920", key="not a key"), 401)
 
+    def test_a_form_is_not_a_file(self):
+        """curl --data-binary sends application/x-www-form-urlencoded: Odoo has parsed it away."""
+        path = f"/api/ir.attachment/{self.attachment.id}/raw"
+        for content_type in ("application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
+            with self.subTest(content_type=content_type):
+                response = self.api("PUT", path, data=b"a=b", headers={"Content-Type": content_type})
+                self.assertProblem(response, 415, "its own Content-Type")
+        self.assertEqual(self.attachment.raw, b"x")
+
     def test_uploads_over_odoos_limit_are_refused_unread(self):
         """Files are bounded by Odoo's upload limit, not by the API's (smaller) limit of JSON bodies."""
         self.env["ir.config_parameter"].sudo().set_param("web.max_file_upload_size", "1000")
