@@ -284,7 +284,9 @@ def database_unreachable():
 def _http_error(exc):
     """werkzeug's HTTP errors (413 body too large, ...) as problems with the same status."""
     if exc.code == 413:  # refused by its Content-Length before it is read (see controllers.api.read_body)
-        return ContentTooLarge(settings.max_body_size(request.env))
+        # the route's own limit: one byte over the setting (controllers.api._body_limit, files._upload_limit)
+        route_limit = request.httprequest.max_content_length
+        return ContentTooLarge(route_limit - 1 if route_limit else settings.max_body_size(request.env))
     error = RestApiError(exc.description)
     error.status, error.title = exc.code, exc.name
     error.slug = exc.name.lower().replace(" ", "-")

@@ -31,10 +31,13 @@ CREATED_MESSAGE = "Record created successfully."
 UPDATED_MESSAGE = "Record updated successfully."
 DELETED_MESSAGE = "Record deleted successfully."
 ISSUED_MESSAGE = "JWT Token generated successfully."
+FILE_STORED_MESSAGE = "File stored successfully."
+ATTACHED_MESSAGE = "Attachments created successfully."
 
 
 READ_ERRORS = (400, 401, 403, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
+UPLOAD_ERRORS = (400, 401, 403, 404, 413, 415, 422, 429)
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,14 @@ ENDPOINTS = (
         message=DELETED_MESSAGE,
         errors=(400, 401, 403, 404, 422, 429),
     ),
+    # files and reports (controllers.files, controllers.reports): raw bytes, not JSON
+    Endpoint("download", "GET", "/api/{model}/{id}/{field}", "read"),
+    Endpoint("upload", "PUT", "/api/{model}/{id}/{field}", "write", message=FILE_STORED_MESSAGE, errors=UPLOAD_ERRORS),
+    Endpoint("attachments", "GET", "/api/{model}/{id}/attachments", "read"),
+    Endpoint("attach", "POST", "/api/{model}/{id}/attachments", "write", 201, ATTACHED_MESSAGE, UPLOAD_ERRORS),
+    Endpoint("reports", "GET", "/api/{model}/reports", "read"),
+    # on the primary: printing may store the PDF as an attachment (a report's attachment_use)
+    Endpoint("report", "GET", "/api/{model}/{id}/report/{report}", "read", primary=True),
     Endpoint(
         "generate_token",
         "POST",

@@ -15,9 +15,14 @@ CORS_ALLOW_HEADERS = (
     "Content-Type",
     "X-Odoo-Database",
     "X-Request-ID",
+    "Range",  # file downloads (controllers.files)
+    "If-None-Match",
 )
 # Response headers a browser client may read.
-CORS_EXPOSE_HEADERS = ("RateLimit", "RateLimit-Policy", "Retry-After", "Location", "Link", "X-Request-ID")
+CORS_EXPOSE_HEADERS = (
+    *("RateLimit", "RateLimit-Policy", "Retry-After", "Location", "Link", "X-Request-ID"),
+    *("Content-Disposition", "ETag", "Content-Range"),  # file downloads: the file name, the checksum, a range
+)
 CORS_MAX_AGE = 86400
 
 REQUEST_ID_HEADER = "X-Request-ID"

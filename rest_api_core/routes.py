@@ -17,7 +17,12 @@ from .dispatch import api_endpoint, serve_endpoint
 from .endpoints import BY_ACTION
 
 # the registry's path parameters as Odoo's route converters (and the controllers' argument names)
-PATH_CONVERTERS = {"model": "string:model", "id": "int:record_id"}
+PATH_CONVERTERS = {
+    "model": "string:model",
+    "id": "int:record_id",
+    "field": "string:field_name",
+    "report": "string:report",
+}
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
 

@@ -33,6 +33,7 @@ MAX_DOMAIN_CONDITIONS = 500  # 10,000 exhausted PostgreSQL's parser memory; 500 
 # time of a self-referential search (parent_id any ...) by 3 to 6: 5 levels 0.08 s, 8: 1 s, 10: 21 s
 MAX_DOMAIN_DEPTH = 5
 MAX_BODY_SIZE = 16 * 1024 * 1024  # bytes: a 10 MiB file in base64 with room to spare
+MAX_UPLOAD_SIZE = 128 * 1024 * 1024  # Odoo's default web.max_file_upload_size
 LOG_MODE_OFF, LOG_MODE_ERRORS, LOG_MODE_ALL = "off", "errors", "all"
 LOG_MODES = (
     (LOG_MODE_OFF, "Off"),
@@ -81,6 +82,12 @@ def max_body_size(env):
     """
     limit = _positive_int(env, MAX_BODY_SIZE_PARAM, MAX_BODY_SIZE)
     return min(limit, _positive_int(env, ODOO_UPLOAD_LIMIT_PARAM, limit))
+
+
+def max_upload_size(env):
+    """The largest file (bytes) the raw and multipart upload endpoints take: Odoo's own
+    ``web.max_file_upload_size``, as for the web client's uploads (413 above)."""
+    return _positive_int(env, ODOO_UPLOAD_LIMIT_PARAM, MAX_UPLOAD_SIZE)
 
 
 def cors_origins(env):

@@ -14,6 +14,7 @@ from .components import (
     header_refs,
     parameter_refs,
 )
+from .file_paths import file_paths
 from .model_schemas import create_schema_name, record_schema_name, schema_ref, values_schema_name
 from .tags import documentation_order
 
@@ -176,6 +177,11 @@ def model_paths(model, tag, operations, methods=()):
                 body=_execute_body(methods),
             )
         }
+    if model is None:  # files and reports: on the generic paths (see file_paths)
+        for path, item in file_paths(operation, model_params).items():
+            allowed = {verb: op for verb, op in item.items() if ACTION_OPERATIONS[op["x-odoo-action"]] in operations}
+            if allowed:
+                paths[path] = allowed
     return paths
 
 

@@ -20,12 +20,14 @@ from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS
 from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 
 from .examples import example_value, resolve
+from .file_paths import MULTIPART, OCTET_STREAM
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 ACTION_ORDER = tuple(BY_ACTION)  # the data endpoints in the order of a record's life, then the others
-RECORD_ACTIONS = {endpoint.action for endpoint in ENDPOINTS if endpoint.path.endswith("/{id}")}
+RECORD_ACTIONS = {endpoint.action for endpoint in ENDPOINTS if "/{id}" in endpoint.path}
 MUTATING_ACTIONS = {action for action in RECORD_ACTIONS if BY_ACTION[action].method != "GET"}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+PATH_EXAMPLES = ("field", "report")  # path parameters whose example is a usable default
 GENERIC_MODEL_EXAMPLE = "res.partner"
 # Requests whose body is an example value, and how a model may refuse those values: bad value
 # (400), a record rule (403), a duplicate (409), a business rule (422).
@@ -175,6 +177,8 @@ def _request_item(path, method, operation, spec):
             if name == "id":
                 source = f"{prefix}_created_id" if action in MUTATING_ACTIONS else f"{prefix}_id"
                 value = f"{{{{{source}}}}}"
+            elif name in PATH_EXAMPLES:  # a file's field, a report: the document's example
+                value = str(next((p.get("example", "") for p in parameters if p.get("name") == name), ""))
             else:
                 value = f"{{{{{name}}}}}"
             url_variables.append({"key": name, "value": value})
@@ -195,8 +199,14 @@ def _request_item(path, method, operation, spec):
         "description": operation.get("description"),
     }
     body = operation.get("requestBody")
-    if body:
-        media = resolve(body, spec)["content"]["application/json"]
+    content = resolve(body, spec)["content"] if body else {}
+    if MULTIPART in content:  # attachments: pick the files in Postman
+        request["body"] = {"mode": "formdata", "formdata": [{"key": "file", "type": "file", "src": []}]}
+    elif OCTET_STREAM in content:  # a raw file upload: pick it in Postman
+        request["header"].append({"key": "Content-Type", "value": OCTET_STREAM})
+        request["body"] = {"mode": "file", "file": {"src": ""}}
+    elif body:
+        media = content["application/json"]
         example = media["example"] if "example" in media else example_value(media["schema"], spec)
         request["header"].append({"key": "Content-Type", "value": "application/json"})
         request["body"] = {

@@ -24,9 +24,11 @@ class TestRouting(RestApiCase):
                 self.assertProblem(self.api(method, path, body=body), 404, "Unknown model")
 
     def test_unknown_api_path_is_404(self):
-        for path in ("/api", "/api/", "/api/res.partner/1/extra", "/api/res.partner/search/more"):
+        for path in ("/api", "/api/", "/api/res.partner/1/image_1920/more", "/api/res.partner/search/more"):
             with self.subTest(path=path):
                 self.assertProblem(self.api("GET", path), 404, "No API endpoint")
+        # /api/<model>/<id>/<name> is a file download: a 404 naming the field (test_files)
+        self.assertProblem(self.api("GET", "/api/res.partner/1/extra"), 404, "has no field 'extra'")
 
     def test_wrong_verb_is_405_with_allow(self):
         for method, path, allowed in (
@@ -172,7 +174,7 @@ class TestCorsAndRequestId(RestApiCase):
         self.assertEqual(response.headers["Access-Control-Allow-Methods"], "GET, PUT, PATCH, DELETE")
         allowed = {name.strip().lower() for name in response.headers["Access-Control-Allow-Headers"].split(",")}
         for header in ("api-key", "x-api-key", "login-token", "x-login-token", "token", "authorization",
-                       "content-type", "x-odoo-database", "x-request-id"):  # fmt: skip
+                       "content-type", "x-odoo-database", "x-request-id", "range", "if-none-match"):  # fmt: skip
             self.assertIn(header, allowed)
         self.assertIn("Origin", response.headers["Vary"])
         self.assertTrue(response.headers["X-Request-ID"])
@@ -186,7 +188,9 @@ class TestCorsAndRequestId(RestApiCase):
             self.assertEqual(response.headers["Access-Control-Allow-Origin"], self.origin)
             exposed = {name.strip() for name in response.headers["Access-Control-Expose-Headers"].split(",")}
             self.assertEqual(
-                exposed, {"RateLimit", "RateLimit-Policy", "Retry-After", "Location", "Link", "X-Request-ID"}
+                exposed,
+                {"RateLimit", "RateLimit-Policy", "Retry-After", "Location", "Link", "X-Request-ID"}
+                | {"Content-Disposition", "ETag", "Content-Range"},
             )
 
     def test_vary_origin_on_every_response_when_cors_is_configured(self):

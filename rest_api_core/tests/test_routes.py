@@ -49,7 +49,7 @@ class TestRegistry(BaseCase):
         for row in table.splitlines()[2:]:
             first_column = row.split(" | ", 1)[0]
             for method, path in re.findall(r"`(GET|POST|PUT|PATCH|DELETE) (/api/[^`?]*)", first_column):
-                listed.add((method, path.replace("<model>", "{model}").replace("<id>", "{id}")))
+                listed.add((method, re.sub(r"<(\w+)>", r"{\1}", path)))
         documented = {(e.method, path) for e in BY_ACTION.values() for path in (e.path, *e.aliases)}
         self.assertEqual(listed, documented)
 

@@ -78,12 +78,22 @@ class TestAnonymousDocument(BaseCase):
                 "/api/{model}/create",
                 "/api/{model}/execute_kw",
                 "/api/{model}/record_count",
+                "/api/{model}/reports",
                 "/api/{model}/schema",
                 "/api/{model}/search",
                 "/api/{model}/{id}",
+                "/api/{model}/{id}/attachments",
+                "/api/{model}/{id}/report/{report}",
+                "/api/{model}/{id}/{field}",
             ],
         )
         self.assertEqual(set(self.spec["paths"]["/api/{model}/{id}"]), {"get", "put", "patch", "delete"})
+        download = self.spec["paths"]["/api/{model}/{id}/{field}"]["get"]["responses"]["200"]
+        self.assertEqual(download["content"], {"*/*": {"schema": {"type": "string", "format": "binary"}}})
+        report = self.spec["paths"]["/api/{model}/{id}/report/{report}"]["get"]["responses"]["200"]
+        self.assertIn("application/pdf", report["content"])
+        attach = self.spec["paths"]["/api/{model}/{id}/attachments"]["post"]["requestBody"]["content"]
+        self.assertEqual(list(attach), ["multipart/form-data"])
         # nothing of a database: no per-model schema
         self.assertFalse([name for name in self.spec["components"]["schemas"] if "." in name])
 
@@ -108,7 +118,7 @@ class TestAnonymousDocument(BaseCase):
                 self.assertEqual("413" in codes, "requestBody" in operation)
                 action = operation["x-odoo-action"]
                 self.assertEqual({"409", "422"} <= codes, action in writes)
-                self.assertEqual("422" in codes, action in writes | {"delete"})
+                self.assertEqual("422" in codes, action in writes | {"delete", "upload", "attach"})
                 self.assertEqual(len([code for code in codes if code.startswith("2")]), 1)
                 self.assertTrue(operation["operationId"])
                 for code, response in operation["responses"].items():
@@ -239,11 +249,16 @@ class TestKeyDocument(BaseCase):
             [
                 "/api/{model}/changes",
                 "/api/{model}/record_count",
+                "/api/{model}/reports",
                 "/api/{model}/schema",
                 "/api/{model}/search",
                 "/api/{model}/{id}",
+                "/api/{model}/{id}/attachments",
+                "/api/{model}/{id}/report/{report}",
+                "/api/{model}/{id}/{field}",
             ],
         )
+        self.assertEqual(set(spec["paths"]["/api/{model}/{id}/{field}"]), {"get"})  # no upload without write
         self.assertEqual(set(spec["paths"]["/api/{model}/{id}"]), {"get"})
 
     def test_credential_models_are_never_documented(self):

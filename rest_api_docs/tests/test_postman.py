@@ -177,8 +177,14 @@ class TestPostmanCollection(BaseCase):
         self.assertEqual(create["url"]["variable"], [{"key": "model", "value": "{{model}}"}])
         self.assertEqual(json.loads(create["body"]["raw"]), {"name": "New record"})
         for update in records["item"]:
-            if update["request"]["method"] in ("PUT", "PATCH"):  # never {}, which the API refuses (400)
+            if update["request"]["method"] in ("PUT", "PATCH") and update["request"]["body"]["mode"] == "raw":
+                # never {}, which the API refuses (400)
                 self.assertEqual(json.loads(update["request"]["body"]["raw"]), {"name": "New record"})
+        by_name = {item["name"]: item["request"] for item in records["item"]}
+        self.assertEqual(by_name["Upload a file"]["body"], {"mode": "file", "file": {"src": ""}})
+        self.assertEqual(by_name["Attach files"]["body"]["formdata"], [{"key": "file", "type": "file", "src": []}])
+        self.assertIn({"key": "field", "value": "raw"}, by_name["Download a file"]["url"]["variable"])
+        self.assertIn({"key": "id", "value": "{{record_created_id}}"}, by_name["Upload a file"]["url"]["variable"])
 
 
 class TestExampleValues(BaseCase):
