@@ -16,6 +16,7 @@ import datetime
 from odoo.tools import SQL
 
 from . import signing
+from .pagination import fetch
 from .query import InvalidInput
 
 SCOPE = "rest_api.changes_token"
@@ -49,8 +50,9 @@ def read_token(env, model_name, text):
     return datetime.datetime.fromisoformat(moment), record_id, kind
 
 
-def _changes(records, domain, position, bound, limit):
-    """``[(write_date, id, CHANGE)]`` of the records matching ``domain`` after ``position`` and before ``bound``."""
+def _changes(records, domain, names, position, *, bound, limit):
+    """``[(write_date, id, CHANGE)]`` of the records matching ``domain`` after ``position`` and before
+    ``bound``, and those records with ``names`` fetched (in the same query)."""
     query = records._search(domain, order="write_date asc, id asc", limit=limit)
     write_date = SQL.identifier(records._table, "write_date")
     record_id = SQL.identifier(records._table, "id")
@@ -58,7 +60,8 @@ def _changes(records, domain, position, bound, limit):
     if position is not None:
         moment, last_id, _kind = position
         query.add_where(SQL("(%s, %s) > (%s, %s)", write_date, record_id, moment, last_id))
-    return [(moment, rid, CHANGE) for rid, moment in records.env.execute_query(query.select(record_id, write_date))]
+    fetched, _names = fetch(records, query, names, ["write_date"])
+    return [(record.write_date, record.id, CHANGE) for record in fetched], fetched
 
 
 def _deletions(records, position, bound, limit):
@@ -93,7 +96,7 @@ def _deletions(records, position, bound, limit):
 def feed_page(records, domain, names, *, position, bound, limit, tracked):
     """``{"changes": [...], "deleted": [...] (``tracked`` only), "next": token}`` after ``position``
     (None: from the beginning), everything stamped before ``bound`` (see :func:`horizon`)."""
-    items = _changes(records, domain, position, bound, limit + 1)
+    items, fetched = _changes(records, domain, names, position, bound=bound, limit=limit + 1)
     if tracked:
         items = sorted(items + _deletions(records, position, bound, limit + 1))
     if len(items) > limit:
@@ -101,8 +104,8 @@ def feed_page(records, domain, names, *, position, bound, limit, tracked):
         last = items[-1]
     else:  # everything before the horizon is served
         last = max(position, (bound, 0, CHANGE)) if position is not None else (bound, 0, CHANGE)
-    changed = [rid for _moment, rid, kind in items if kind == CHANGE]
-    page = {"changes": records.browse(changed).read(names)}
+    changed = fetched.browse([rid for _moment, rid, kind in items if kind == CHANGE])
+    page = {"changes": changed._read_format(fnames=records.check_field_access_rights("read", names))}
     if tracked:
         page["deleted"] = [rid for _moment, rid, kind in items if kind == DELETION]
     page["next"] = make_token(records.env, records._name, last)

@@ -17,6 +17,7 @@ import datetime
 from urllib.parse import urlencode
 
 from odoo.tools import SQL
+from odoo.tools.query import Query
 
 from . import signing
 from .query import InvalidInput, parse_order
@@ -24,6 +25,7 @@ from .query import InvalidInput, parse_order
 SCOPE = "rest_api.search_cursor"
 KEYSET_TYPES = frozenset({"boolean", "char", "text", "selection", "integer", "float", "monetary", "date", "datetime"})
 CURSOR_PARAMS = ("cursor", "offset")
+NUMERIC_TYPES = frozenset({"integer", "float", "monetary"})
 
 
 def keyset_terms(records, order):
@@ -68,12 +70,12 @@ def _column(records, name, query):
     return SQL("COALESCE(%s, FALSE)", column) if records._fields[name].type == "boolean" else column
 
 
-def _after(column, value, descending, nulls_first):
+def _after(column, value, descending, nulls_first, nullable):
     """The rows whose ``column`` sorts strictly after ``value``."""
     if value is None:
         return SQL("%s IS NOT NULL", column) if nulls_first else SQL("FALSE")
     later = SQL("%s < %s", column, value) if descending else SQL("%s > %s", column, value)
-    return later if nulls_first else SQL("(%s OR %s IS NULL)", later, column)
+    return later if nulls_first or not nullable else SQL("(%s OR %s IS NULL)", later, column)
 
 
 def _equal(column, value):
@@ -81,14 +83,25 @@ def _equal(column, value):
 
 
 def keyset_condition(records, terms, values, query):
-    """``(k1, k2, ..., id) > (v1, v2, ..., vn)`` in the order of ``terms``."""
+    """``(k1, k2, ..., id) > (v1, v2, ..., vn)`` in the order of ``terms``.
+
+    When the first column holds no NULL, the rows after also satisfy ``k1 >= v1`` (``<=``
+    descending), said redundantly so that PostgreSQL starts an index scan there rather than
+    at the first row: what makes a page cost the same at any depth."""
     columns = [_column(records, name, query) for name, _descending, _nulls in terms]
+    not_null = records._rest_api_not_null_columns() | {"id"}
+    nullable = [name not in not_null and records._fields[name].type != "boolean" for name, _d, _n in terms]
     alternatives = []
     for position, (_name, descending, nulls_first) in enumerate(terms):
         conditions = [_equal(columns[i], values[i]) for i in range(position)]
-        conditions.append(_after(columns[position], values[position], descending, nulls_first))
+        conditions.append(_after(columns[position], values[position], descending, nulls_first, nullable[position]))
         alternatives.append(SQL("(%s)", SQL(" AND ").join(conditions)))
-    return SQL("(%s)", SQL(" OR ").join(alternatives))
+    condition = SQL("(%s)", SQL(" OR ").join(alternatives))
+    (_name, descending, _nulls), first = terms[0], columns[0]
+    if len(terms) > 1 and not nullable[0] and values[0] is not None:
+        bound = SQL("%s <= %s", first, values[0]) if descending else SQL("%s >= %s", first, values[0])
+        condition = SQL("(%s AND %s)", bound, condition)
+    return condition
 
 
 def _encode(value):
@@ -114,20 +127,39 @@ def read_cursor(records, terms, text):
     return values
 
 
+def fetch(records, query, names, more=()):
+    """The records of ``query`` with ``names`` (and ``more``) fetched in one query, as
+    ``search_read`` does: ``(records, the names checked for read access)``."""
+    names = records.check_field_access_rights("read", names)
+    if query.is_empty():
+        return records.browse(), names
+    return records._fetch_query(query, records._determine_fields_to_fetch([*names, *more])), names
+
+
 def cursor_page(records, domain, names, terms, *, values, limit):
     """``(rows, next cursor or None)``: up to ``limit`` rows after ``values`` (None: from the start)."""
     query = records._search(domain, order=order_of(terms), limit=limit + 1)
     if values is not None:
         query.add_where(keyset_condition(records, terms, values, query))
-    columns = [SQL.identifier(records._table, "id")]
-    columns += [_column(records, name, query) for name, _descending, _nulls in terms]
-    keys = records.env.execute_query(query.select(*columns))
-    more = len(keys) > limit
-    keys = keys[:limit]
-    rows = records.browse([key[0] for key in keys]).read(names)
-    if not more:
+    keys = [name for name, _descending, _nulls in terms if name != "id"]
+    fetched, names = fetch(records, query, names, keys)
+    page = fetched[:limit]
+    rows = page._read_format(fnames=names)
+    if len(fetched) <= limit:
         return rows, None
-    return rows, make_cursor(records, terms, [_encode(value) for value in keys[-1][1:]])
+    return rows, make_cursor(records, terms, [_encode(value) for value in _last_key(records, terms, page[-1])])
+
+
+def _last_key(records, terms, record):
+    """The sort key of ``record`` as the database has it: from the cache (fetched with the page),
+    where NULL stays None; read again for numbers, whose cache turns NULL into 0 and rounds."""
+    if any(records._fields[name].type in NUMERIC_TYPES for name, _descending, _nulls in terms if name != "id"):
+        query = Query(records.env, records._table, records._table_sql)
+        query.add_where(SQL("%s = %s", SQL.identifier(records._table, "id"), record.id))
+        (key,) = records.env.execute_query(query.select(*(_column(records, name, query) for name, _d, _n in terms)))
+        return key
+    cache = records.env.cache
+    return [record.id if name == "id" else cache.get(record, records._fields[name]) for name, _d, _n in terms]
 
 
 def cursor_link(path, args, cursor):

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models, tools
 from odoo.tools import SQL
 
 from .. import settings
@@ -8,6 +8,19 @@ class Base(models.AbstractModel):
     """Deletions of the models with change tracking on leave a tombstone, in the same transaction."""
 
     _inherit = "base"
+
+    @api.model
+    @tools.ormcache()
+    def _rest_api_not_null_columns(self):
+        """The columns of the model's table that PostgreSQL keeps NOT NULL (cursor pages, see
+        ``pagination``); cached per worker, cleared with the registry's caches."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnotnull AND NOT attisdropped",
+                self._table,
+            )
+        )
+        return frozenset(name for (name,) in rows)
 
     def unlink(self):
         if not self or self._transient or self._name not in settings.tracked_models(self.env):

@@ -213,6 +213,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
             operations,
             {
                 ("/api/res.partner/search", "get"),
+                ("/api/res.partner/changes", "get"),
                 ("/api/res.partner/record_count", "get"),
                 ("/api/res.partner/schema", "get"),
                 ("/api/res.partner/{id}", "get"),
@@ -220,6 +221,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
                 ("/api/res.partner/execute_kw", "post"),
                 # the key may also create, write and delete tags, but its user may only read them
                 ("/api/res.partner.category/search", "get"),
+                ("/api/res.partner.category/changes", "get"),
                 ("/api/res.partner.category/record_count", "get"),
                 ("/api/res.partner.category/schema", "get"),
                 ("/api/res.partner.category/{id}", "get"),
