@@ -37,7 +37,7 @@ class TestRegistry(BaseCase):
         self.assertEqual(odoo_path("/api/{model}/search"), "/api/<string:model>/search")
         self.assertEqual(odoo_path("/api/health"), "/api/health")
         with self.assertRaises(KeyError):  # a parameter without a converter is a bug, found at import
-            odoo_path("/api/{model}/{field}")
+            odoo_path("/api/{model}/{nothing}")
 
     def test_docs_api_table_lists_the_registry(self):
         """The endpoint table of docs/api.md: each (method, path) of the registry, nothing else."""
