@@ -39,19 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from loadgen import Request, run_wrk, wrk_path
-from odoo_env import (
-    OdooServer,
-    OdooWorkspace,
-    SetupError,
-    addons_path,
-    exit_on_sigterm,
-    exits_on_setup_error,
-    http_json,
-    pg_value,
-    unique_db_name,
-)
+from odoo_env import OdooServer, SetupError, exit_on_sigterm, exits_on_setup_error, http_json, pg_value
 from report import paired_ratio
-from run import BENCH_DIR, FIELDS, SERVER_ARGS, Scenario, expect, is_record, prepare_database, query, run_measured
+from run import FIELDS, SERVER_ARGS, Scenario, bench_database, expect, is_record, query, run_measured
 
 MODE_PARAM = "rest_api.request_log_mode"  # rest_api_core.MODE_PARAM
 OFF, ALL = "off", "all"
@@ -185,10 +175,8 @@ def main(argv):
     if not wrk_path():
         print("ERROR: wrk is not installed (Debian/Ubuntu: apt-get install wrk).", file=sys.stderr)
         return 2
-    workspace, database = OdooWorkspace(prefix="rest_api_bench"), unique_db_name("rest_api_bench")
-    try:
-        workspace.write_config(addons_path=f"{addons_path()},{BENCH_DIR / 'addons'}")
-        setup = {**prepare_database(workspace, database, False, args.partners, 0), "database": database}
+    with bench_database("rest_api_bench", args.partners, 0) as (workspace, database, setup):
+        setup["database"] = database
         with OdooServer(workspace, database, extra_args=SERVER_ARGS) as server:
             rounds = measure(server, setup, args)
         rows = pg_value(database, "SELECT count(*) FROM rest_api_request_log")  # every request of the "all" rounds
@@ -206,8 +194,6 @@ def main(argv):
             flush=True,
         )
         return 0 if met else 1
-    finally:
-        workspace.cleanup()
 
 
 if __name__ == "__main__":

@@ -30,10 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "rest_api_auth" / "tests"))  # redis_helpers
 
 from loadgen import run_wrk, wrk_path
-from odoo_env import OdooServer, OdooWorkspace, SetupError, addons_path, exit_on_sigterm, pg_connect, pg_value
+from odoo_env import OdooServer, SetupError, exit_on_sigterm, pg_connect, pg_value
 from process_stats import cpu_ms_per_request, server_cpu
 from redis_helpers import PrivateRedis
-from run import BENCH_DIR, SERVER_ARGS, build_scenarios, prepare_database, probe
+from run import SERVER_ARGS, bench_database, build_scenarios, probe
 
 SCENARIOS = (("unlimited", "read.rest"), ("rate-limited", "read.rest_throttled"))
 CPU_PARTS = ("odoo", "postgres", "redis")
@@ -115,11 +115,7 @@ def report(rounds, args, load_before, writes):
 
 def run(args):
     load_before = ", ".join(f"{load:.2f}" for load in os.getloadavg())
-    workspace = OdooWorkspace(prefix="rest_api_bench_store")
-    try:
-        workspace.write_config(addons_path=f"{addons_path()},{BENCH_DIR / 'addons'}")
-        database = f"rest_api_bench_store_{os.getpid()}"
-        setup = prepare_database(workspace, database, False, args.partners, 10)
+    with bench_database("rest_api_bench_store", args.partners, 10) as (workspace, database, setup):
         scenarios = {scenario.name: scenario for scenario in build_scenarios(setup, database)}
         with PrivateRedis() as redis:
             redis_workspace = copy.copy(workspace)
@@ -159,8 +155,6 @@ def run(args):
                 writes = throttle_writes(database) - writes
         print("\n" + report(rounds, args, load_before, writes))
         return 0
-    finally:
-        workspace.cleanup()
 
 
 def main(argv):

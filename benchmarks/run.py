@@ -26,6 +26,7 @@ import platform
 import subprocess
 import sys
 import urllib.parse
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -345,6 +346,18 @@ def prepare_database(workspace, database, reuse, partners, products):
             return json.loads(line.removeprefix("BENCH_SETUP "))
     sys.stderr.write(result.stderr[-8000:])
     raise SetupError(f"Preparing the benchmark data failed (exit {result.returncode}).")
+
+
+@contextmanager
+def bench_database(prefix, partners, products):
+    """``(workspace, database, setup)``: a throwaway database prepared as this benchmark's (the
+    addons, ``rest_api_bench``, the data, the keys), for the other benchmarks; dropped on exit."""
+    workspace, database = OdooWorkspace(prefix=prefix), unique_db_name(prefix)
+    try:
+        workspace.write_config(addons_path=f"{addons_path()},{BENCH_DIR / 'addons'}")
+        yield workspace, database, prepare_database(workspace, database, False, partners, products)
+    finally:
+        workspace.cleanup()
 
 
 def measure(server, database, scenarios, args):
