@@ -17,13 +17,13 @@ import argparse
 import re
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 from odoo_env import OdooRpc, OdooServer, OdooWorkspace, SetupError
+from process_stats import RssGrowth, cpu_by_pid, odoo_processes
 
 MB = 1024 * 1024
 SETUP = """
@@ -37,44 +37,13 @@ print("BENCH", attachment.id, key)
 
 
 def odoo_cpu(server):
-    import psutil  # noqa: PLC0415 - Odoo's dependency: Odoo's Python has it
-
-    master = psutil.Process(server.process.pid)
-    total = 0.0
-    for process in (master, *master.children(recursive=True)):
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
+    """CPU seconds used so far by the Odoo server, master and workers."""
+    return sum(cpu_by_pid(odoo_processes(server)).values())
 
 
-class PeakWorkerGrowth:
+def worker_growth(server):
     """The largest RSS growth of any worker of ``server`` while the ``with`` block runs."""
-
-    def __init__(self, server):
-        import psutil  # noqa: PLC0415
-
-        self.workers = [psutil.Process(child.pid) for child in psutil.Process(server.process.pid).children()]
-        self.before = {worker.pid: worker.memory_info().rss for worker in self.workers}
-        self.growth = 0
-        self._done = threading.Event()
-
-    def _sample(self):
-        while not self._done.is_set():
-            for worker in self.workers:
-                self.growth = max(self.growth, worker.memory_info().rss - self.before[worker.pid])
-            time.sleep(0.005)
-
-    def __enter__(self):
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._done.set()
-        self._thread.join()
+    return RssGrowth([child.pid for child in odoo_processes(server)[0].children()])
 
 
 def ways(base_url, attachment_id, key, session):
@@ -119,7 +88,7 @@ def measure(server, database, attachment_id, key, *, size, rounds):
     for round_number in range(rounds):
         for name in names[round_number % len(names) :] + names[: round_number % len(names)]:
             cpu_before = odoo_cpu(server)
-            with PeakWorkerGrowth(server) as memory:
+            with worker_growth(server) as memory:
                 started = time.perf_counter()
                 response = calls[name]()
                 elapsed = time.perf_counter() - started

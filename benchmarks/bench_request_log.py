@@ -39,18 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from loadgen import Request, run_wrk, wrk_path
-from odoo_env import (
-    OdooServer,
-    OdooWorkspace,
-    SetupError,
-    addons_path,
-    exit_on_sigterm,
-    http_json,
-    pg_connect,
-    unique_db_name,
-)
+from odoo_env import OdooServer, SetupError, exit_on_sigterm, exits_on_setup_error, http_json, pg_value
 from report import paired_ratio
-from run import BENCH_DIR, FIELDS, SERVER_ARGS, Scenario, expect, is_record, prepare_database, query
+from run import FIELDS, SERVER_ARGS, Scenario, bench_database, expect, is_record, query, run_measured
 
 MODE_PARAM = "rest_api.request_log_mode"  # rest_api_core.MODE_PARAM
 OFF, ALL = "off", "all"
@@ -68,54 +59,6 @@ def set_mode(server, key, mode):
     )
     if status != 200:
         raise SetupError(f"Setting the request log mode to {mode!r} failed: HTTP {status} {body}")
-
-
-def logged_rows(database):
-    """Rows in the request log: the run's "all" rounds logged every request."""
-    connection = pg_connect(database)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM rest_api_request_log")
-            return cursor.fetchone()[0]
-    finally:
-        connection.close()
-
-
-def cpu_by_process(server, database):
-    """``{"odoo": {pid: CPU s}, "postgres": {pid: CPU s}}``: the Odoo server (master and workers) and
-    the PostgreSQL backends connected to ``database``. On a machine shared with other PostgreSQL users
-    (other test runs), the CPU of every ``postgres`` process says nothing about this server's requests."""
-    import psutil  # noqa: PLC0415 - Odoo's dependency: Odoo's Python has it
-
-    master = psutil.Process(server.process.pid)
-    groups = {"odoo": [master, *master.children(recursive=True)], "postgres": []}
-    for process in psutil.process_iter(["name", "cmdline"]):
-        if process.info["name"] == "postgres" and database in " ".join(process.info["cmdline"] or ()):
-            groups["postgres"].append(process)
-    seconds = {}
-    for name, processes in groups.items():
-        seconds[name] = {}
-        for process in processes:
-            try:
-                times = process.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            seconds[name][process.pid] = times.user + times.system
-    return seconds
-
-
-def run_round(server, database, requests, args):
-    """``run_wrk``'s figures plus ``server_cpu_ms``, the CPU those processes used per request, counted
-    per process (one that appeared during the round counts whole; one that ended loses its last round)."""
-    before = cpu_by_process(server, database)
-    result = run_wrk(server.base_url, requests, args.duration, args.connections).as_dict()
-    after = cpu_by_process(server, database)
-    if result["requests"]:
-        result["server_cpu_ms"] = {
-            name: round(1000 * sum(s - before[name].get(pid, 0.0) for pid, s in pids.items()) / result["requests"], 3)
-            for name, pids in after.items()
-        }
-    return result
 
 
 def measure(server, setup, args):
@@ -141,7 +84,7 @@ def measure(server, setup, args):
         for mode in order:
             set_mode(server, key, mode)
             run_wrk(server.base_url, read.requests, 1, args.connections)  # caches refilled after the switch
-            result = run_round(server, setup["database"], read.requests, args)
+            result = run_measured(server, setup["database"], read.requests, args.duration, args.connections)
             rounds[mode].append(result)
             cpu = result.get("server_cpu_ms", {})
             print(
@@ -222,6 +165,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+@exits_on_setup_error
 def main(argv):
     if argv[:1] == ["--components"]:  # the child process of component_costs
         print(json.dumps(component_costs(argv[1], argv[2])))
@@ -231,13 +175,12 @@ def main(argv):
     if not wrk_path():
         print("ERROR: wrk is not installed (Debian/Ubuntu: apt-get install wrk).", file=sys.stderr)
         return 2
-    workspace, database = OdooWorkspace(prefix="rest_api_bench"), unique_db_name("rest_api_bench")
-    try:
-        workspace.write_config(addons_path=f"{addons_path()},{BENCH_DIR / 'addons'}")
-        setup = {**prepare_database(workspace, database, False, args.partners, 0), "database": database}
+    with bench_database("rest_api_bench", args.partners, 0) as (workspace, database, setup):
+        setup["database"] = database
         with OdooServer(workspace, database, extra_args=SERVER_ARGS) as server:
             rounds = measure(server, setup, args)
-        print(f"[bench] rows in the request log: {logged_rows(database):,}", flush=True)
+        rows = pg_value(database, "SELECT count(*) FROM rest_api_request_log")  # every request of the "all" rounds
+        print(f"[bench] rows in the request log: {rows:,}", flush=True)
         table, met = report(rounds)
         print(table, flush=True)
         child = [sys.executable, __file__, "--components", str(workspace.config_file), database]
@@ -251,11 +194,6 @@ def main(argv):
             flush=True,
         )
         return 0 if met else 1
-    except SetupError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 2
-    finally:
-        workspace.cleanup()
 
 
 if __name__ == "__main__":

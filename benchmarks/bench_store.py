@@ -20,101 +20,36 @@ import argparse
 import copy
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "rest_api_auth" / "tests"))  # redis_helpers
 
 from loadgen import run_wrk, wrk_path
-from odoo_env import OdooServer, OdooWorkspace, SetupError, addons_path, exit_on_sigterm, free_port, pg_connect
-from run import BENCH_DIR, SERVER_ARGS, build_scenarios, prepare_database, probe
+from odoo_env import OdooServer, SetupError, exit_on_sigterm, pg_connect, pg_value
+from process_stats import cpu_ms_per_request, server_cpu
+from redis_helpers import PrivateRedis
+from run import SERVER_ARGS, bench_database, build_scenarios, probe
 
 SCENARIOS = (("unlimited", "read.rest"), ("rate-limited", "read.rest_throttled"))
 CPU_PARTS = ("odoo", "postgres", "redis")
 
 
-class PrivateRedis:
-    """A ``redis-server`` of this benchmark alone, on loopback, keeping nothing on disk."""
-
-    def __init__(self, directory):
-        self.port = free_port()
-        self.directory = directory
-        self.process = None
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def __enter__(self):
-        binary = shutil.which("redis-server")
-        if not binary:
-            raise SetupError("redis-server is not installed (Debian/Ubuntu: apt-get install redis-server).")
-        arguments = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen(
-            [binary, *arguments], cwd=self.directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        time.sleep(0.5)
-        if self.process.poll() is not None:
-            raise SetupError(f"redis-server exited with {self.process.returncode}")
-        return self
-
-    def __exit__(self, *exc_info):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-def process_cpu(pids):
-    import psutil  # noqa: PLC0415 - Odoo's dependency: Odoo's Python has it
-
-    total = 0.0
-    for pid in pids:
-        try:
-            times = psutil.Process(pid).cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += times.user + times.system
-    return total
-
-
-def cpu_seconds(server, redis_pid, database):
-    """{"odoo", "postgres", "redis"}: CPU seconds used so far by this Odoo server, the PostgreSQL
-    backends of the database (the machine is shared: other databases' are not ours), the Redis."""
-    import psutil  # noqa: PLC0415
-
-    master = psutil.Process(server.process.pid)
-    postgres = [
-        p.pid
-        for p in psutil.process_iter(["name", "cmdline"])
-        if p.info["name"] == "postgres" and f" {database} " in " ".join(p.info["cmdline"] or ())
-    ]
-    return {
-        "odoo": process_cpu([master.pid, *(child.pid for child in master.children(recursive=True))]),
-        "postgres": process_cpu(postgres),
-        "redis": process_cpu([redis_pid]),
-    }
-
-
 def throttle_writes(database):
-    connection = pg_connect(database)
-    try:
-        with connection.cursor() as cr:
-            cr.execute("SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'rest_api_throttle'")
-            return cr.fetchone()[0]
-    finally:
-        connection.close()
+    return pg_value(
+        database, "SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'rest_api_throttle'"
+    )
 
 
 def measured(server, scenario, args, redis_pid, database):
-    before = cpu_seconds(server, redis_pid, database)
+    before = server_cpu(server, database, redis=[redis_pid])
     result = run_wrk(server.base_url, scenario.requests, args.duration, args.connections)
-    after = cpu_seconds(server, redis_pid, database)
-    requests = max(result.requests, 1)
-    cpu = {name: 1000 * (after[name] - before[name]) / requests for name in before}
+    after = server_cpu(server, database, redis=[redis_pid])
+    cpu = cpu_ms_per_request(before, after, result.requests)
     return {
         "requests": result.requests,
         "rps": result.rps,
@@ -180,13 +115,9 @@ def report(rounds, args, load_before, writes):
 
 def run(args):
     load_before = ", ".join(f"{load:.2f}" for load in os.getloadavg())
-    workspace = OdooWorkspace(prefix="rest_api_bench_store")
-    try:
-        workspace.write_config(addons_path=f"{addons_path()},{BENCH_DIR / 'addons'}")
-        database = f"rest_api_bench_store_{os.getpid()}"
-        setup = prepare_database(workspace, database, False, args.partners, 10)
+    with bench_database("rest_api_bench_store", args.partners, 10) as (workspace, database, setup):
         scenarios = {scenario.name: scenario for scenario in build_scenarios(setup, database)}
-        with PrivateRedis(workspace.directory) as redis:
+        with PrivateRedis() as redis:
             redis_workspace = copy.copy(workspace)
             redis_workspace.config_file = workspace.directory / "odoo-redis.conf"
             redis_workspace.config_file.write_text(
@@ -224,8 +155,6 @@ def run(args):
                 writes = throttle_writes(database) - writes
         print("\n" + report(rounds, args, load_before, writes))
         return 0
-    finally:
-        workspace.cleanup()
 
 
 def main(argv):

@@ -156,7 +156,7 @@ def run(args, config_file, database):
     with contextlib.ExitStack() as stack:
         stores = {"postgresql": ("postgresql", None)}
         if not args.no_redis:
-            redis = stack.enter_context(PrivateRedis(workspace_directory(config_file)))
+            redis = stack.enter_context(PrivateRedis())
             stores["redis"] = (redis.url, redis.process.pid)
         command = [
             sys.executable,
@@ -172,10 +172,6 @@ def run(args, config_file, database):
     for name, (client, server) in json.loads(output.splitlines()[-1]).items():
         print(f"  {name:<12} {client:7.1f} + {server:7.1f} = {client + server:7.1f}")
     return 0 if single_p50 < 1.0 else 1
-
-
-def workspace_directory(config_file):
-    return Path(config_file).parent
 
 
 def main(argv):

@@ -26,6 +26,7 @@ import platform
 import subprocess
 import sys
 import urllib.parse
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,6 +49,7 @@ from odoo_env import (
     tools_venv,
     unique_db_name,
 )
+from process_stats import cpu_ms_per_request, server_cpu
 from report import render_markdown, summarize
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -233,36 +235,16 @@ def worker_rss(server):
     return workers
 
 
-def server_cpu_seconds(server):
-    """{"odoo": s, "postgres": s}: CPU time used so far by the Odoo server (master and workers) and by
-    every PostgreSQL process. Their growth over a run, divided by its requests, is what a request costs
-    the server, a figure the scheduling noise of a shared machine moves far less than throughput."""
-    import psutil  # noqa: PLC0415 - Odoo's dependency: Odoo's Python has it
-
-    def cpu(process):
-        try:
-            times = process.cpu_times()
-        except psutil.NoSuchProcess:
-            return 0.0
-        return times.user + times.system
-
-    master = psutil.Process(server.process.pid)
-    postgres = [process for process in psutil.process_iter(["name"]) if process.info["name"] == "postgres"]
-    return {
-        "odoo": cpu(master) + sum(cpu(child) for child in master.children(recursive=True)),
-        "postgres": sum(cpu(process) for process in postgres),
-    }
-
-
-def run_measured(server, requests, seconds, connections):
-    """:func:`run_wrk`, plus the server's CPU milliseconds per request over the run."""
-    before = server_cpu_seconds(server)
+def run_measured(server, database, requests, seconds, connections):
+    """:func:`run_wrk`, plus ``server_cpu_ms``: the CPU milliseconds per request of the Odoo server and
+    of the PostgreSQL backends of ``database`` over the run. That figure the scheduling noise of a
+    shared machine moves far less than throughput."""
+    before = server_cpu(server, database)
     result = run_wrk(server.base_url, requests, seconds, connections).as_dict()
-    after = server_cpu_seconds(server)
+    after = server_cpu(server, database)
     if result["requests"]:
-        result["server_cpu_ms"] = {
-            name: round(1000 * (after[name] - before[name]) / result["requests"], 3) for name in before
-        }
+        cpu = cpu_ms_per_request(before, after, result["requests"])
+        result["server_cpu_ms"] = {name: round(ms, 3) for name, ms in cpu.items()}
     return result
 
 
@@ -366,7 +348,19 @@ def prepare_database(workspace, database, reuse, partners, products):
     raise SetupError(f"Preparing the benchmark data failed (exit {result.returncode}).")
 
 
-def measure(server, scenarios, args):
+@contextmanager
+def bench_database(prefix, partners, products):
+    """``(workspace, database, setup)``: a throwaway database prepared as this benchmark's (the
+    addons, ``rest_api_bench``, the data, the keys), for the other benchmarks; dropped on exit."""
+    workspace, database = OdooWorkspace(prefix=prefix), unique_db_name(prefix)
+    try:
+        workspace.write_config(addons_path=f"{addons_path()},{BENCH_DIR / 'addons'}")
+        yield workspace, database, prepare_database(workspace, database, False, partners, products)
+    finally:
+        workspace.cleanup()
+
+
+def measure(server, database, scenarios, args):
     """Throughput rounds: every usable scenario in turn, ``rounds`` times; medians per scenario."""
     usable = []
     for scenario in scenarios:
@@ -389,7 +383,7 @@ def measure(server, scenarios, args):
         # heavy one, early or late) must not bias the ratios, which compare neighbours in a round.
         shift = (number - 1) % len(usable)
         for scenario in usable[shift:] + usable[:shift]:
-            result = run_measured(server, scenario.requests, args.duration, args.connections)
+            result = run_measured(server, database, scenario.requests, args.duration, args.connections)
             rounds[scenario.name].append(result)
             cpu = result.get("server_cpu_ms", {})
             print(
@@ -498,7 +492,7 @@ def main(argv):
         machine = machine_description(load_at_start)
         with OdooServer(workspace, database, extra_args=SERVER_ARGS) as server:
             print(f"[bench] Odoo on {server.base_url}, workers {sorted(worker_rss(server))}", flush=True)
-            measured = measure(server, scenarios, args)
+            measured = measure(server, database, scenarios, args)
         memory = measure_memory(workspace, database, scenarios, args) if args.memory_requests else {}
         results = {
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

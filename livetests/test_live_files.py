@@ -7,14 +7,12 @@ of what serves the download. The attachment and the key are made by ``odoo shell
 import re
 import shutil
 import subprocess
-import threading
-import time
 
-import psutil
 import pytest
 import requests
 
 from tools.odoo_env import OdooRpc, OdooServer, SetupError
+from tools.process_stats import RssGrowth
 
 MB = 1024 * 1024
 SETUP_SCRIPT = """
@@ -45,34 +43,6 @@ def threaded_server(live_workspace, live_database):
         yield server
 
 
-class PeakRss:
-    """The highest RSS of a process while the ``with`` block runs (sampled every 10 ms)."""
-
-    def __init__(self, pid):
-        self.process = psutil.Process(pid)
-        self.peak = self.process.memory_info().rss
-        self._done = threading.Event()
-
-    def _sample(self):
-        while not self._done.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.01)
-
-    def __enter__(self):
-        self.before = self.process.memory_info().rss
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._done.set()
-        self._thread.join()
-
-    @property
-    def growth(self):
-        return self.peak - self.before
-
-
 def _drain(response):
     size = 0
     for chunk in response.iter_content(64 * 1024):
@@ -85,7 +55,7 @@ def test_streaming_50_mb_keeps_the_worker_memory_flat(threaded_server, files_set
     warm = requests.get(f"{base}/api/ir.attachment/{files_setup['small']}/raw", headers=headers, timeout=30)
     assert warm.content == b"warm up"
     with (
-        PeakRss(threaded_server.process.pid) as streamed,
+        RssGrowth([threaded_server.process.pid], interval=0.01) as streamed,
         requests.get(
             f"{base}/api/ir.attachment/{files_setup['big']}/raw", headers=headers, stream=True, timeout=120
         ) as response,
@@ -95,7 +65,7 @@ def test_streaming_50_mb_keeps_the_worker_memory_flat(threaded_server, files_set
         assert _drain(response) == 50 * MB
     # the same bytes as base64 in JSON: the measurement does see memory that grows
     with (
-        PeakRss(threaded_server.process.pid) as as_json,
+        RssGrowth([threaded_server.process.pid], interval=0.01) as as_json,
         requests.get(
             f"{base}/api/ir.attachment/{files_setup['big']}",
             params={"fields": '["datas"]'},

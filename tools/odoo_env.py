@@ -5,6 +5,7 @@ suite, the load tests and the benchmarks. Uses only the standard library and
 what Odoo itself needs (psycopg2, psutil), so it works in Odoo's own Python.
 """
 
+import functools
 import json
 import os
 import re
@@ -54,6 +55,21 @@ class SetupError(RuntimeError):
     """The machine lacks something the tests need; the message says what."""
 
 
+def exits_on_setup_error(main):
+    """Wrap a command's ``main(argv)``: a SetupError ends it with its message and exit status 2
+    (the ``finally`` clauses inside have run), not a traceback."""
+
+    @functools.wraps(main)
+    def wrapper(argv):
+        try:
+            return main(argv)
+        except SetupError as error:
+            print(f"ERROR: {error}", file=sys.stderr)
+            return 2
+
+    return wrapper
+
+
 def odoo_root():
     """The directory of the importable ``odoo`` package; SetupError when missing."""
     try:
@@ -86,6 +102,17 @@ def pg_connect(dbname="postgres"):
         ) from error
     connection.autocommit = True
     return connection
+
+
+def pg_value(dbname, sql, params=()):
+    """The first column of the first row ``sql`` returns in ``dbname``."""
+    connection = pg_connect(dbname)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
 
 
 DB_NAME_TIME_FORMAT = "%Y%m%d%H%M%S"

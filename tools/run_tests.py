@@ -26,9 +26,9 @@ from odoo_env import (
     REPO_ROOT,
     TEST_DB_PREFIX,
     OdooWorkspace,
-    SetupError,
     drop_stale_databases,
     exit_on_sigterm,
+    exits_on_setup_error,
     odoo_root,
     pg_connect,
 )
@@ -54,18 +54,15 @@ def run_pytest(command, env):
         raise
 
 
+@exits_on_setup_error
 def main(argv):
     exit_on_sigterm()
     keep = "--keep-db" in argv
     pytest_args = [arg for arg in argv if arg != "--keep-db"]
-    try:
-        print(f"[odoo] using Odoo at {odoo_root()}", flush=True)
-        pg_connect().close()
-        drop_stale_databases(TEST_DB_PREFIX)
-        workspace = OdooWorkspace(prefix=TEST_DB_PREFIX, keep=keep)
-    except SetupError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 2
+    print(f"[odoo] using Odoo at {odoo_root()}", flush=True)
+    pg_connect().close()
+    drop_stale_databases(TEST_DB_PREFIX)
+    workspace = OdooWorkspace(prefix=TEST_DB_PREFIX, keep=keep)
     try:
         database = workspace.create_database()
         live_database = workspace.copy_database(database, f"{database}_live")
@@ -83,9 +80,6 @@ def main(argv):
             *(pytest_args or TEST_PATHS),
         ]  # fmt: skip
         return run_pytest(command, env)
-    except SetupError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        return 2
     finally:
         workspace.cleanup()
 

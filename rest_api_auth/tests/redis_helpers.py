@@ -3,7 +3,9 @@
 The tests need a Redis server (``REST_API_TEST_REDIS``, default ``redis://127.0.0.1:6379/0``;
 ``.ci/run`` uses the machine's) and fail, never skip, without one. Their keys carry the test
 database's name (``rest_api:<database>:``), so parallel runs sharing the server never meet.
-A test that stops or flushes a server does it to a private ``redis-server`` on a free port.
+A test that stops or flushes a server does it to a private ``redis-server`` on a free port;
+``benchmarks/bench_store.py`` and ``bench_throttle.py`` start theirs with the same class (this
+module imports nothing of Odoo).
 """
 
 import os
@@ -73,3 +75,9 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()

@@ -2,6 +2,7 @@
 
 import json
 
+from odoo import Command
 from odoo.tests import HttpCase, new_test_user
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -31,6 +32,21 @@ class RestApiCase(HttpCase):
     def api_key_for(cls, user):
         """A personal (native) API key of ``user``; sudo only to set the fixture up."""
         return cls.env["res.users.apikeys"].with_user(user).sudo()._generate(None, "rest api test", False)
+
+    def key_of_user_not_seeing(self, record, login, groups="base.group_user"):
+        """The personal API key of a new user of ``groups`` from whom a record rule hides ``record``."""
+        group = self.env["res.groups"].create({"name": f"REST hides {record._name} {record.id}"})
+        self.env["ir.rule"].create(
+            {
+                "name": f"hide {record._name} {record.id}",
+                "model_id": self.env["ir.model"]._get_id(record._name),
+                "groups": [Command.link(group.id)],
+                "domain_force": f"[('id', '!=', {record.id})]",
+            }
+        )
+        user = new_test_user(self.env, login=login, groups=groups)
+        user.groups_id = [Command.link(group.id)]
+        return self.api_key_for(user)
 
     @classmethod
     def provision(cls, name, access):

@@ -7,8 +7,7 @@ import os
 
 from PIL import Image
 
-from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import RestApiCase
 
@@ -187,18 +186,7 @@ class TestFiles(RestApiCase):
         self.assertProblem(response, 403)
 
     def test_record_rules_hide_files(self):
-        group = self.env["res.groups"].create({"name": "REST files hidden partner"})
-        self.env["ir.rule"].create(
-            {
-                "name": "hide one partner",
-                "model_id": self.env.ref("base.model_res_partner").id,
-                "groups": [Command.link(group.id)],
-                "domain_force": f"[('id', '!=', {self.partner.id})]",
-            }
-        )
-        user = new_test_user(self.env, login="rest_files_hidden", groups="base.group_user")
-        user.groups_id = [Command.link(group.id)]
-        key = self.api_key_for(user)
+        key = self.key_of_user_not_seeing(self.partner, "rest_files_hidden")
         self.partner.image_1920 = base64.b64encode(png(8, 8))
         for path in (
             f"/api/res.partner/{self.partner.id}/image_1920",

@@ -5,7 +5,7 @@ In-process tests run Odoo with --test-enable, under which Odoo renders PDF repor
 """
 
 from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import RestApiCase
 
@@ -61,18 +61,7 @@ class TestReports(RestApiCase):
         self.assertProblem(self.api("GET", f"{path}/{REPORT}", key="not a key"), 401)
 
     def test_records_the_user_may_not_read_are_never_printed(self):
-        group = self.env["res.groups"].create({"name": "REST reports hidden module"})
-        self.env["ir.rule"].create(
-            {
-                "name": "hide the base module",
-                "model_id": self.env.ref("base.model_ir_module_module").id,
-                "groups": [Command.link(group.id)],
-                "domain_force": f"[('id', '!=', {self.module.id})]",
-            }
-        )
-        user = new_test_user(self.env, login="rest_reports_hidden", groups="base.group_user,base.group_system")
-        user.groups_id = [Command.link(group.id)]
-        key = self.api_key_for(user)
+        key = self.key_of_user_not_seeing(self.module, "rest_reports_hidden", "base.group_user,base.group_system")
         path = f"/api/ir.module.module/{self.other.id}/report/{REPORT}"
         self.assertEqual(self.api("GET", path, key=key, params={"format": "html"}).status_code, 200)
         for params in ({"ids": str(self.module.id)}, {"ids": str(self.module.id), "format": "html"}):

@@ -6,36 +6,16 @@
 //
 // Prints one JSON object: what was seen (operation counts, the HTTP status shown by
 // "Try it out", requests that left loopback, console errors). The caller asserts.
-import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-
-// resolved as CommonJS: from tools/js/node_modules, else from $NODE_PATH (the Docker test image's)
-const { chromium } = createRequire(import.meta.url)("playwright-core");
+import { launch, watchedPage } from "./browser.mjs";
 
 const [baseUrl, apiKey, model, screenshot] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const TIMEOUT = 60000;
 // Swagger UI's element ids escape the dots of tags and operation ids
 const byId = (id) => `[id="${id.replaceAll(".", "\\.").replaceAll("\\", "\\\\")}"]`;
 
-const profile = mkdtempSync(join(tmpdir(), "rest-api-docs-chromium-"));
 const result = { externalRequests: [], consoleErrors: [], pageErrors: [] };
-const context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    viewport: { width: 1400, height: 1000 },
-    args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ],
-});
+const browser = await launch("docs", { width: 1400, height: 1000 }, ["--disable-quic", "--disable-component-update"]);
+const { context } = browser;
 try {
     // the page must work offline: anything not served by the Odoo under test is refused
     await context.route("**/*", (route) => {
@@ -46,14 +26,7 @@ try {
         result.externalRequests.push(url);
         return route.abort();
     });
-    const page = context.pages()[0] || (await context.newPage());
-    page.setDefaultTimeout(TIMEOUT);
-    page.on("console", (message) => {
-        if (message.type() === "error") {
-            result.consoleErrors.push(message.text());
-        }
-    });
-    page.on("pageerror", (error) => result.pageErrors.push(String(error)));
+    const page = await watchedPage(context, result, TIMEOUT);
 
     await page.goto(baseUrl + "/api/docs", { waitUntil: "load" });
     await page.waitForSelector(".opblock");
@@ -93,7 +66,6 @@ try {
         await page.screenshot({ path: screenshot, fullPage: true }).catch(() => {});
     }
 } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
 }
 console.log(JSON.stringify(result));

@@ -6,26 +6,16 @@
 //
 // Prints one JSON object: the screenshots written, what each view showed, console and page
 // errors. The caller asserts.
-import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const { chromium } = createRequire(import.meta.url)("playwright-core");
+import { launch, watchedPage } from "./browser.mjs";
 
 const [baseUrl, login, password, keyId, outputDir] = process.argv.slice(2);
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const TIMEOUT = 90000;
 const REQUESTS = "/odoo/action-rest_api_core.rest_api_request_log_action";
 
-const profile = mkdtempSync(join(tmpdir(), "rest-api-log-chromium-"));
 const result = { screenshots: {}, consoleErrors: [], pageErrors: [] };
-const context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-});
+const browser = await launch("log", { width: 1400, height: 900 });
 
 async function shoot(page, name, selector) {
     await page.waitForSelector(selector);
@@ -36,14 +26,7 @@ async function shoot(page, name, selector) {
 }
 
 try {
-    const page = context.pages()[0] || (await context.newPage());
-    page.setDefaultTimeout(TIMEOUT);
-    page.on("console", (message) => {
-        if (message.type() === "error") {
-            result.consoleErrors.push(message.text());
-        }
-    });
-    page.on("pageerror", (error) => result.pageErrors.push(String(error)));
+    const page = await watchedPage(browser.context, result, TIMEOUT);
 
     await page.goto(baseUrl + "/web/login", { waitUntil: "load" });
     await page.fill("input[name=login]", login);
@@ -69,7 +52,6 @@ try {
 } catch (error) {
     result.error = String(error);
 } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
 }
 console.log(JSON.stringify(result));
