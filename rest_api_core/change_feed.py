@@ -24,6 +24,18 @@ NOW = "now"
 CHANGE, DELETION = 0, 1  # at equal time and id, a change sorts before a deletion
 
 
+def has_change_dates(records):
+    """Whether the model keeps write dates (Odoo's ``_log_access``), which its feed is read by."""
+    field = records._fields.get("write_date")
+    return bool(field and field.store)
+
+
+def check_feed(records):
+    """400 for a model without write dates: there is no change to read."""
+    if not has_change_dates(records):
+        raise InvalidInput(("model", f"{records._name} keeps no write dates: it has no change feed"))
+
+
 def horizon(cr):
     """The time before which every transaction of this database has ended (UTC, naive), on the
     database server's clock. Our own transaction is left out: the caller ends it before reading

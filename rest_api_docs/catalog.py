@@ -23,6 +23,7 @@ import re
 
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied
 from odoo.addons.rest_api_auth.scope import model_denied
+from odoo.addons.rest_api_core.change_feed import has_change_dates
 from odoo.addons.rest_api_core.field_types import FIELD_ATTRIBUTES
 
 from . import openapi
@@ -82,6 +83,7 @@ def model_operations(env, name, scope):
         fields={},
         operations=operations,
         methods=tuple(sorted(model_access.methods)) if scope.mode != "all" and model_access else (),
+        feed=has_change_dates(env[name]),
     )
 
 

@@ -48,6 +48,7 @@ class ModelDoc:
     operations: frozenset  # a subset of OPERATIONS
     methods: tuple = ()  # the key's execute_kw allow-list for this model; empty: any public method
     defaulted: frozenset = field(default_factory=frozenset)  # fields that get a value when omitted on create
+    feed: bool = True  # whether the model keeps write dates, which its change feed needs
 
 
 # ---------------------------------------------------------------- the document
@@ -157,7 +158,11 @@ def build_openapi(
         tags.append({"name": "Records", "description": "The models this API key may use."})
     else:
         for model_doc in _in_documentation_order(models):
-            paths.update(model_paths(model_doc.model, model_doc.model, model_doc.operations, model_doc.methods))
+            paths.update(
+                model_paths(
+                    model_doc.model, model_doc.model, model_doc.operations, model_doc.methods, feed=model_doc.feed
+                )
+            )
             schemas.update(model_schemas(model_doc))
             tags.append({"name": model_doc.model, "description": model_doc.description or model_doc.model})
     if token_generation:

@@ -66,8 +66,9 @@ def _operation(model, action, tag, *, summary, description, responses, parameter
     return operation
 
 
-def model_paths(model, tag, operations, methods=()):
-    """The paths of one model (``model=None``: the generic ``{model}`` paths)."""
+def model_paths(model, tag, operations, methods=(), feed=True):
+    """The paths of one model (``model=None``: the generic ``{model}`` paths); ``feed``: whether
+    the model has a change feed (it keeps write dates)."""
     label = f"`{model}`" if model else "the model"
 
     def path_of(action):  # the registry's path, with the model's name in it
@@ -116,7 +117,8 @@ def model_paths(model, tag, operations, methods=()):
                 parameters=model_params,
             )
         }
-        paths[path_of("changes")] = {"get": operation("changes", **_changes_operation(label, model_params))}
+        if feed:
+            paths[path_of("changes")] = {"get": operation("changes", **_changes_operation(label, model_params))}
     if "create" in operations:
         paths[path_of("create")] = {
             "post": operation(

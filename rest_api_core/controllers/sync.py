@@ -22,6 +22,7 @@ class RestApiSync(http.Controller):
         auth = authenticate_request(model=model)
         records = _model(model)
         records.check_access("read")
+        change_feed.check_feed(records)
         domain = _domain(params.get("domain"), records)
         check_reach(auth.scope, _domain_reach(domain, records), "filtering on")
         names = _field_names(records, params.get("fields"))

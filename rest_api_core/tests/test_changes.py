@@ -137,6 +137,14 @@ class TestChangeFeed(RestApiCase):
         changed, _deleted, _token = self.drain()
         self.assertEqual(changed, self.partners[2:].ids)
 
+    def test_a_model_without_write_dates_has_no_feed(self):
+        """``_log_access = False`` (no write_date): a clear 400 naming the model, never a 500."""
+        self.assertFalse(self.env.registry["ir.module.module.dependency"]._log_access)
+        problem = self.assertProblem(
+            self.api("GET", "/api/ir.module.module.dependency/changes", key=self.admin_key), 400, invalid_param="model"
+        )
+        self.assertIn("no change feed", str(problem))
+
     def test_the_tombstones_are_out_of_reach_of_the_api(self):
         for path in ("/api/rest.api.tombstone/search", "/api/rest.api.tombstone/changes"):
             with self.subTest(path=path):
