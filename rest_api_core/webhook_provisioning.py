@@ -62,3 +62,20 @@ def webhook_values(vals):
 def parse_field_names(text):
     """``"name, email"`` -> ``["name", "email"]``."""
     return [name.strip() for name in (text or "").replace(";", ",").split(",") if name.strip()]
+
+
+def request_schema():
+    """The body of ``POST /api/webhooks``: ``generate_webhook``'s values but the key (the caller's)."""
+    return {
+        "type": "object",
+        "required": ["name", "url", "model"],
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 256},
+            "url": {"type": "string", "minLength": 1, "maxLength": MAX_URL_LENGTH, "description": "http(s) URL"},
+            "model": {"type": "string", "minLength": 1, "maxLength": 128},
+            "events": {"type": "array", "items": {"enum": list(EVENTS)}, "minItems": 1, "uniqueItems": True},
+            "domain": {"type": "array", "maxItems": 100, "description": "Only the records matching it."},
+            "fields": {"type": "array", "items": {"type": "string", "maxLength": 128}, "maxItems": MAX_FIELDS},
+        },
+        "additionalProperties": False,
+    }

@@ -299,9 +299,9 @@ class RestApiWebhook(models.Model):
     # ------------------------------------------------------------------
 
     def _record_success(self):
-        healthy = self.filtered(lambda webhook: webhook.state != "healthy" or webhook.failure_count)
-        if healthy:
-            healthy.sudo().write({"state": "healthy", "failure_count": 0, "last_error": False})
+        recovered = self.filtered(lambda webhook: webhook.state != "healthy" or webhook.failure_count)
+        if recovered:
+            recovered.sudo().write({"state": "healthy", "failure_count": 0, "last_error": False})
 
     def _record_gone(self):
         self.sudo().write({"state": "disabled", "last_error": _("The receiver answered 410 Gone.")})
@@ -346,3 +346,9 @@ class RestApiKey(models.Model):
     _inherit = "rest.api.key"
 
     webhook_ids = fields.One2many("rest.api.webhook", "key_id", string="Webhooks")
+    allow_webhooks = fields.Boolean(
+        string="Manage Webhooks",
+        groups="rest_api_auth.group_rest_api_manager",
+        help="The key may list, create and delete its own webhooks through /api/webhooks; they read "
+        "as the key does, within its scope.",
+    )

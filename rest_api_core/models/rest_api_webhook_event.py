@@ -194,9 +194,14 @@ class RestApiWebhookEvent(models.Model):
         event = self.sudo()
         webhook = event.webhook_id
         try:
-            data = event._payload_data()
+            with self.env.cr.savepoint():
+                data = event._payload_data()
         except Skipped as skipped:
             event.write({"state": "skipped", "last_error": str(skipped)})
+            return
+        except Exception as error:  # a bug or a broken model must not block the subscription's later events
+            _logger.exception("REST API webhook event %s: its payload cannot be read", event.id)
+            event.write({"state": "failed", "last_error": f"{type(error).__name__}: {error}"[:500]})
             return
         body = serialization.dumps(
             {

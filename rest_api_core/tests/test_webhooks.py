@@ -387,3 +387,37 @@ class TestHotPath(WebhookCase):
         self.subscribe(model="res.partner", events=["updated"])
         self.write_queries(partner)
         self.assertEqual(self.write_queries(partner), without + 1)  # the outbox INSERT
+
+
+class TestEndpoints(WebhookCase):
+    def test_keys_allowed_to_manage_their_own_webhooks(self):
+        secret_key = self.key["key"]
+        body = {"name": "over REST", "url": self.receiver.url, "model": "res.partner", "events": ["updated"],
+                "fields": ["name"]}  # fmt: skip
+        self.assertProblem(self.api("POST", "/api/webhooks", key=secret_key, body=body), 403, "Manage Webhooks")
+        self.env["rest.api.key"].browse(self.key["id"]).allow_webhooks = True
+        created = self.assertJson(self.api("POST", "/api/webhooks", key=secret_key, body=body), 201)
+        self.assertTrue(created["secret"].startswith("whsec_"))
+        listed = self.assertJson(self.api("GET", "/api/webhooks", key=secret_key))
+        self.assertEqual(
+            [(hook["id"], hook["model"], hook["events"], hook["fields"], hook["state"]) for hook in listed],
+            [(created["id"], "res.partner", ["updated"], ["name"], "healthy")],
+        )
+        self.assertNotIn("secret", listed[0])
+        # the subscription's rules: a model out of the key's scope, an unknown member
+        self.assertProblem(
+            self.api("POST", "/api/webhooks", key=secret_key, body={**body, "model": "res.country"}), 422
+        )
+        self.assertProblem(self.api("POST", "/api/webhooks", key=secret_key, body={**body, "key_id": 1}), 400)
+        # it delivers like any other
+        self.partner.write({"name": "Over REST"})
+        self.send()
+        [(headers, raw)] = self.receiver.received
+        self.assertTrue(verify(created["secret"], headers, raw))
+        # another key's webhook is not this key's to delete
+        other_key = self.env["rest.api.key"].generate_api_key({"name": "other", "user_id": self.manager.id})
+        other, _secret = self.subscribe(key_id=other_key["id"])
+        self.assertProblem(self.api("DELETE", f"/api/webhooks/{other.id}", key=secret_key), 404)
+        self.assertJson(self.api("DELETE", f"/api/webhooks/{created['id']}", key=secret_key))
+        self.assertFalse(self.env["rest.api.webhook"].browse(created["id"]).exists())
+        self.assertTrue(other.exists())
