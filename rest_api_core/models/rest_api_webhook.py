@@ -38,9 +38,9 @@ class RestApiWebhook(models.Model):
         ondelete="cascade",
         help="The payloads are read as this key's user, within its scope.",
     )
-    user_id = fields.Many2one(related="key_id.user_id", string="User")
+    user_id = fields.Many2one(related="key_id.user_id")
     url = fields.Char(string="Target URL", required=True, help="Where the events are posted (http or https).")
-    model_id = fields.Many2one("ir.model", string="Model", required=True, ondelete="cascade")
+    model_id = fields.Many2one("ir.model", required=True, ondelete="cascade")
     model = fields.Char(related="model_id.model", store=True, index=True, string="Model Name")
     event_created = fields.Boolean(string="Created", default=True)
     event_updated = fields.Boolean(string="Updated", default=True)
@@ -340,15 +340,3 @@ class RestApiWebhookSecret(models.TransientModel):
 
     webhook_id = fields.Many2one("rest.api.webhook", required=True, ondelete="cascade")
     secret = fields.Char(readonly=True)
-
-
-class RestApiKey(models.Model):
-    _inherit = "rest.api.key"
-
-    webhook_ids = fields.One2many("rest.api.webhook", "key_id", string="Webhooks")
-    allow_webhooks = fields.Boolean(
-        string="Manage Webhooks",
-        groups="rest_api_auth.group_rest_api_manager",
-        help="The key may list, create and delete its own webhooks through /api/webhooks; they read "
-        "as the key does, within its scope.",
-    )

@@ -73,7 +73,7 @@ class RestApiWebhookEvent(models.Model):
                    ON rest_api_webhook_event (webhook_id, created_at, id) WHERE state = 'pending'"""
         )
 
-    @api.depends("webhook_id.model", "event")
+    @api.depends("webhook_id.model", "event", "res_id")
     def _compute_display_name(self):
         for event in self:
             event.display_name = f"{event.webhook_id.model}.{event.event} #{event.res_id}"
