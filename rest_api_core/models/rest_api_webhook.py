@@ -156,6 +156,7 @@ class RestApiWebhook(models.Model):
         records = self.env(user=user.id, su=False, context={"active_test": False})[self.model]
         if not records.has_access("read"):
             return []
+        self.env.flush_all()  # the caller's pending changes fail, if they do, outside the savepoint
         try:
             with self.env.cr.savepoint(flush=False):
                 return records.search([("id", "in", list(ids)), *self._domain_list()]).ids
