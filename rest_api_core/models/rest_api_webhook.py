@@ -80,6 +80,8 @@ class RestApiWebhook(models.Model):
         is being installed (its tables are created after its models)."""
         if not sql.table_exists(self.env.cr, self._table):
             return {}
+        self.flush_model()  # a subscription just created has its stored related model pending
+        self.env["rest.api.key"].flush_model(["active"])
         rows = self.env.execute_query(
             SQL(
                 """SELECT w.id, w.model, w.event_created, w.event_updated, w.event_deleted
