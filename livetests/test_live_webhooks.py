@@ -110,3 +110,62 @@ def test_changes_arrive_once_in_order_and_verified(cron_server, live_database, t
     assert deliveries[1]["data"] == {"id": partner_id, "name": "Live over JSON-RPC", "ref": tag}
     assert deliveries[2]["data"] == {"id": partner_id}
     assert len({delivery["id"] for delivery in deliveries}) == 3
+
+
+@pytest.fixture(scope="module")
+def second_cron_server(live_workspace, live_database, cron_server):
+    """Another host's Odoo on the same database, with a cron worker of its own: two senders."""
+    with OdooServer(live_workspace, live_database, extra_args=["--workers=2", "--max-cron-threads=1"]) as server:
+        yield server
+
+
+def test_two_senders_deliver_every_event_once_in_order(cron_server, second_cron_server, live_database, tmp_path):
+    rpc = OdooRpc(cron_server.base_url, live_database)
+    python = python_of_tools()
+    tag = f"live-hooks-{uuid.uuid4().hex[:8]}"
+    subscriptions, receivers, outputs = 3, [], []
+    partner_ids = rpc.execute("res.partner", "create", [{"name": f"Two senders {i}", "ref": tag} for i in range(20)])
+    with rpc.config_parameters({"rest_api.webhook_allow_private": "True"}):
+        key = rpc.generate_api_key("live two senders", user_id=rpc.uid, rate_limit=0)
+        hooks = []
+        try:
+            for index in range(subscriptions):
+                port = free_port()
+                hook = rpc.execute(
+                    "rest.api.webhook",
+                    "generate_webhook",
+                    {"name": f"two senders {index}", "key_id": key["id"], "url": f"http://127.0.0.1:{port}/",
+                     "model": "res.partner", "events": ["updated"], "fields": ["name"], "domain": [["ref", "=", tag]]},
+                )  # fmt: skip
+                hooks.append(hook["id"])
+                outputs.append(tmp_path / f"deliveries_{index}.jsonl")
+                receivers.append(subprocess.Popen([python, str(RECEIVER), str(port), hook["secret"], str(outputs[-1])]))
+                wait_listening(port)
+            started = time.monotonic()
+            clients = [OdooRpc(server.base_url, live_database) for server in (cron_server, second_cron_server)]
+            written = []
+            for partner_id in partner_ids:  # one transaction each, through both servers' workers
+                clients[partner_id % 2].execute("res.partner", "write", [partner_id], {"name": "Sent"})
+                written.append(time.time())
+            deliveries = [wait_deliveries(output, len(partner_ids)) for output in outputs]
+            elapsed = time.monotonic() - started
+            time.sleep(3)  # no duplicate comes late
+            deliveries = [wait_deliveries(output, len(partner_ids)) for output in outputs]
+        finally:
+            for receiver in receivers:
+                receiver.terminate()
+                receiver.wait(timeout=10)
+            rpc.execute("rest.api.webhook", "unlink", hooks)
+            rpc.execute("rest.api.key", "unlink", [key["id"]])
+            rpc.execute("res.partner", "unlink", partner_ids)
+    for received in deliveries:
+        assert [delivery.get("refused") for delivery in received] == [None] * len(partner_ids), received
+        assert len({delivery["id"] for delivery in received}) == len(partner_ids)  # none twice
+        assert [delivery["data"]["id"] for delivery in received] == partner_ids  # in commit order
+    latencies = sorted(
+        delivery["at"] - at for received in deliveries for delivery, at in zip(received, written, strict=True)
+    )
+    print(
+        f"{subscriptions * len(partner_ids)} events delivered in {elapsed:.1f}s by two senders; latency after the "
+        f"commit: median {latencies[len(latencies) // 2]:.2f}s, max {latencies[-1]:.2f}s"
+    )

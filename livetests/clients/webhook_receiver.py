@@ -3,13 +3,14 @@
 Run by livetests/test_live_webhooks.py with the tools virtualenv's Python:
 ``webhook_receiver.py <port> <secret> <output file>``. Each POST is verified
 (``Webhook(secret).verify``); a verified one is answered 204 and appended to the output
-file as a JSON line ``{"id", "type", "data"}``, a refused one is answered 400 and written
+file as a JSON line ``{"id", "type", "data", "at"}`` (its arrival, Unix time), a refused one is answered 400 and written
 with ``"refused"``.
 """
 
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -34,7 +35,7 @@ class Handler(BaseHTTPRequestHandler):
             write({"refused": str(error), "id": headers.get("webhook-id")})
             self.send_response(400)
         else:
-            write({"id": headers["webhook-id"], "type": payload["type"], "data": payload["data"]})
+            write({"id": headers["webhook-id"], "type": payload["type"], "data": payload["data"], "at": time.time()})
             self.send_response(204)
         self.end_headers()
 

@@ -24,9 +24,9 @@ CRON_XMLID = "rest_api_core.ir_cron_rest_api_webhook_send"
 TIME_BUDGET = 50  # seconds a sender run spends before it hands over to a new run
 BATCH = 50  # events claimed at once (at most one per subscription)
 TRIGGERED = "rest_api_core.webhook_triggered"  # cr.postcommit.data: this transaction triggers the sender
-# when due events could not be claimed (another sender holds them, or a transaction older than them
-# is still running), the next run is this much later; Odoo's cron thread checks triggers every minute
-RECHECK = timedelta(seconds=10)
+# seconds a run waits before handing over when due events could not be claimed (another sender
+# holds them, or a transaction older than them is still running): no busy loop meanwhile
+BLOCKED_PAUSE = 1
 
 
 class Skipped(Exception):
@@ -150,14 +150,32 @@ class RestApiWebhookEvent(models.Model):
                     self.env.cr.commit()  # pylint: disable=invalid-commit
         else:  # out of time: another run goes on
             self._trigger_sender()
+            return sent
+        self._schedule_next(auto_commit)
+        return sent
+
+    @api.model
+    def _schedule_next(self, auto_commit):
+        """Trigger the sender when the next head event is due: later for a retry; now, after a
+        pause, for one due but not claimable (another sender holds it, or an older transaction
+        is still running): a future trigger would wait for the cron worker's next check (a minute)."""
         self.env.cr.execute(
             """SELECT MIN(e.next_attempt) FROM rest_api_webhook_event e JOIN rest_api_webhook w ON w.id = e.webhook_id
-                WHERE e.state = 'pending' AND w.active AND w.state != 'disabled'"""
+                WHERE e.state = 'pending' AND w.active AND w.state != 'disabled'
+                  AND NOT EXISTS (
+                      SELECT 1 FROM rest_api_webhook_event p
+                       WHERE p.webhook_id = e.webhook_id AND p.state = 'pending'
+                         AND (p.created_at, p.id) < (e.created_at, e.id))"""
         )
         next_attempt = self.env.cr.fetchone()[0]
-        if next_attempt:
-            self._trigger_sender(max(next_attempt, fields.Datetime.now() + RECHECK))
-        return sent
+        if next_attempt is None:
+            return
+        if next_attempt > datetime.now():
+            self._trigger_sender(next_attempt)
+            return
+        if auto_commit:
+            time.sleep(BLOCKED_PAUSE)
+        self._trigger_sender()
 
     @api.model
     def _claim(self, limit):
