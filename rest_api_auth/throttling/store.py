@@ -116,7 +116,7 @@ admitted AS (
 SELECT admitted.granted, admitted.tat, clock.now FROM admitted, clock
 UNION ALL
 SELECT 0, bucket.tat, clock.now FROM clock, rest_api_throttle bucket
- WHERE bucket.bucket = %(bucket)s AND NOT EXISTS (SELECT FROM admitted)""",
+ WHERE bucket.bucket = %(bucket)s AND NOT EXISTS (SELECT FROM admitted)""",  # noqa: S608 - constants; values are parameters
     (*GCRA_PARAMS, ("count", "integer")),
 )
 
