@@ -16,8 +16,9 @@ Why PostgreSQL, and why not the request's cursor:
   (UNLOGGED tables are not replicated).
 * Time is the database clock (``clock_timestamp()``), shared by every host.
 * A request of a throttled key costs one round trip to the store (one
-  statement decides, updates and, when refused, says when to retry); a
-  request of an unlimited key costs none. Usage figures (request count, last
+  statement decides, updates and, when refused, says when to retry), or none
+  when a busy key's lease admits it (:mod:`.lease`); a request of an
+  unlimited key costs none. Usage figures (request count, last
   use) are counted in the process (:mod:`.usage`).
 * The store never makes a request hang: connections and statements have
   short timeouts, and after a failure the process leaves the store alone for
