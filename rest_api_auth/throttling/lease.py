@@ -14,8 +14,8 @@ bucket from what it got, without a round trip:
 * Hardly less: the store grants a lease at most an eighth of what the bucket admits right now
   (:data:`~.gcra.LEASE_FRACTION`), so a bucket near its limit (under 16 left) grants one request
   at a time, exactly as without leases, and what lapsed leases lose cannot take a bucket below
-  that: a key sending steadily within its rate is never refused for them; a burst right after
-  lapses may find that many fewer requests left.
+  14 left: a key sending steadily within its rate is never refused for them; a burst right
+  after lapses may find fewer requests left than without leases.
 * Only for busy buckets: a process asks for half of what it admitted for the bucket in the
   last second (:data:`DEMAND_WINDOW`), at least one: a quiet key makes one round trip per
   request, with exact headers.
