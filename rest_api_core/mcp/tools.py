@@ -18,7 +18,7 @@ from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound
 
 from .. import endpoints, field_types, query, references, serialization, settings
-from ..controllers import api as rest
+from ..controllers.api import _domain, _domain_reach, _field_names, _fields_of, _model, _record, call_method
 from ..dispatch import orm_values
 from ..reach import check_reach, x2many_effects
 from .protocol import INVALID_PARAMS, ProtocolError
@@ -205,9 +205,9 @@ def call_tool(auth, params):
     check_scope(auth.key, model, tool.operation, None)
     if tool.name == "call_method":
         body = {key: arguments[key] for key in ("method", "args", "kwargs") if key in arguments}
-        text = rest.call_method(auth, model, body).decode()
+        text = call_method(auth, model, body).decode()
         return {"result": json.loads(text)}, text
-    result = _RUNNERS[tool.name](auth, rest._model(model), arguments)
+    result = _RUNNERS[tool.name](auth, _model(model), arguments)
     text = serialization.dumps(result).decode()
     return json.loads(text), text
 
@@ -218,9 +218,9 @@ def _text(value):
 
 
 def _search(auth, records, arguments):
-    domain = rest._domain(_text(arguments.get("domain")), records)
-    check_reach(auth.scope, rest._domain_reach(domain, records), "filtering on")
-    names = rest._field_names(records, _text(arguments.get("fields")))
+    domain = _domain(_text(arguments.get("domain")), records)
+    check_reach(auth.scope, _domain_reach(domain, records), "filtering on")
+    names = _field_names(records, _text(arguments.get("fields")))
     order = query.parse_order(arguments.get("order"), records._fields)
     default_limit, _max_limit = settings.page_limits(request.env)
     limit, offset = int(arguments.get("limit", default_limit)), int(arguments.get("offset", 0))
@@ -233,7 +233,7 @@ def _search(auth, records, arguments):
 
 
 def _read(_auth, records, arguments):
-    names = rest._field_names(records, _text(arguments.get("fields")))
+    names = _field_names(records, _text(arguments.get("fields")))
     record_id = int(arguments["id"])
     with orm_values():
         rows = records.browse(record_id).read(names)
@@ -243,8 +243,8 @@ def _read(_auth, records, arguments):
 
 
 def _count(auth, records, arguments):
-    domain = rest._domain(_text(arguments.get("domain")), records)
-    check_reach(auth.scope, rest._domain_reach(domain, records), "filtering on")
+    domain = _domain(_text(arguments.get("domain")), records)
+    check_reach(auth.scope, _domain_reach(domain, records), "filtering on")
     with orm_values():
         count = records.search_count(domain)
     return {"model": records._name, "domain": domain, "record_count": count}
@@ -261,15 +261,13 @@ def _describe(_auth, records, _arguments):
 def _write_values(auth, records, values, creating):
     model = records._name
     values = serialization.to_write_values(values, field_types.describer(records.env), model)
-    check_reach(
-        auth.scope, x2many_effects(values, model, rest._fields_of(records), creating=creating), "the commands of"
-    )
+    check_reach(auth.scope, x2many_effects(values, model, _fields_of(records), creating=creating), "the commands of")
     return values
 
 
 def _create(auth, records, arguments):
     values = _write_values(auth, records, arguments["values"], creating=True)
-    references.check_references(request.env, values, records._name, rest._fields_of(records))
+    references.check_references(request.env, values, records._name, _fields_of(records))
     with orm_values():
         record = records.create(values)
         request.env.flush_all()
@@ -280,8 +278,8 @@ def _update(auth, records, arguments):
     values = _write_values(auth, records, arguments["values"], creating=False)
     if not values:
         raise BadRequest("The values name no field to update.")
-    record = rest._record(records, int(arguments["id"]))
-    references.check_references(request.env, values, records._name, rest._fields_of(records))
+    record = _record(records, int(arguments["id"]))
+    references.check_references(request.env, values, records._name, _fields_of(records))
     with orm_values():
         record.write(values)
         request.env.flush_all()
@@ -289,7 +287,7 @@ def _update(auth, records, arguments):
 
 
 def _delete(_auth, records, arguments):
-    record = rest._record(records, int(arguments["id"]))
+    record = _record(records, int(arguments["id"]))
     with orm_values():
         record.unlink()
         request.env.flush_all()
