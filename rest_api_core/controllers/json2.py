@@ -72,10 +72,15 @@ class Json2(http.Controller):
         if ids and not record_method:
             raise UnprocessableContent(f"cannot call {model}.{method} with ids")
         try:
-            inspect.signature(function).bind(records, **body)
+            bound = inspect.signature(function).bind(records, **body)
         except TypeError as error:
             raise UnprocessableContent(str(error)) from None
-        call = {"method": method, "args": [ids] if record_method else [], "kwargs": {**body, "context": context}}
+        # by position what the signature takes by position (Odoo's call_kw reads create's values there)
+        args = list(bound.args[1:])
+        if getattr(function, "_api", None) == "model_create" and args and isinstance(args[0], dict):
+            args[0] = [args[0]]  # Odoo 19 answers a list of ids, also for one values object
+        call = {"method": method, "args": [ids, *args] if record_method else args,
+                "kwargs": {**bound.kwargs, "context": context}}  # fmt: skip
         return json_bytes_response(call_method(auth, model, call))
 
     @http.route(["/json/2", "/json/2/<path:subpath>"], methods=["GET", "POST", "PUT", "PATCH", "DELETE"], **JSON_ROUTE)

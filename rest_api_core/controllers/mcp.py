@@ -14,7 +14,7 @@ from odoo import http
 from odoo.http import request
 from odoo.modules.module import get_manifest
 
-from odoo.addons.rest_api_auth.exceptions import Throttled
+from odoo.addons.rest_api_auth.exceptions import Throttled, TooManyFailedAuthentications
 
 from ..dispatch import LET_ODOO_RETRY, _rollback, authenticate_request, to_rest_error
 from ..errors import UnsupportedMediaType
@@ -31,6 +31,8 @@ class RestApiMcp(http.Controller):
     def mcp(self, **_params):
         try:
             auth = authenticate_request()
+        except TooManyFailedAuthentications:
+            raise  # no valid key yet: nothing of the body is read
         except Throttled as error:
             return _throttled(error)
         try:
