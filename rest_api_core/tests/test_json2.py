@@ -2,7 +2,7 @@
 
 from odoo.tests import tagged
 
-from odoo.addons.rest_api_auth.tests.common import make_api_key
+from odoo.addons.rest_api_auth.tests.common import allow_failed_authentications, make_api_key
 
 from .common import JSON_CONTENT_TYPE, RestApiCase
 
@@ -14,6 +14,7 @@ class TestJson2(RestApiCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        allow_failed_authentications(cls.env)
         cls.reader_key = cls.provision("json2 reader", [{"model": "res.partner", "read": True}])
         cls.caller_key = cls.provision(
             "json2 caller", [{"model": "res.partner", "read": True, "execute": True, "methods": ["name_search"]}]

@@ -4,7 +4,7 @@ import json
 
 from odoo.tests import tagged
 
-from odoo.addons.rest_api_auth.tests.common import make_api_key
+from odoo.addons.rest_api_auth.tests.common import allow_failed_authentications, make_api_key
 
 from ..mcp.protocol import LATEST_VERSION, SUPPORTED_VERSIONS
 from ..mcp.tools import TOOLS
@@ -19,6 +19,7 @@ class TestMcp(RestApiCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        allow_failed_authentications(cls.env)
         cls.reader_key = cls.provision("mcp reader", [{"model": "res.partner", "read": True}])
         cls.writer_key = cls.provision(
             "mcp writer",
@@ -165,6 +166,7 @@ class TestMcp(RestApiCase):
             "update_record", key=self.writer_key, model="res.partner", id=partner.id, values={"phone": "+32 2 555"}
         )
         self.assertFalse(is_error, updated)
+        self.env.invalidate_all()
         self.assertEqual(partner.phone, "+32 2 555")
         self.call("delete_record", key=self.writer_key, model="res.partner", id=partner.child_ids.id)
         self.assertFalse(partner.child_ids.exists())
