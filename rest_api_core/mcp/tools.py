@@ -206,7 +206,7 @@ def call_tool(auth, params):
     if tool.name == "call_method":
         body = {key: arguments[key] for key in ("method", "args", "kwargs") if key in arguments}
         text = call_method(auth, model, body).decode()
-        return {"result": json.loads(text)}, text
+        return {"result": json.loads(text)}, f'{{"result":{text}}}'
     result = _RUNNERS[tool.name](auth, _model(model), arguments)
     text = serialization.dumps(result).decode()
     return json.loads(text), text

@@ -130,16 +130,18 @@ class TestJson2(RestApiCase):
         )
 
     def test_the_databases_header(self):
-        self.assertResult(self.json2("res.partner", "search_count", headers={"X-Odoo-Database": self.env.cr.dbname}))
+        self.assertResult(
+            self.json2("res.partner", "search_count", {"domain": []}, headers={"X-Odoo-Database": self.env.cr.dbname})
+        )
         self.assertError(
-            self.json2("res.partner", "search_count", headers={"X-Odoo-Database": "no_such_db"}),
+            self.json2("res.partner", "search_count", {"domain": []}, headers={"X-Odoo-Database": "no_such_db"}),
             404,
             "werkzeug.exceptions.NotFound",
         )
 
     def test_the_throttle_applies(self):
         _key, secret = make_api_key(self.env, self.manager, rate_limit=1, rate_period=3600, rate_burst=1)
-        self.assertResult(self.json2("res.partner", "search_count", key=secret))
-        response = self.json2("res.partner", "search_count", key=secret)
+        self.assertResult(self.json2("res.partner", "search_count", {"domain": []}, key=secret))
+        response = self.json2("res.partner", "search_count", {"domain": []}, key=secret)
         self.assertError(response, 429, "werkzeug.exceptions.TooManyRequests")
         self.assertTrue(response.headers["Retry-After"])
