@@ -37,10 +37,10 @@ def mcp_keys(rpc):
 
 
 def throttled_key(rpc):
-    """A new key whose burst covers the connection's own requests (probe, initialize, initialized)
+    """A new key whose burst covers the connection's own requests (probe, initialize, initialized, tools/list)
     and one tool call."""
     policy = {"user_id": rpc.uid, "scope_mode": "specific", "access": [PARTNER]}
-    return rpc.generate_api_key("mcp sdk throttled", rate_limit=1, rate_period=3600, rate_burst=4, **policy)["key"]
+    return rpc.generate_api_key("mcp sdk throttled", rate_limit=5, rate_period=3600, rate_burst=5, **policy)["key"]
 
 
 def test_the_official_sdk_runs_a_record_life_on_both_workers(prefork_server, rpc, mcp_keys, on_both_workers, tmp_path):

@@ -63,6 +63,7 @@ async def read_only(url, key, failures):
 
 async def throttled(url, key, failures):
     async with connect(url, key) as client:
+        await client.list_tools()  # the SDK checks each tool result against the listed tool
         statuses = []
         for _attempt in range(5):
             result = await client.call_tool("count_records", {"model": "res.partner"})
