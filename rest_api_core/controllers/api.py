@@ -234,28 +234,32 @@ class RestApi(http.Controller):
         checked once the body names it.
         """
         auth = authenticate_request(model=model)
-        body = json_body()
-        call = method_call.parse_method_call(body)
-        check_scope(auth.key, model, "execute", call.method)
-        records = _model(model)
-        for operation in required_operations(call.method):
-            if not auth.scope.allows(model, operation):
-                raise PermissionDenied(
-                    f"This API key may not {operation} {model}, so it may not call {call.method} either."
-                )
-        args, kwargs = _checked_arguments(records, call, auth.scope)
-        endpoints.check_body(endpoints.execute_kw_body_schema(), body)
-        kwargs["context"] = {**request.env.context, **call.context}
-        with orm_call(f"{model}.{call.method}"):
-            result = api.call_kw(records, call.method, args, kwargs)
-            request.env.flush_all()
-        try:
-            body = serialization.dumps(result)
-        except (TypeError, ValueError) as error:
-            raise UnprocessableContent(
-                f"The result of {model}.{call.method} cannot be represented as JSON ({error}); nothing was changed."
-            ) from None
-        return json_bytes_response(body)
+        return json_bytes_response(call_method(auth, model, json_body()))
+
+
+def call_method(auth, model, body):
+    """The JSON result (bytes) of the method call ``body`` (``{"method", "args", "kwargs"}``) on
+    ``model``, under the rules of ``execute_kw``: also what MCP's ``call_method`` and JSON-2 run."""
+    call = method_call.parse_method_call(body)
+    check_scope(auth.key, model, "execute", call.method)
+    records = _model(model)
+    for operation in required_operations(call.method):
+        if not auth.scope.allows(model, operation):
+            raise PermissionDenied(
+                f"This API key may not {operation} {model}, so it may not call {call.method} either."
+            )
+    args, kwargs = _checked_arguments(records, call, auth.scope)
+    endpoints.check_body(endpoints.execute_kw_body_schema(), body)
+    kwargs["context"] = {**request.env.context, **call.context}
+    with orm_call(f"{model}.{call.method}"):
+        result = api.call_kw(records, call.method, args, kwargs)
+        request.env.flush_all()
+    try:
+        return serialization.dumps(result)
+    except (TypeError, ValueError) as error:
+        raise UnprocessableContent(
+            f"The result of {model}.{call.method} cannot be represented as JSON ({error}); nothing was changed."
+        ) from None
 
 
 def _checked_arguments(records, call, scope):
