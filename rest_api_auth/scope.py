@@ -29,7 +29,15 @@ MONITORING_MODEL_PREFIXES = ("rest.api.request.log", "rest.api.usage.")
 # The change feed's tombstones list the deletions of every tracked model, whatever the client
 # may read; the feed shows them filtered.
 SYNC_MODEL_PREFIXES = ("rest.api.tombstone",)
-DENIED_MODEL_PREFIXES = (*CREDENTIAL_MODEL_PREFIXES, *MONITORING_MODEL_PREFIXES, *SYNC_MODEL_PREFIXES)
+# Webhook subscriptions hold their signing secret, and their outbox every subscription's events:
+# managed in Odoo (and by /api/webhooks for the keys allowed to), never as plain models.
+WEBHOOK_MODEL_PREFIXES = ("rest.api.webhook",)
+DENIED_MODEL_PREFIXES = (
+    *CREDENTIAL_MODEL_PREFIXES,
+    *MONITORING_MODEL_PREFIXES,
+    *SYNC_MODEL_PREFIXES,
+    *WEBHOOK_MODEL_PREFIXES,
+)
 # Methods of otherwise reachable models that check a password: model -> method names.
 DENIED_METHODS = {"res.users": frozenset({"change_password", "authenticate", "check"})}
 

@@ -122,6 +122,10 @@ SERVICE_ENDPOINTS = (
     Endpoint("metrics", "GET", "/api/metrics", "read", errors=(401, 403, 429)),
     # the Model Context Protocol (controllers/mcp.py): each tool checks the operation it performs
     Endpoint("mcp", "POST", "/api/mcp", "mcp", errors=(400, 401, 403, 413, 415, 429)),
+    # the calling key's own webhook subscriptions, for keys a manager allowed to (see docs/webhooks.md)
+    Endpoint("webhooks", "GET", "/api/webhooks", "webhooks", errors=(401, 403, 429)),
+    Endpoint("webhook_create", "POST", "/api/webhooks", "webhooks", 201, errors=(400, 401, 403, 413, 415, 422, 429)),
+    Endpoint("webhook_delete", "DELETE", "/api/webhooks/{id}", "webhooks", message=DELETED_MESSAGE),
 )
 BY_ACTION = {endpoint.action: endpoint for endpoint in (*ENDPOINTS, *SERVICE_ENDPOINTS)}
 # the operations a key's scope grants on a model

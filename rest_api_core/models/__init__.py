@@ -1,5 +1,6 @@
 from . import (
     base,
+    base_webhook,
     ir_http,
     ir_model,
     res_config_settings,
@@ -7,4 +8,6 @@ from . import (
     rest_api_request_log,
     rest_api_tombstone,
     rest_api_usage_daily,
+    rest_api_webhook,
+    rest_api_webhook_event,
 )

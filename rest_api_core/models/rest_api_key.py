@@ -14,6 +14,13 @@ class RestApiKey(models.Model):
         help="The key may read GET /api/metrics: the request counters of the whole deployment "
         "(routes, methods, statuses, durations; never a key, a user or a path), whatever its scope.",
     )
+    webhook_ids = fields.One2many("rest.api.webhook", "key_id", string="Webhooks")
+    allow_webhooks = fields.Boolean(
+        string="Manage Webhooks",
+        groups="rest_api_auth.group_rest_api_manager",
+        help="The key may list, create and delete its own webhooks through /api/webhooks; they read "
+        "as the key does, within its scope.",
+    )
 
     def _compute_request_log_count(self):
         counts = dict(
