@@ -85,7 +85,8 @@ class RestApiWebhookEvent(models.Model):
     @api.model
     def _capture(self, event, pairs):
         """Queue ``event`` for ``pairs`` of (webhook id, record id): one INSERT; a record created
-        or updated again in the same transaction keeps its one pending event."""
+        or updated again in the same transaction keeps its one pending event. A subscription
+        deleted since this worker cached it is skipped, never a failed write."""
         if not pairs:
             return
         webhook_ids, res_ids = zip(*pairs, strict=True)
@@ -95,6 +96,7 @@ class RestApiWebhookEvent(models.Model):
                           (webhook_id, event, res_id, txid, created_at, state, attempts, next_attempt)
                    SELECT w, %s, r, txid_current()::text, %s, 'pending', 0, %s
                      FROM unnest(%s::int[], %s::int[]) AS t(w, r)
+                     JOIN rest_api_webhook ON rest_api_webhook.id = t.w
                    ON CONFLICT (webhook_id, res_id, txid) WHERE state = 'pending' AND event IN ('created', 'updated')
                    DO NOTHING""",
                 event,

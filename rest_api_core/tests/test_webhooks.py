@@ -382,6 +382,14 @@ class TestHotPath(WebhookCase):
         self.write_queries(partner)
         self.assertEqual(self.write_queries(partner), without + 1)  # the outbox INSERT
 
+    def test_a_subscription_deleted_since_it_was_cached_never_fails_a_write(self):
+        """Another worker's cache may still name a subscription deleted meanwhile: its event is skipped."""
+        webhook, _secret = self.subscribe(events=["updated"])
+        gone = webhook.id
+        webhook.unlink()
+        self.env["rest.api.webhook.event"]._capture("updated", [(gone, self.partner.id)])
+        self.assertFalse(self.env["rest.api.webhook.event"].search([("webhook_id", "=", gone)]))
+
 
 class TestEndpoints(WebhookCase):
     def test_keys_allowed_to_manage_their_own_webhooks(self):
