@@ -13,6 +13,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/rest_api_security.xml",
+        "data/ir_cron.xml",
         "views/res_config_settings_views.xml",
         "views/ir_model_views.xml",
         "views/rest_api_request_log_views.xml",

@@ -25,6 +25,7 @@ METRICS_LOOPBACK_PARAM = "rest_api.metrics_loopback"
 TRACKED_MODELS_PARAM = "rest_api.tracked_models"
 TOMBSTONE_DAYS_PARAM = "rest_api.tombstone_days"
 LOG_BODIES_PARAM = "rest_api.request_log_error_bodies"
+IDEMPOTENCY_TTL_PARAM = "rest_api.idempotency_ttl"
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
@@ -44,6 +45,7 @@ LOG_MODE = LOG_MODE_ERRORS
 LOG_SAMPLE_PERCENT = 100
 LOG_RETENTION_DAYS = 30
 TOMBSTONE_DAYS = 30
+IDEMPOTENCY_TTL_HOURS = 24
 
 
 def _positive_int(env, key, fallback):
@@ -132,3 +134,8 @@ def tracked_models(env):
 def tombstone_days(env):
     """How long deletions are kept; a change-feed token older than that is answered 410."""
     return _positive_int(env, TOMBSTONE_DAYS_PARAM, TOMBSTONE_DAYS)
+
+
+def idempotency_ttl_hours(env):
+    """How long a response stored under an ``Idempotency-Key`` is replayed (hours)."""
+    return _positive_int(env, IDEMPOTENCY_TTL_PARAM, IDEMPOTENCY_TTL_HOURS)
