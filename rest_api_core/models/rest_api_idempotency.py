@@ -21,7 +21,9 @@ class RestApiIdempotency(models.Model):
     _order = "created_at desc, id desc"
     _log_access = False
 
-    native_key_id = fields.Many2one("res.users.apikeys", string="API Key", required=True, readonly=True)
+    native_key_id = fields.Many2one(
+        "res.users.apikeys", string="API Key", required=True, readonly=True, ondelete="cascade"
+    )
     user_id = fields.Many2one("res.users", string="User", required=True, readonly=True, ondelete="cascade")
     idempotency_key = fields.Char(required=True, readonly=True)
     # SHA-256 of the method, path and query, X-Odoo-Company and body (see idempotency.fingerprint)
