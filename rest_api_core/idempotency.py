@@ -69,13 +69,11 @@ def parse_key(value):
     if value is None:
         return None
     text = value.strip()
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        text = text[1:-1]
-    if not _KEY.match(text):
+    if not _KEY.match(text):  # the document's pattern, exactly
         raise BadRequest(
             f"The {HEADER} header must be 1 to {MAX_LENGTH} visible ASCII characters (a UUID is a good choice)."
         )
-    return text
+    return text[1:-1] if len(text) > 2 and text[0] == text[-1] == '"' else text
 
 
 def fingerprint(httprequest):
