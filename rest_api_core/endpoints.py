@@ -59,8 +59,9 @@ class Endpoint:
 
     @property
     def writes(self):
-        """Whether it changes data: it takes ``Idempotency-Key`` (see ``idempotency``)."""
-        return self.method != "GET" and self.operation not in (None, "token", "docs")
+        """Whether it changes data: it takes ``Idempotency-Key`` (see ``idempotency``). Not the token
+        endpoint: its answer is a secret, never stored."""
+        return self.method != "GET" and self.operation != "token"
 
     @property
     def conditional(self):
