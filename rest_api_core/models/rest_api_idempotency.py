@@ -24,7 +24,7 @@ class RestApiIdempotency(models.Model):
     native_key_id = fields.Many2one(
         "res.users.apikeys", string="API Key", required=True, readonly=True, ondelete="cascade"
     )
-    user_id = fields.Many2one("res.users", string="User", required=True, readonly=True, ondelete="cascade")
+    user_id = fields.Many2one("res.users", required=True, readonly=True, ondelete="cascade")
     idempotency_key = fields.Char(required=True, readonly=True)
     # SHA-256 of the method, path and query, X-Odoo-Company and body (see idempotency.fingerprint)
     fingerprint = fields.Char(required=True, readonly=True)

@@ -13,7 +13,7 @@ from .common import RestApiCase
 
 @tagged("post_install", "-at_install")
 class TestIdempotency(RestApiCase):
-    def create(self, key, body, api_key=None):
+    def post(self, key, body, api_key=None):
         return self.api("POST", "/api/res.partner/create", key=api_key, body=body, headers={"Idempotency-Key": key})
 
     def partners(self, name):
@@ -26,16 +26,16 @@ class TestIdempotency(RestApiCase):
 
     def test_same_key_and_body_twice_is_one_record_and_a_replay(self):
         key = str(uuid.uuid4())
-        first = self.create(key, {"name": "Idem once"})
+        first = self.post(key, {"name": "Idem once"})
         body = self.assertJson(first, 201)
         self.assertNotIn("Idempotent-Replayed", first.headers)
-        second = self.create(key, {"name": "Idem once"})
+        second = self.post(key, {"name": "Idem once"})
         self.assertEqual(self.assertJson(second, 201), body)
         self.assertEqual(second.headers["Idempotent-Replayed"], "true")
         self.assertEqual(second.headers["Location"], first.headers["Location"])
         self.assertEqual(self.partners("Idem once").ids, [body["id"]])
         # the structured-field form of the same key replays too
-        quoted = self.create(f'"{key}"', {"name": "Idem once"})
+        quoted = self.post(f'"{key}"', {"name": "Idem once"})
         self.assertEqual(quoted.headers.get("Idempotent-Replayed"), "true")
 
     def test_without_a_key_each_request_has_its_effect(self):
@@ -45,8 +45,8 @@ class TestIdempotency(RestApiCase):
 
     def test_same_key_with_another_body_or_path_is_a_422(self):
         key = str(uuid.uuid4())
-        self.assertJson(self.create(key, {"name": "Idem first"}), 201)
-        self.assertProblem(self.create(key, {"name": "Idem other"}), 422, "used for another request")
+        self.assertJson(self.post(key, {"name": "Idem first"}), 201)
+        self.assertProblem(self.post(key, {"name": "Idem other"}), 422, "used for another request")
         partner = self.partners("Idem first")
         response = self.api("PATCH", f"/api/res.partner/{partner.id}", body={"name": "Idem first"},
                             headers={"Idempotency-Key": key})  # fmt: skip
@@ -55,27 +55,27 @@ class TestIdempotency(RestApiCase):
 
     def test_another_api_key_never_replays(self):
         key = str(uuid.uuid4())
-        first = self.assertJson(self.create(key, {"name": "Idem per key"}), 201)
+        first = self.assertJson(self.post(key, {"name": "Idem per key"}), 201)
         second_key = self.api_key_for(self.manager)  # same user, another API key
-        other = self.create(key, {"name": "Idem per key"}, api_key=second_key)
+        other = self.post(key, {"name": "Idem per key"}, api_key=second_key)
         self.assertNotIn("Idempotent-Replayed", other.headers)
         self.assertNotEqual(self.assertJson(other, 201)["id"], first["id"])
         self.assertEqual(len(self.partners("Idem per key")), 2)
 
     def test_a_failed_request_stores_nothing_and_runs_again(self):
         key = str(uuid.uuid4())
-        self.assertProblem(self.create(key, {"name": "Idem failed", "no_such_field": 1}), 400)
+        self.assertProblem(self.post(key, {"name": "Idem failed", "no_such_field": 1}), 400)
         self.assertFalse(self.stored(key))
-        self.assertProblem(self.create(key, {"name": "Idem failed", "no_such_field": 1}), 400)
+        self.assertProblem(self.post(key, {"name": "Idem failed", "no_such_field": 1}), 400)
         # Odoo refuses it on its data (422), then the client fixes the data: the same request now succeeds
         parent = self.env["res.partner"].create({"name": "Idem parent"})
         body = {"name": "Idem fixed", "parent_id": parent.id}
         parent_id = parent.id
         parent.unlink()
-        self.assertProblem(self.create(key, {"name": "Idem fixed", "parent_id": parent_id}), 422)
+        self.assertProblem(self.post(key, {"name": "Idem fixed", "parent_id": parent_id}), 422)
         self.assertFalse(self.stored(key))
         body["parent_id"] = self.env["res.partner"].create({"name": "Idem parent 2"}).id
-        self.assertJson(self.create(key, body), 201)
+        self.assertJson(self.post(key, body), 201)
         self.assertEqual(len(self.stored(key)), 1)
         self.assertEqual(len(self.partners("Idem fixed")), 1)
 
@@ -105,7 +105,7 @@ class TestIdempotency(RestApiCase):
     def test_concurrent_retries_have_one_effect(self):
         key = str(uuid.uuid4())
         with ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(lambda _i: self.create(key, {"name": "Idem concurrent"}), range(4)))
+            answers = list(pool.map(lambda _i: self.post(key, {"name": "Idem concurrent"}), range(4)))
         statuses = sorted(answer.status_code for answer in answers)
         self.assertTrue(set(statuses) <= {201, 409}, statuses)
         created = [answer for answer in answers if answer.status_code == 201]
@@ -115,16 +115,16 @@ class TestIdempotency(RestApiCase):
 
     def test_keys_expire_and_the_cron_drops_them(self):
         key = str(uuid.uuid4())
-        first = self.assertJson(self.create(key, {"name": "Idem expiring"}), 201)
+        first = self.assertJson(self.post(key, {"name": "Idem expiring"}), 201)
         stored = self.stored(key)
         self.env["ir.config_parameter"].sudo().set_param("rest_api.idempotency_ttl", "2")
         stored.write({"created_at": fields.Datetime.now() - timedelta(hours=1)})
         self.env["rest.api.idempotency"]._gc_expired()
         self.assertTrue(stored.exists())
-        self.assertEqual(self.create(key, {"name": "Idem expiring"}).headers["Idempotent-Replayed"], "true")
+        self.assertEqual(self.post(key, {"name": "Idem expiring"}).headers["Idempotent-Replayed"], "true")
         stored.write({"created_at": fields.Datetime.now() - timedelta(hours=3)})
         # expired but not dropped yet: the request runs again, its new answer replaces the old one
-        again = self.assertJson(self.create(key, {"name": "Idem expiring"}), 201)
+        again = self.assertJson(self.post(key, {"name": "Idem expiring"}), 201)
         self.assertNotEqual(again["id"], first["id"])
         self.assertEqual(len(self.stored(key)), 1)
         self.stored(key).write({"created_at": fields.Datetime.now() - timedelta(hours=3)})
@@ -135,7 +135,7 @@ class TestIdempotency(RestApiCase):
     def test_malformed_keys_are_a_400(self):
         for key in ("", "x" * 256, "caf\u00e9", "a b", "tab\there"):
             with self.subTest(key=key):
-                response = self.create(key.encode().decode("latin-1"), {"name": "Idem malformed"})
+                response = self.post(key.encode().decode("latin-1"), {"name": "Idem malformed"})
                 self.assertProblem(response, 400, "Idempotency-Key")
         self.assertFalse(self.partners("Idem malformed"))
         self.assertEqual(parse_key("x" * 255), "x" * 255)
