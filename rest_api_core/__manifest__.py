@@ -15,6 +15,7 @@
         "security/rest_api_security.xml",
         "security/rest_api_webhook_security.xml",
         "data/rest_api_webhook_data.xml",
+        "data/ir_cron.xml",
         "views/res_config_settings_views.xml",
         "views/ir_model_views.xml",
         "views/rest_api_request_log_views.xml",

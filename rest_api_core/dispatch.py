@@ -11,6 +11,10 @@ Every response carries ``X-Request-ID`` (the client's, or a new one), the
 CORS headers when the request's ``Origin`` is allowed, and, once the request
 is authenticated through :func:`authenticate_request`, the headers of the
 key's policy (``RateLimit``...). ``OPTIONS`` preflights are answered here.
+
+The request headers every endpoint takes are applied here too, from the endpoint registry:
+``X-Odoo-Company`` (``company``), ``Idempotency-Key`` on the writing endpoints
+(``idempotency``), ``ETag``/``If-Match``/``If-None-Match`` on a record's (``conditional``).
 """
 
 import contextlib
@@ -39,7 +43,7 @@ from odoo.addons.rest_api_auth.exceptions import (
     UnprocessableContent,
 )
 
-from . import availability, multidb, request_log, settings
+from . import availability, company, conditional, idempotency, multidb, request_log, settings
 from .errors import ContentTooLarge
 from .http_headers import REQUEST_ID_HEADER, cors_headers, request_id
 from .query import InvalidInput
@@ -63,7 +67,9 @@ class _ApiRequest:
     def __init__(self, httprequest):
         self.request_id = request_id(httprequest.headers.get(REQUEST_ID_HEADER))
         self.endpoint = None  # the registry Endpoint serving the request (see routes.api_route)
+        self.route_args = {}  # the route's arguments (model, record_id...)
         self.auth = None  # AuthContext once authenticated
+        self.idempotency = None  # the idempotency.Claim of this attempt, once authenticated
 
 
 def _state():
@@ -73,9 +79,11 @@ def _state():
     return state
 
 
-def serve_endpoint(endpoint):
-    """Record the registry ``Endpoint`` serving this request (``routes.api_route`` does)."""
-    _state().endpoint = endpoint
+def serve_endpoint(endpoint, route_args=None):
+    """Record the registry ``Endpoint`` serving this request and its route's arguments (``routes.api_route`` does)."""
+    state = _state()
+    state.endpoint = endpoint
+    state.route_args = route_args or {}
 
 
 def authenticate_request(model=None, method=None):
@@ -88,6 +96,10 @@ def authenticate_request(model=None, method=None):
     Odoo may run the same request again (after a serialization failure, or on a
     read-write cursor after a read-only one): the request is then authenticated
     again but charged only once, and keeps the first attempt's RateLimit headers.
+
+    Then the request headers apply: ``X-Odoo-Company`` switches the companies (403 outside the
+    user's), a writing endpoint's ``Idempotency-Key`` replays a stored response (or 409, 422),
+    a record's ``If-Match`` is checked under a row lock (412).
     """
     state = _state()
     endpoint = state.endpoint
@@ -103,6 +115,10 @@ def authenticate_request(model=None, method=None):
     if charged:
         context = dataclasses.replace(context, response_headers=state.auth.response_headers)
     state.auth = context
+    company.apply(request)
+    if endpoint.writes:
+        state.idempotency = idempotency.begin(request, context)
+    conditional.check_if_match(request, endpoint, state.route_args)
     return context
 
 
@@ -154,8 +170,16 @@ def _add_headers(response, headers):
 
 
 def _call(method, controller, args, kwargs):
+    state = _state()
+    state.idempotency = None  # Odoo may run the request again: each attempt claims its key afresh
     try:
-        return method(controller, *args, **kwargs)
+        response = method(controller, *args, **kwargs)
+        if state.endpoint is not None and 200 <= response.status_code < 300:
+            response = conditional.finish(request, state.endpoint, state.route_args, response)
+            idempotency.store(request, state.idempotency, response)
+        return response
+    except idempotency.Replay as replay:  # nothing was done: the stored response is the answer
+        return replay.response
     except LET_ODOO_RETRY:
         raise
     except Exception as exc:

@@ -35,6 +35,7 @@ FILE_STORED_MESSAGE = "File stored successfully."
 ATTACHED_MESSAGE = "Attachments created successfully."
 
 
+RECORD_PATH = "/api/{model}/{id}"
 READ_ERRORS = (400, 401, 403, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
 UPLOAD_ERRORS = (400, 401, 403, 404, 413, 415, 422, 429)
@@ -55,6 +56,28 @@ class Endpoint:
     aliases: tuple = ()  # other paths served alike, not documented (the original API's)
     # whether a read replica may serve it: GETs do, unless they must see the primary
     primary: bool = False
+
+    @property
+    def writes(self):
+        """Whether it changes data: it takes ``Idempotency-Key`` (see ``idempotency``). Not the token
+        endpoint: its answer is a secret, never stored."""
+        return self.method != "GET" and self.operation != "token"
+
+    @property
+    def conditional(self):
+        """Whether it serves one record by id: ``ETag``, ``If-None-Match``, ``If-Match`` (see ``conditional``)."""
+        return self.path == RECORD_PATH
+
+    @property
+    def documented_errors(self):
+        """``errors`` and those of the request headers it takes: ``X-Odoo-Company`` (400, 403),
+        ``Idempotency-Key`` (400, 409, 422), ``If-Match`` (412)."""
+        extra = {400, 403} if self.operation else set()
+        if self.writes:
+            extra |= {409, 422}
+        if self.conditional and self.method != "GET":
+            extra.add(412)
+        return tuple(sorted({*self.errors, *extra}))
 
 
 # in the order of a record's life (the Postman collection runs them so): create it, find it,

@@ -28,3 +28,11 @@ class Gone(RestApiError):
     status = 410
     title = "Gone"
     slug = "gone"
+
+
+class PreconditionFailed(RestApiError):
+    """412: ``If-Match`` names a version the record no longer has (see ``conditional``)."""
+
+    status = 412
+    title = "Precondition Failed"
+    slug = "precondition-failed"

@@ -27,6 +27,7 @@ TOMBSTONE_DAYS_PARAM = "rest_api.tombstone_days"
 LOG_BODIES_PARAM = "rest_api.request_log_error_bodies"
 WEBHOOK_ALLOW_PRIVATE_PARAM = "rest_api.webhook_allow_private"
 WEBHOOK_RETENTION_PARAM = "rest_api.webhook_retention_days"
+IDEMPOTENCY_TTL_PARAM = "rest_api.idempotency_ttl"
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
@@ -47,6 +48,7 @@ LOG_SAMPLE_PERCENT = 100
 LOG_RETENTION_DAYS = 30
 TOMBSTONE_DAYS = 30
 WEBHOOK_RETENTION_DAYS = 30
+IDEMPOTENCY_TTL_HOURS = 24
 
 
 def _positive_int(env, key, fallback):
@@ -145,3 +147,8 @@ def webhook_allow_private(env):
 def webhook_retention_days(env):
     """How long delivered and failed webhook events (and their attempts) are kept."""
     return _positive_int(env, WEBHOOK_RETENTION_PARAM, WEBHOOK_RETENTION_DAYS)
+
+
+def idempotency_ttl_hours(env):
+    """How long a response stored under an ``Idempotency-Key`` is replayed (hours)."""
+    return _positive_int(env, IDEMPOTENCY_TTL_PARAM, IDEMPOTENCY_TTL_HOURS)

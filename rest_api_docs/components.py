@@ -18,6 +18,7 @@ from odoo.addons.rest_api_core.query import OFFSET_SCHEMA, limit_schema
 from odoo.addons.rest_api_core.settings import DEFAULT_LIMIT, MAX_BODY_SIZE, MAX_LIMIT
 
 from .model_schemas import schema_ref
+from .request_headers import HEADER_PARAMETERS, RESPONSE_HEADERS
 
 OPERATIONS = MODEL_OPERATIONS
 JSON = "application/json"
@@ -41,11 +42,20 @@ ERRORS = {
     "401": ("Unauthorized", "Missing, unknown, expired, revoked or inactive API key; bad or expired login token."),
     "403": ("Forbidden", "The key's scope, an Odoo access right or record rule, or the IP allow-list refuses."),
     "404": ("NotFound", "Unknown model, no record with this id, or a database this server does not serve."),
-    "409": ("Conflict", "The values conflict with a unique constraint."),
+    "409": (
+        "Conflict",
+        "The values conflict with a unique constraint; or a request with the same `Idempotency-Key` is still "
+        "running (retry after `Retry-After`).",
+    ),
+    "412": (
+        "PreconditionFailed",
+        "`If-Match` names another version of the record than its current one: it changed since it was read. "
+        "Nothing was changed.",
+    ),
     "422": (
         "UnprocessableContent",
         "Well-formed, but Odoo refused it on its data: validation or user error, constraint, a relation to a "
-        "record that does not exist.",
+        "record that does not exist; or an `Idempotency-Key` already used for another request.",
     ),
     "410": (
         "Gone",
@@ -71,7 +81,7 @@ OTHER_ERRORS = (
     "503 service unavailable (throttle store down, or concurrent updates), 500 unexpected error.",
 )
 # x-odoo-action -> the error statuses it documents (each a component response of ERRORS)
-ACTION_ERRORS = {endpoint.action: tuple(map(str, endpoint.errors)) for endpoint in BY_ACTION.values()}
+ACTION_ERRORS = {endpoint.action: tuple(map(str, endpoint.documented_errors)) for endpoint in BY_ACTION.values()}
 
 
 def _header(description, schema, example=None):
@@ -105,6 +115,7 @@ def headers():
         ),
         "Location": _header("URL of the created record.", {"type": "string"}, "/api/res.partner/42"),
         "WWW-Authenticate": _header("The authentication scheme and the reason for the refusal.", {"type": "string"}),
+        **RESPONSE_HEADERS,
     }
 
 
@@ -146,6 +157,8 @@ def error_responses():
             headers = header_refs("WWW-Authenticate", "X-Request-ID")
         elif status == "429":
             headers = header_refs("Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-ID")
+        elif status == "409":
+            headers = header_refs("Retry-After", "X-Request-ID")
         responses[name] = {
             "description": description,
             "headers": headers,
@@ -235,6 +248,7 @@ def parameters(page_limits=None):
             f"nothing). Same as the `{DATABASE_PARAM}` query parameter; an unknown or refused database is 404.",
             "schema": {"type": "string"},
         },
+        **HEADER_PARAMETERS,
         "db": {
             "name": DATABASE_PARAM,
             "in": "query",

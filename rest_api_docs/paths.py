@@ -16,6 +16,7 @@ from .components import (
 )
 from .file_paths import file_paths
 from .model_schemas import create_schema_name, record_schema_name, schema_ref, values_schema_name
+from .request_headers import header_parameter_refs, header_responses
 from .tags import documentation_order
 
 
@@ -48,6 +49,7 @@ def _execute_body(methods):
 
 
 def _operation(model, action, tag, *, summary, description, responses, parameters=(), body=None, security=None):
+    endpoint = BY_ACTION[action]
     operation = {
         "tags": [tag],
         "summary": summary,
@@ -55,9 +57,9 @@ def _operation(model, action, tag, *, summary, description, responses, parameter
         "operationId": f"{model}.{action}" if model else action,
         "x-odoo-model": model,
         "x-odoo-action": action,
-        "responses": {**responses, **_error_refs(action)},
+        "responses": {**header_responses(endpoint, responses), **_error_refs(action)},
         # every operation may name its database (several databases on one server)
-        "parameters": [*parameters, *parameter_refs("database", "db")],
+        "parameters": [*parameters, *header_parameter_refs(endpoint), *parameter_refs("database", "db")],
     }
     if body is not None:
         operation["requestBody"] = body

@@ -17,6 +17,7 @@ import json
 import re
 
 from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS
+from odoo.addons.rest_api_core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 
 from .examples import example_value, resolve
@@ -160,6 +161,13 @@ def _headers(operation, spec):
                 else "Optional: a login token issued under this API key (runs the request as its user).",
             }
         )
+    # the optional request headers of the operation (Idempotency-Key, If-Match, X-Odoo-Company...): off, to switch on
+    for parameter in (resolve(parameter, spec) for parameter in operation.get("parameters") or ()):
+        if parameter["in"] == "header" and parameter["name"] != DATABASE_HEADER:
+            value = "{{$guid}}" if parameter["name"] == IDEMPOTENCY_HEADER else str(parameter.get("example", ""))
+            headers.append(
+                {"key": parameter["name"], "value": value, "description": parameter["description"], "disabled": True}
+            )
     return headers
 
 

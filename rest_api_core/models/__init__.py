@@ -4,6 +4,7 @@ from . import (
     ir_http,
     ir_model,
     res_config_settings,
+    rest_api_idempotency,
     rest_api_key,
     rest_api_request_log,
     rest_api_tombstone,

@@ -116,6 +116,14 @@ class TestPostmanCollection(BaseCase):
         }
         self.assertEqual(headers["Content-Type"], "application/json")
         self.assertEqual(headers["Login-Token"], "{{login_token}}")
+        # the optional request headers of the document, off until switched on
+        optional = {
+            header["key"]: header
+            for header in requests["PUT api/res.partner/:id"]["request"]["header"]
+            if header.get("disabled")
+        }
+        self.assertEqual(set(optional), {"X-Odoo-Company", "Idempotency-Key", "If-Match"})
+        self.assertEqual(optional["Idempotency-Key"]["value"], "{{$guid}}")
 
     def test_every_request_names_the_database_variable(self):
         for folder in self.collection["item"]:
