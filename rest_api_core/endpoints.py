@@ -56,12 +56,14 @@ class Endpoint:
     aliases: tuple = ()  # other paths served alike, not documented (the original API's)
     # whether a read replica may serve it: GETs do, unless they must see the primary
     primary: bool = False
+    # whether its success answer holds a secret (a login token, a webhook's signing secret)
+    answers_secret: bool = False
 
     @property
     def writes(self):
-        """Whether it changes data: it takes ``Idempotency-Key`` (see ``idempotency``). Not the token
-        endpoint: its answer is a secret, never stored."""
-        return self.method != "GET" and self.operation != "token"
+        """Whether it changes data: it takes ``Idempotency-Key`` (see ``idempotency``), unless its
+        answer is a secret, which is never stored."""
+        return self.method != "GET" and not self.answers_secret
 
     @property
     def conditional(self):
@@ -116,6 +118,7 @@ ENDPOINTS = (
         errors=(400, 401, 403, 404, 413, 415, 429),
         login_token=LoginTokenPolicy.UNUSED,
         aliases=("/api/{model}/generate_token",),  # the model segment is accepted and ignored
+        answers_secret=True,
     ),
     # on the primary: a read replica's pg_stat_activity does not show the primary's transactions
     Endpoint("changes", "GET", "/api/{model}/changes", "read", errors=(400, 401, 403, 404, 410, 429), primary=True),
@@ -147,7 +150,15 @@ SERVICE_ENDPOINTS = (
     Endpoint("mcp", "POST", "/api/mcp", "mcp", errors=(400, 401, 403, 413, 415, 429)),
     # the calling key's own webhook subscriptions, for keys a manager allowed to (see docs/webhooks.md)
     Endpoint("webhooks", "GET", "/api/webhooks", "webhooks", errors=(401, 403, 429)),
-    Endpoint("webhook_create", "POST", "/api/webhooks", "webhooks", 201, errors=(400, 401, 403, 413, 415, 422, 429)),
+    Endpoint(
+        "webhook_create",
+        "POST",
+        "/api/webhooks",
+        "webhooks",
+        201,
+        errors=(400, 401, 403, 413, 415, 422, 429),
+        answers_secret=True,
+    ),
     Endpoint("webhook_delete", "DELETE", "/api/webhooks/{id}", "webhooks", message=DELETED_MESSAGE),
 )
 BY_ACTION = {endpoint.action: endpoint for endpoint in (*ENDPOINTS, *SERVICE_ENDPOINTS)}

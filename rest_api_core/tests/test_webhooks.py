@@ -398,8 +398,16 @@ class TestEndpoints(WebhookCase):
                 "fields": ["name"]}  # fmt: skip
         self.assertProblem(self.api("POST", "/api/webhooks", key=secret_key, body=body), 403, "Manage Webhooks")
         self.env["rest.api.key"].browse(self.key["id"]).allow_webhooks = True
-        created = self.assertJson(self.api("POST", "/api/webhooks", key=secret_key, body=body), 201)
+        # the answer holds the signing secret: an Idempotency-Key never stores it (nor replays it)
+        retried = {"Idempotency-Key": "webhook-once"}
+        created = self.assertJson(self.api("POST", "/api/webhooks", key=secret_key, body=body, headers=retried), 201)
         self.assertTrue(created["secret"].startswith("whsec_"))
+        self.assertFalse(self.env["rest.api.idempotency"].sudo().search([]).filtered(
+            lambda stored: created["secret"] in str(stored.read()[0])
+        ))  # fmt: skip
+        again = self.assertJson(self.api("POST", "/api/webhooks", key=secret_key, body=body, headers=retried), 201)
+        self.assertNotEqual(again["id"], created["id"])
+        self.env["rest.api.webhook"].browse(again["id"]).unlink()
         listed = self.assertJson(self.api("GET", "/api/webhooks", key=secret_key))
         self.assertEqual(
             [(hook["id"], hook["model"], hook["events"], hook["fields"], hook["state"]) for hook in listed],
