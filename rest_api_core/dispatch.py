@@ -28,7 +28,7 @@ from odoo.exceptions import AccessDenied, AccessError, MissingError, RedirectWar
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, _as_validation_error
 
-from odoo.addons.rest_api_auth.authentication import authenticate
+from odoo.addons.rest_api_auth.authentication import authenticate, charge
 from odoo.addons.rest_api_auth.exceptions import (
     BadRequest,
     Conflict,
@@ -64,6 +64,7 @@ class _ApiRequest:
         self.request_id = request_id(httprequest.headers.get(REQUEST_ID_HEADER))
         self.endpoint = None  # the registry Endpoint serving the request (see routes.api_route)
         self.auth = None  # AuthContext once authenticated
+        self.charged_more = False  # whether charge_more charged this request's further operations
 
 
 def _state():
@@ -104,6 +105,19 @@ def authenticate_request(model=None, method=None):
         context = dataclasses.replace(context, response_headers=state.auth.response_headers)
     state.auth = context
     return context
+
+
+def charge_more(count):
+    """Charge the authenticated request ``count`` more requests of its key's rate (a batch's
+    operations beyond the first): 429 when over it. Once: not again when Odoo runs the request
+    again. Later responses carry the last charge's ``RateLimit`` headers."""
+    state = _state()
+    if state.charged_more or count < 1:
+        return
+    state.charged_more = True
+    verdict = charge(request.env, state.auth.key, count)
+    if verdict:
+        state.auth = dataclasses.replace(state.auth, response_headers=verdict.headers())
 
 
 def api_endpoint(method):

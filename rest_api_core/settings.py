@@ -25,6 +25,7 @@ METRICS_LOOPBACK_PARAM = "rest_api.metrics_loopback"
 TRACKED_MODELS_PARAM = "rest_api.tracked_models"
 TOMBSTONE_DAYS_PARAM = "rest_api.tombstone_days"
 LOG_BODIES_PARAM = "rest_api.request_log_error_bodies"
+MAX_BATCH_PARAM = "rest_api.max_batch"
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
@@ -44,6 +45,8 @@ LOG_MODE = LOG_MODE_ERRORS
 LOG_SAMPLE_PERCENT = 100
 LOG_RETENTION_DAYS = 30
 TOMBSTONE_DAYS = 30
+# elements of an array create, ids of a multi-record update or delete, operations of a batch
+MAX_BATCH = 1000
 
 
 def _positive_int(env, key, fallback):
@@ -132,3 +135,8 @@ def tracked_models(env):
 def tombstone_days(env):
     """How long deletions are kept; a change-feed token older than that is answered 410."""
     return _positive_int(env, TOMBSTONE_DAYS_PARAM, TOMBSTONE_DAYS)
+
+
+def max_batch(env):
+    """The most elements a bulk request may carry (array create, ids, batch operations): 413 above."""
+    return _positive_int(env, MAX_BATCH_PARAM, MAX_BATCH)
