@@ -238,7 +238,7 @@ def _batch_operation(op, required, properties, description):
         "description": description,
         "required": ["op", "model", *required],
         "properties": {
-            "op": {"const": op},
+            "op": {"type": "string", "const": op},
             "model": {"type": "string", "description": "Technical name of the model, e.g. `res.partner`."},
             **properties,
         },

@@ -26,7 +26,7 @@ from .components import (
 )
 from .examples import add_body_examples
 from .model_schemas import field_schemas, model_schemas
-from .paths import compact_paths, metrics_paths, model_paths, token_paths
+from .paths import batch_paths, compact_paths, metrics_paths, model_paths, token_paths
 from .tags import documentation_order
 
 __all__ = ["KEY_ONLY_SECURITY", "OPERATIONS", "TOKEN_SECURITY", "ModelDoc", "build_openapi", "field_schemas"]
@@ -165,6 +165,9 @@ def build_openapi(
             )
             schemas.update(model_schemas(model_doc))
             tags.append({"name": model_doc.model, "description": model_doc.description or model_doc.model})
+    if models is None or models:
+        paths.update(batch_paths("Batch"))
+        tags.append({"name": "Batch", "description": "Operations on any models in one transaction."})
     if token_generation:
         paths.update(token_paths("Login tokens"))
         token_tag = {"name": "Login tokens", "description": "JWT login tokens acting as an individual user."}
