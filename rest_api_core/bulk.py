@@ -44,14 +44,21 @@ def checked_ids(ids, name="ids", reason="must be a non-empty list of record ids 
     return list(dict.fromkeys(int(record_id) for record_id in ids))
 
 
-def parse_ids(text):
-    """The ``ids`` query parameter of a multi-record delete: ``[1,2,3]`` (JSON or Python) or ``1,2,3``."""
+def parse_ids(env, text):
+    """The ``ids`` query parameter of a multi-record delete: ``[1,2,3]`` (JSON or Python) or
+    ``1,2,3``; at most ``rest_api.max_batch`` of them (a 400: a query, not a body, is too large)."""
     if not text or not text.strip():
         raise InvalidInput(("ids", "is required: the ids of the records, e.g. ?ids=[1,2,3]"))
     value = query.parse_literal("ids", text)
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
-    return checked_ids(list(value) if isinstance(value, tuple) else value)
+    ids = checked_ids(list(value) if isinstance(value, tuple) else value)
+    limit = settings.max_batch(env)
+    if len(ids) > limit:
+        raise InvalidInput(
+            ("ids", f"has {len(ids)} ids, more than this server's limit of {limit} (rest_api.max_batch)")
+        )
+    return ids
 
 
 def at_element(error, index):

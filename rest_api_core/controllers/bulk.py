@@ -28,7 +28,7 @@ class RestApiBulk(http.Controller):
         """Delete every record of ``?ids=``, all or nothing."""
         authenticate_request(model=model)
         records = _model(model)
-        deleted = bulk.unlink_records(records, bulk.parse_ids(ids))
+        deleted = bulk.unlink_records(records, bulk.parse_ids(records.env, ids))
         return json_response({"ids": deleted, "message": endpoints.BULK_DELETED_MESSAGE})
 
     @api_route("batch")
