@@ -57,9 +57,9 @@ SPECIFIC_ACCESS = [
         for model in ("res.users", "res.company", "res.currency", "res.country", "ir.attachment", "ir.ui.view")
     ),
 ]
-# search, changes, count, schema and read on every model; create, PUT, PATCH and delete on tags;
-# execute_kw on tags and partners; generate_token
-SPECIFIC_OPERATIONS = len(SPECIFIC_ACCESS) * 5 + 4 + 2 + 1
+# search, changes, count, schema and read on every model; create, PUT, PATCH and delete on tags,
+# and PUT, PATCH and DELETE of many tags; execute_kw on tags and partners; batch; generate_token
+SPECIFIC_OPERATIONS = len(SPECIFIC_ACCESS) * 5 + 4 + 3 + 2 + 1 + 1
 
 
 def required_tool(description, install_hint, *candidates):

@@ -36,6 +36,8 @@ OPENAPI_VERSION = "3.1.0"
 # more makes a compact document, and ``?models=`` may name at most this many. Bounds the
 # cost of generating the document and keeps it usable in Swagger UI and Postman.
 MAX_DETAILED_MODELS = 100
+# the operations a batch may run: it is documented for a key allowed one of them on some model
+BATCH_OPERATIONS = frozenset({"create", "write", "unlink", "execute"})
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ def build_openapi(
             )
             schemas.update(model_schemas(model_doc))
             tags.append({"name": model_doc.model, "description": model_doc.description or model_doc.model})
-    if models is None or models:
+    if models is None or any(doc.operations & BATCH_OPERATIONS for doc in models):
         paths.update(batch_paths("Batch"))
         tags.append({"name": "Batch", "description": "Operations on any models in one transaction."})
     if token_generation:

@@ -48,7 +48,7 @@ class TestPostmanCollection(BaseCase):
         json.dumps(self.collection)  # plain JSON
 
     def test_a_folder_per_model_walking_a_record_life(self):
-        self.assertEqual(list(self.folders), ["res.partner", "res.partner.category", "Login tokens"])
+        self.assertEqual(list(self.folders), ["res.partner", "res.partner.category", "Batch", "Login tokens"])
         names = [
             item["request"]["method"] + " " + item["request"]["url"]["raw"]
             for item in self.folders["res.partner"]["item"]
@@ -63,8 +63,11 @@ class TestPostmanCollection(BaseCase):
                 "GET {{base_url}}/api/res.partner/:id",
                 "PUT {{base_url}}/api/res.partner/:id",
                 "PATCH {{base_url}}/api/res.partner/:id",
+                "PUT {{base_url}}/api/res.partner",
+                "PATCH {{base_url}}/api/res.partner",
                 "POST {{base_url}}/api/res.partner/execute_kw",
                 "DELETE {{base_url}}/api/res.partner/:id",
+                "DELETE {{base_url}}/api/res.partner?ids={{res_partner_bulk_ids}}",
                 "GET {{base_url}}/api/res.partner/changes?limit=10",
             ],
         )
@@ -74,8 +77,10 @@ class TestPostmanCollection(BaseCase):
         for folder in self.collection["item"]:
             for item in folder["item"]:
                 with self.subTest(request=item["name"]):
-                    expected = "201" if item["request"]["url"]["path"][-1] == "create" else "200"
-                    if item["request"]["url"]["path"][-1] in ("create", ":id") and "body" in item["request"]:
+                    path, method = item["request"]["url"]["path"], item["request"]["method"]
+                    expected = "201" if path[-1] == "create" else "200"
+                    many = len(path) == 2 and method in ("PUT", "PATCH", "DELETE")  # /api/<model>
+                    if (path[-1] in ("create", ":id", "batch") and "body" in item["request"]) or many:
                         # an example body: the model's business rules may refuse it, as a problem (never a 5xx)
                         self.assertIn(f"to.be.oneOf([{expected}, 400, 403, 409, 422])", script(item, "test"))
                         self.assertIn("application/problem+json", script(item, "test"))
@@ -90,6 +95,17 @@ class TestPostmanCollection(BaseCase):
                     requests[key]["request"]["url"]["variable"], [{"key": "id", "value": "{{res_partner_created_id}}"}]
                 )
                 self.assertIn("pm.execution.skipRequest()", script(requests[key], "prerequest"))
+        for key in ("PUT api/res.partner", "PATCH api/res.partner"):
+            with self.subTest(request=key):
+                raw = requests[key]["request"]["body"]["raw"]
+                self.assertIn('"ids": [{{res_partner_created_id}}]', raw)
+                self.assertIn("pm.execution.skipRequest()", script(requests[key], "prerequest"))
+        delete_many = requests["DELETE api/res.partner"]
+        self.assertEqual(delete_many["request"]["url"]["query"][0]["value"], "{{res_partner_bulk_ids}}")
+        prerequest = script(delete_many, "prerequest")  # it deletes the record it creates first
+        self.assertIn("pm.sendRequest", prerequest)
+        self.assertIn("/api/res.partner/create", prerequest)
+        self.assertIn('pm.collectionVariables.set("res_partner_bulk_ids"', prerequest)
         read = requests["GET api/res.partner/:id"]
         self.assertEqual(read["request"]["url"]["variable"], [{"key": "id", "value": "{{res_partner_id}}"}])
         self.assertIn(
@@ -177,7 +193,11 @@ class TestPostmanCollection(BaseCase):
         self.assertEqual(create["url"]["variable"], [{"key": "model", "value": "{{model}}"}])
         self.assertEqual(json.loads(create["body"]["raw"]), {"name": "New record"})
         for update in records["item"]:
-            if update["request"]["method"] in ("PUT", "PATCH") and update["request"]["body"]["mode"] == "raw":
+            request = update["request"]
+            if request["method"] in ("PUT", "PATCH") and request["body"]["mode"] == "raw":
+                if request["url"]["path"][-1] != ":id":  # many records: the created one, by id
+                    self.assertIn('"ids": [{{record_created_id}}]', request["body"]["raw"])
+                    continue
                 # never {}, which the API refuses (400)
                 self.assertEqual(json.loads(update["request"]["body"]["raw"]), {"name": "New record"})
         by_name = {item["name"]: item["request"] for item in records["item"]}
