@@ -49,6 +49,8 @@ _logger = logging.getLogger(__name__)
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 CATCH_ALL_ROUTES = ("/api", "/api/", "/api/<path:subpath>")
+# the many-records route matches every /api/<name>: it serves a path only when <name> is a model
+MODEL_ROUTE = "/api/<string:model>"
 # Errors Odoo handles itself around the request: it retries the whole request
 # on concurrency errors, and re-runs it on a read-write cursor when a
 # read-only route writes.
@@ -345,10 +347,10 @@ def allowed_methods(path):
     methods = []
     for method in HTTP_METHODS:
         try:
-            rule, _args = router.match(path, method=method, return_rule=True)
+            rule, arguments = router.match(path, method=method, return_rule=True)
         except werkzeug.exceptions.HTTPException:
             continue
-        if rule.rule not in CATCH_ALL_ROUTES:
+        if rule.rule not in CATCH_ALL_ROUTES and (rule.rule != MODEL_ROUTE or arguments["model"] in request.registry):
             methods.append(method)
     return methods
 
