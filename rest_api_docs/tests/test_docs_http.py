@@ -172,7 +172,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         validate(spec)
         # a personal key cannot issue login tokens (no token endpoint) nor read the metrics (no
         # "Read Metrics" permission of its own), even the administrator's
-        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category"])
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category", "Batch"])
         self.assertNotIn("/api/metrics", spec["paths"])
         collection = self.get("/api/postman_collection.json?models=res.partner", self.user_key).json()
         self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Login tokens"])
@@ -205,7 +205,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
     def test_specific_key_documents_its_scope_only(self):
         spec = self.get("/api/openapi.json", self.specific_key).json()
         validate(spec)
-        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category"])
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category", "Batch"])
         operations = {
             (path, method) for path, item in spec["paths"].items() for method in item if method != "parameters"
         }
@@ -226,6 +226,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
                 ("/api/res.partner.category/schema", "get"),
                 ("/api/res.partner.category/{id}", "get"),
                 ("/api/res.partner.category/changes", "get"),
+                ("/api/batch", "post"),  # for its execute_kw operations
             },
         )
         method = spec["paths"]["/api/res.partner/execute_kw"]["post"]["requestBody"]["content"]["application/json"]

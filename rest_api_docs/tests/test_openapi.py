@@ -111,7 +111,7 @@ class TestAnonymousDocument(BaseCase):
 
     def test_every_operation_documents_success_and_problems(self):
         responses = self.spec["components"]["responses"]
-        writes = {"create", "update", "patch", "execute_kw"}
+        writes = {"create", "update", "patch", "bulk_update", "bulk_patch", "execute_kw", "batch"}
         for (path, method), operation in operations_of(self.spec).items():
             with self.subTest(path=path, method=method):
                 codes = set(operation["responses"])
@@ -121,7 +121,7 @@ class TestAnonymousDocument(BaseCase):
                 self.assertEqual("413" in codes, "requestBody" in operation)
                 action = operation["x-odoo-action"]
                 self.assertEqual({"409", "422"} <= codes, action in writes)
-                self.assertEqual("422" in codes, action in writes | {"delete", "upload", "attach"})
+                self.assertEqual("422" in codes, action in writes | {"delete", "bulk_delete", "upload", "attach"})
                 self.assertEqual(len([code for code in codes if code.startswith("2")]), 1)
                 self.assertTrue(operation["operationId"])
                 for code, response in operation["responses"].items():
