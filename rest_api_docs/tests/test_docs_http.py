@@ -175,7 +175,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category", "Batch"])
         self.assertNotIn("/api/metrics", spec["paths"])
         collection = self.get("/api/postman_collection.json?models=res.partner", self.user_key).json()
-        self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Login tokens"])
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Batch", "Login tokens"])
 
     def test_metrics_in_the_document_of_a_key_that_may_read_them(self):
         key, secret = make_api_key(self.env, self.admin)
