@@ -83,7 +83,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertEqual(
             collection["info"]["schema"], "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
         )
-        self.assertEqual([folder["name"] for folder in collection["item"]], ["Records", "Login tokens"])
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["Records", "Batch", "Login tokens"])
         variables = {variable["key"]: variable["value"] for variable in collection["variable"]}
         self.assertEqual(variables["database"], "")  # the generic collection does not name this database
 

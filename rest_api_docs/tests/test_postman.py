@@ -159,7 +159,7 @@ class TestPostmanCollection(BaseCase):
     def test_key_requiring_login_tokens_starts_with_one(self):
         spec = build_openapi(SERVER, [partner_doc()], version=VERSION, login_token_required=True)
         collection = build_postman(spec)
-        self.assertEqual([folder["name"] for folder in collection["item"]], ["Login tokens", "res.partner"])
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["Login tokens", "res.partner", "Batch"])
         for item in collection["item"][1]["item"]:
             with self.subTest(request=item["name"]):
                 login = next(header for header in item["request"]["header"] if header["key"] == "Login-Token")
