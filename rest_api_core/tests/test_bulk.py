@@ -129,7 +129,7 @@ class TestBulkWrites(RestApiCase):
             ({"ids": partners.ids, "values": {"no_such_field": 1}}, "values.no_such_field"),
             ({"ids": partners.ids, "values": {}}, "values"),
             ({"ids": [], "values": {"function": "x"}}, "ids"),
-            ({"ids": [0, -1], "values": {"function": "x"}}, "ids"),
+            ({"ids": [0, -1], "values": {"function": "x"}}, "ids.0"),
             ({"values": {"function": "x"}}, "ids"),
             ({"ids": partners.ids, "values": {"function": "x"}, "other": 1}, "other"),
         )
