@@ -115,9 +115,9 @@ def create_records(scope, records, vals_list, indexed=True):
         raise
     except Exception as exc:
         error = known_error(exc)
-        if error is None or not indexed or len(checked) == 1:
+        if error is None or not indexed:
             raise
-        found = _failing_element(records, checked)
+        found = (0, exc) if len(checked) == 1 else _failing_element(records, checked)
         if found is None:  # the elements fail only together (e.g. duplicates among them)
             raise error from exc
         index, element_exc = found
