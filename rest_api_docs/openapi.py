@@ -26,7 +26,7 @@ from .components import (
 )
 from .examples import add_body_examples
 from .model_schemas import field_schemas, model_schemas
-from .paths import batch_paths, compact_paths, metrics_paths, model_paths, token_paths
+from .paths import batch_example, batch_paths, compact_paths, metrics_paths, model_paths, token_paths
 from .tags import documentation_order
 
 __all__ = ["KEY_ONLY_SECURITY", "OPERATIONS", "TOKEN_SECURITY", "ModelDoc", "build_openapi", "field_schemas"]
@@ -122,6 +122,12 @@ def _in_documentation_order(models):
     return [by_name[name] for name in documentation_order(by_name)]
 
 
+def _batch_example(models):
+    """The batch example on the first model (in documentation order) the key may create records of."""
+    creatable = [doc for doc in _in_documentation_order(models or ()) if "create" in doc.operations]
+    return batch_example(creatable[0].model, creatable[0].operations) if creatable else None
+
+
 def build_openapi(
     server_url,
     models=None,
@@ -168,7 +174,7 @@ def build_openapi(
             schemas.update(model_schemas(model_doc))
             tags.append({"name": model_doc.model, "description": model_doc.description or model_doc.model})
     if models is None or any(doc.operations & BATCH_OPERATIONS for doc in models):
-        paths.update(batch_paths("Batch"))
+        paths.update(batch_paths("Batch", _batch_example(models)))
         tags.append({"name": "Batch", "description": "Operations on any models in one transaction."})
     if token_generation:
         paths.update(token_paths("Login tokens"))

@@ -222,7 +222,20 @@ def _many_records_paths(path, operation, *, label, model_params, values, operati
     return {path: item} if item else {}
 
 
-def batch_paths(tag):
+def batch_example(model="res.partner", operations=frozenset({"create", "unlink", "execute"})):
+    """A batch that leaves nothing behind: create a record of ``model``, read it (``execute``), delete it
+    (``unlink``), as far as ``operations`` (the key's on ``model``) allow."""
+    example = [{"op": "create", "model": model, "values": {"name": "Batch example"}}]
+    if "execute" in operations:
+        example.append(
+            {"op": "execute_kw", "model": model, "method": "read", "args": [[{"$result": 0}], ["display_name"]]}
+        )
+    if "unlink" in operations:
+        example.append({"op": "delete", "model": model, "id": {"$result": 0}})
+    return {"operations": example}
+
+
+def batch_paths(tag, example=None):
     """``POST /api/batch``: any key may send one; each operation is authorized as its own endpoint."""
     return {
         BY_ACTION["batch"].path: {
@@ -241,21 +254,7 @@ def batch_paths(tag):
                 responses=_responses(
                     "200", "One result per operation, in order.", {"$ref": schema_ref("BatchResults")}
                 ),
-                body=_json_body(
-                    {"$ref": schema_ref("BatchRequest")},
-                    {
-                        "operations": [
-                            {"op": "create", "model": "res.partner", "values": {"name": "Batch example"}},
-                            {
-                                "op": "execute_kw",
-                                "model": "res.partner",
-                                "method": "read",
-                                "args": [[{"$result": 0}], ["display_name"]],
-                            },
-                            {"op": "delete", "model": "res.partner", "id": {"$result": 0}},
-                        ]
-                    },
-                ),
+                body=_json_body({"$ref": schema_ref("BatchRequest")}, example or batch_example()),
             )
         }
     }
