@@ -116,6 +116,25 @@ class TestPostmanCollection(BaseCase):
             'pm.collectionVariables.set("res_partner_id"', script(requests["GET api/res.partner/search"], "test")
         )
 
+    def test_the_batch_leaves_nothing_behind(self):
+        batch = self.folders["Batch"]["item"][0]
+        self.assertEqual(batch["request"]["url"]["raw"], "{{base_url}}/api/batch")
+        operations = json.loads(batch["request"]["body"]["raw"])["operations"]
+        self.assertEqual([operation["op"] for operation in operations], ["create", "execute_kw", "delete"])
+        self.assertEqual({operation["model"] for operation in operations}, {"res.partner"})
+        self.assertEqual(operations[2]["id"], {"$result": 0})
+        schema = {**self.spec["components"]["schemas"]["BatchRequest"], "components": self.spec["components"]}
+        self.assertTrue(Draft202012Validator(schema).is_valid({"operations": operations}))
+        self.assertIn("to.be.oneOf([200, 400, 403, 409, 422])", script(batch, "test"))
+        # a key that may only create tags: their create, nothing else
+        tags = ModelDoc("res.partner.category", "Tags", {"name": {"type": "char"}}, frozenset({"read", "create"}))
+        spec = build_openapi(SERVER, [tags], version=VERSION)
+        body = spec["paths"]["/api/batch"]["post"]["requestBody"]["content"]["application/json"]["example"]
+        self.assertEqual(
+            body,
+            {"operations": [{"op": "create", "model": "res.partner.category", "values": {"name": "Batch example"}}]},
+        )
+
     def test_example_bodies_match_the_schemas(self):
         requests = requests_of(self.folders["res.partner"])
         schemas = self.spec["components"]["schemas"]
