@@ -118,13 +118,14 @@ def _skip_without_id_event():
     }
 
 
-def _created_ids_skip_event(prefix):
-    """Skip a multi-record update when the folder created no record (nothing of its own to change)."""
+def _skip_without_event(variable):
+    """Skip a multi-record request while the collection variable ``variable`` holds no record id
+    of the collection's own (nothing of its own to change)."""
     return {
         "listen": "prerequest",
         "script": _script(
             [
-                f'if (!/^[0-9]+$/.test(String(pm.collectionVariables.get("{prefix}_created_id") || ""))) {{',
+                f'if (!/^[0-9]+$/.test(String(pm.collectionVariables.get("{variable}") || ""))) {{',
                 '    console.log("No record created for " + pm.info.requestName + ": skipped.");',
                 "    pm.execution.skipRequest();",
                 "}",
@@ -138,7 +139,7 @@ def _create_first_event(path, prefix, spec):
     create request's example; skipped when the key may not create records of the model."""
     create = spec.get("paths", {}).get(f"{path}/create", {}).get("post")
     if not create:
-        return _created_ids_skip_event(f"{prefix}_bulk")
+        return _skip_without_event(f"{prefix}_bulk_ids")  # never set: always skipped
     example = resolve(create["requestBody"], spec)["content"]["application/json"].get("example", {})
     url = "{{base_url}}" + path.replace("{model}", "{{model}}") + "/create"
     return {
@@ -177,7 +178,7 @@ def _prerequest_events(action, path, prefix, spec):
     if action in RECORD_ACTIONS:
         return [_skip_without_id_event()]
     if action in BULK_WRITE_ACTIONS:
-        return [_created_ids_skip_event(prefix)]
+        return [_skip_without_event(f"{prefix}_created_id")]
     if action == "bulk_delete":
         return [_create_first_event(path, prefix, spec)]
     return []
