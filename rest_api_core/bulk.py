@@ -72,12 +72,27 @@ def at_element(error, index):
     return error
 
 
-def checked_values(scope, records, values, *, creating):
+def cached_describer(env):
+    """:func:`.field_types.describer`, each model's fields described once per set of names: the
+    elements of an array usually name the same fields."""
+    describe, described = field_types.describer(env), {}
+
+    def cached(model_name, names):
+        key = (model_name, tuple(names))
+        if key not in described:
+            described[key] = describe(model_name, names)
+        return described[key]
+
+    return cached
+
+
+def checked_values(scope, records, values, *, creating, describe=None):
     """``values`` (a JSON object) for ``records``' model as the ORM takes them, checked as the
     single create and update check them: the field-type contract (400), the reach of x2many
     commands (403). Referenced ids are checked by the caller, all at once."""
     model = records._name
-    values = serialization.to_write_values(values, field_types.describer(records.env), model)
+    describe = describe or field_types.describer(records.env)
+    values = serialization.to_write_values(values, describe, model)
     check_reach(scope, x2many_effects(values, model, fields_of(records), creating=creating), "the commands of")
     return values
 
@@ -89,13 +104,14 @@ def create_records(scope, records, vals_list, indexed=True):
     if not vals_list:
         raise InvalidInput(("body", "is an empty array; send at least one object"))
     checked, problems, wanted = [], [], {}
+    describe = cached_describer(records.env)
     for index, values in enumerate(vals_list):
         prefix = f"[{index}]." if indexed else ""
         if not isinstance(values, dict):
             problems.append((f"[{index}]", "must be a JSON object (the values of a record)"))
             continue
         try:
-            orm_values_of = checked_values(scope, records, values, creating=True)
+            orm_values_of = checked_values(scope, records, values, creating=True, describe=describe)
         except InvalidInput as error:
             problems += [(f"{prefix}{param['name']}", param["reason"]) for param in error.invalid_params]
             continue
