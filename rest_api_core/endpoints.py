@@ -89,7 +89,7 @@ ENDPOINTS = (
         "/api/{model}",
         "unlink",
         message=BULK_DELETED_MESSAGE,
-        errors=(400, 401, 403, 404, 413, 422, 429),
+        errors=(400, 401, 403, 404, 422, 429),
     ),
     # files and reports (controllers.files, controllers.reports): raw bytes, not JSON
     Endpoint("download", "GET", "/api/{model}/{id}/{field}", "read"),
@@ -214,6 +214,7 @@ def ids_schema(references=False):
         "items": item,
         "minItems": 1,
         "description": "Ids of existing records, at most `rest_api.max_batch` (1000 by default).",
+        "examples": [[1, 2]],
     }
 
 

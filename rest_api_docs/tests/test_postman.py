@@ -274,6 +274,7 @@ class TestExampleBodies(BaseCase):
         # no parent_id: Swagger UI's own example (every field) made the partner its own parent (422)
         self.assertEqual(examples["post", "/api/res.partner/create"], {"name": "Example"})
         self.assertEqual(examples["put", "/api/res.partner/{id}"], {"name": "Example"})
+        self.assertEqual(examples["patch", "/api/res.partner"], {"ids": [1, 2], "values": {"name": "Example"}})
         required = {
             "name": {"type": "char", "string": "Name"},
             "partner_id": {"type": "many2one", "relation": "res.partner", "required": True},
