@@ -125,7 +125,9 @@ def _in_documentation_order(models):
 def _batch_example(models):
     """The batch example on the first model (in documentation order) the key may create records of."""
     creatable = [doc for doc in _in_documentation_order(models or ()) if "create" in doc.operations]
-    return batch_example(creatable[0].model, creatable[0].operations) if creatable else None
+    if not creatable:
+        return None
+    return batch_example(creatable[0].model, creatable[0].operations, creatable[0].methods)
 
 
 def build_openapi(

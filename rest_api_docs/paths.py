@@ -222,11 +222,11 @@ def _many_records_paths(path, operation, *, label, model_params, values, operati
     return {path: item} if item else {}
 
 
-def batch_example(model="res.partner", operations=frozenset({"create", "unlink", "execute"})):
+def batch_example(model="res.partner", operations=frozenset({"create", "unlink", "execute"}), methods=()):
     """A batch that leaves nothing behind: create a record of ``model``, read it (``execute``), delete it
-    (``unlink``), as far as ``operations`` (the key's on ``model``) allow."""
+    (``unlink``), as far as ``operations`` and ``methods`` (the key's on ``model``) allow."""
     example = [{"op": "create", "model": model, "values": {"name": "Batch example"}}]
-    if "execute" in operations:
+    if "execute" in operations and (not methods or "read" in methods):
         example.append(
             {"op": "execute_kw", "model": model, "method": "read", "args": [[{"$result": 0}], ["display_name"]]}
         )
