@@ -54,7 +54,7 @@ def parse_operations(env, body):
 
 def _check_operation(operation, index):
     kind = operation.get("op")
-    if kind not in OPERATION_SCHEMAS:
+    if not isinstance(kind, str) or kind not in OPERATION_SCHEMAS:
         raise InvalidInput(("op", f"must be one of {', '.join(OPERATION_SCHEMAS)}"))
     check_body(OPERATION_SCHEMAS[kind], operation)
     if kind in ("update", "delete") and ("id" in operation) == ("ids" in operation):

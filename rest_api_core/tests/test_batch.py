@@ -143,6 +143,7 @@ class TestBatch(RestApiCase):
         create = {"op": "create", "model": "res.partner", "values": {"name": "REST checked"}}
         cases = (
             ([create, {"op": "merge", "model": "res.partner"}], 1, "op"),
+            ([create, {"op": {}, "model": "", "method": "A"}], 1, "op"),  # found by schemathesis: was a 500
             ([create, {"op": "delete", "model": "res.partner"}], 1, "id"),
             ([create, {"op": "delete", "model": "res.partner", "id": 1, "ids": [1]}], 1, "id"),
             ([create, {"op": "update", "model": "res.partner", "id": ref(1), "values": {"name": "x"}}], 1, "id"),
