@@ -1,7 +1,9 @@
 from . import (
     test_access,
     test_auth_endpoints,
+    test_batch,
     test_body_limits,
+    test_bulk,
     test_error_texts,
     test_errors,
     test_execute_kw,
