@@ -14,7 +14,7 @@ from odoo.http import request
 from odoo.addons.rest_api_auth.authentication import check_scope
 
 from . import bulk, serialization
-from .controllers.api import _model, call_method, result_json
+from .controllers.api import _model, call_method
 from .dispatch import LET_ODOO_RETRY, known_error, to_rest_error
 from .endpoints import batch_operation_schemas, check_body
 from .query import InvalidInput
@@ -181,8 +181,7 @@ def _execute_kw(auth, operation):
     model = operation["model"]
     check_scope(auth.key, model, "execute", None)
     body = {name: operation[name] for name in ("method", "args", "kwargs") if name in operation}
-    method, result = call_method(auth, model, body)
-    return {"result": serialization.loads(result_json(model, method, result))}
+    return {"result": serialization.loads(call_method(auth, model, body))}
 
 
 _RUNNERS = {"create": _create, "update": _update, "delete": _delete, "execute_kw": _execute_kw}

@@ -138,6 +138,8 @@ SERVICE_ENDPOINTS = (
     Endpoint("docs_page", "GET", "/api/docs", None, errors=()),
     Endpoint("health", "GET", "/api/health", None, errors=()),
     Endpoint("metrics", "GET", "/api/metrics", "read", errors=(401, 403, 429)),
+    # the Model Context Protocol (controllers/mcp.py): each tool checks the operation it performs
+    Endpoint("mcp", "POST", "/api/mcp", "mcp", errors=(400, 401, 403, 413, 415, 429)),
 )
 BY_ACTION = {endpoint.action: endpoint for endpoint in (*ENDPOINTS, *SERVICE_ENDPOINTS)}
 # the operations a key's scope grants on a model

@@ -240,13 +240,12 @@ class RestApi(http.Controller):
         checked once the body names it.
         """
         auth = authenticate_request(model=model)
-        method, result = call_method(auth, model, json_body())
-        return json_bytes_response(result_json(model, method, result))
+        return json_bytes_response(call_method(auth, model, json_body()))
 
 
 def call_method(auth, model, body):
-    """``(method, result)`` of the call ``body`` (execute_kw's) names on ``model``, checked against
-    the key of ``auth`` (also an operation of a batch)."""
+    """The JSON result (bytes) of the method call ``body`` (``{"method", "args", "kwargs"}``) on
+    ``model``, under the rules of ``execute_kw``: also what MCP's ``call_method`` and JSON-2 run."""
     call = method_call.parse_method_call(body)
     check_scope(auth.key, model, "execute", call.method)
     records = _model(model)
@@ -261,16 +260,11 @@ def call_method(auth, model, body):
     with orm_call(f"{model}.{call.method}"):
         result = api.call_kw(records, call.method, args, kwargs)
         request.env.flush_all()
-    return call.method, result
-
-
-def result_json(model, method, result):
-    """A method's result as JSON bytes; 422 when it has no JSON form."""
     try:
         return serialization.dumps(result)
     except (TypeError, ValueError) as error:
         raise UnprocessableContent(
-            f"The result of {model}.{method} cannot be represented as JSON ({error}); nothing was changed."
+            f"The result of {model}.{call.method} cannot be represented as JSON ({error}); nothing was changed."
         ) from None
 
 

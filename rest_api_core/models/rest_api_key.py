@@ -29,12 +29,6 @@ class RestApiKey(models.Model):
             request_log.remember_verified_key(request, verified)
         return verified
 
-    def unlink(self):
-        ids = self.ids
-        result = super().unlink()
-        self.env.cr.execute(f"UPDATE {request_log.TABLE} SET key_id = NULL WHERE key_id = ANY(%s)", [ids])  # noqa: S608
-        return result
-
     def action_view_usage(self):
         """The key's requests per day (graph first), from the request log."""
         self.ensure_one()

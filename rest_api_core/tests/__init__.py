@@ -14,6 +14,8 @@ from . import (
     test_health,
     test_http,
     test_http_headers,
+    test_json2,
+    test_mcp,
     test_method_call,
     test_metrics,
     test_probes,
