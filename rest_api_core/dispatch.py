@@ -32,7 +32,7 @@ from odoo.exceptions import AccessDenied, AccessError, MissingError, RedirectWar
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, _as_validation_error
 
-from odoo.addons.rest_api_auth.authentication import authenticate
+from odoo.addons.rest_api_auth.authentication import authenticate, charge
 from odoo.addons.rest_api_auth.exceptions import (
     BadRequest,
     Conflict,
@@ -53,6 +53,8 @@ _logger = logging.getLogger(__name__)
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 CATCH_ALL_ROUTES = ("/api", "/api/", "/api/<path:subpath>")
+# the many-records route matches every /api/<name>: it serves a path only when <name> is a model
+MODEL_ROUTE = "/api/<string:model>"
 # Errors Odoo handles itself around the request: it retries the whole request
 # on concurrency errors, and re-runs it on a read-write cursor when a
 # read-only route writes.
@@ -70,6 +72,7 @@ class _ApiRequest:
         self.route_args = {}  # the route's arguments (model, record_id...)
         self.auth = None  # AuthContext once authenticated
         self.idempotency = None  # the idempotency.Claim of this attempt, once authenticated
+        self.charged_more = False  # whether charge_more charged this request's further operations
 
 
 def _state():
@@ -120,6 +123,19 @@ def authenticate_request(model=None, method=None):
         state.idempotency = idempotency.begin(request, context)
     conditional.check_if_match(request, endpoint, state.route_args)
     return context
+
+
+def charge_more(count):
+    """Charge the authenticated request ``count`` more requests of its key's rate (a batch's
+    operations beyond the first): 429 when over it. Once: not again when Odoo runs the request
+    again. Later responses carry the last charge's ``RateLimit`` headers."""
+    state = _state()
+    if state.charged_more or count < 1:
+        return
+    state.charged_more = True
+    verdict = charge(request.env, state.auth.key, count)
+    if verdict:
+        state.auth = dataclasses.replace(state.auth, response_headers=verdict.headers())
 
 
 def api_endpoint(method):
@@ -355,10 +371,10 @@ def allowed_methods(path):
     methods = []
     for method in HTTP_METHODS:
         try:
-            rule, _args = router.match(path, method=method, return_rule=True)
+            rule, arguments = router.match(path, method=method, return_rule=True)
         except werkzeug.exceptions.HTTPException:
             continue
-        if rule.rule not in CATCH_ALL_ROUTES:
+        if rule.rule not in CATCH_ALL_ROUTES and (rule.rule != MODEL_ROUTE or arguments["model"] in request.registry):
             methods.append(method)
     return methods
 

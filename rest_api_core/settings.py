@@ -28,6 +28,7 @@ LOG_BODIES_PARAM = "rest_api.request_log_error_bodies"
 WEBHOOK_ALLOW_PRIVATE_PARAM = "rest_api.webhook_allow_private"
 WEBHOOK_RETENTION_PARAM = "rest_api.webhook_retention_days"
 IDEMPOTENCY_TTL_PARAM = "rest_api.idempotency_ttl"
+MAX_BATCH_PARAM = "rest_api.max_batch"
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
@@ -49,6 +50,8 @@ LOG_RETENTION_DAYS = 30
 TOMBSTONE_DAYS = 30
 WEBHOOK_RETENTION_DAYS = 30
 IDEMPOTENCY_TTL_HOURS = 24
+# elements of an array create, ids of a multi-record update or delete, operations of a batch
+MAX_BATCH = 1000
 
 
 def _positive_int(env, key, fallback):
@@ -152,3 +155,8 @@ def webhook_retention_days(env):
 def idempotency_ttl_hours(env):
     """How long a response stored under an ``Idempotency-Key`` is replayed (hours)."""
     return _positive_int(env, IDEMPOTENCY_TTL_PARAM, IDEMPOTENCY_TTL_HOURS)
+
+
+def max_batch(env):
+    """The most elements a bulk request may carry (array create, ids, batch operations): 413 above."""
+    return _positive_int(env, MAX_BATCH_PARAM, MAX_BATCH)

@@ -4,18 +4,22 @@ Static apart from a few server settings (the page limit); :mod:`.paths` refers t
 """
 
 from odoo.addons.rest_api_core.endpoints import (
+    BULK_CREATED_MESSAGE,
+    BULK_DELETED_MESSAGE,
+    BULK_UPDATED_MESSAGE,
     BY_ACTION,
     CREATED_MESSAGE,
     DELETED_MESSAGE,
     ISSUED_MESSAGE,
     MODEL_OPERATIONS,
     UPDATED_MESSAGE,
+    batch_body_schema,
     token_request_schema,
 )
 from odoo.addons.rest_api_core.field_types import record_id
 from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 from odoo.addons.rest_api_core.query import OFFSET_SCHEMA, limit_schema
-from odoo.addons.rest_api_core.settings import DEFAULT_LIMIT, MAX_BODY_SIZE, MAX_LIMIT
+from odoo.addons.rest_api_core.settings import DEFAULT_LIMIT, MAX_BATCH, MAX_BODY_SIZE, MAX_LIMIT
 
 from .model_schemas import schema_ref
 from .request_headers import HEADER_PARAMETERS, RESPONSE_HEADERS
@@ -41,7 +45,11 @@ ERRORS = {
     ),
     "401": ("Unauthorized", "Missing, unknown, expired, revoked or inactive API key; bad or expired login token."),
     "403": ("Forbidden", "The key's scope, an Odoo access right or record rule, or the IP allow-list refuses."),
-    "404": ("NotFound", "Unknown model, no record with this id, or a database this server does not serve."),
+    "404": (
+        "NotFound",
+        "Unknown model, no record with this id (for many ids: those in `missing_ids`), or a database this "
+        "server does not serve.",
+    ),
     "409": (
         "Conflict",
         "The values conflict with a unique constraint; or a request with the same `Idempotency-Key` is still "
@@ -66,7 +74,8 @@ ERRORS = {
     "413": (
         "ContentTooLarge",
         f"The body is larger than the server's limit (`rest_api.max_body_size`, {MAX_BODY_SIZE // 2**20} MiB "
-        "by default): refused unread when its `Content-Length` says so, else once the limit is reached.",
+        "by default): refused unread when its `Content-Length` says so, else once the limit is reached. Or "
+        f"more elements (array values, ids, batch operations) than `rest_api.max_batch` ({MAX_BATCH} by default).",
     ),
     "429": (
         "TooManyRequests",
@@ -145,6 +154,14 @@ def _problem_schema():
                 },
             },
             "retry_after": {"type": "integer", "minimum": 1},
+            "operation": {"type": "integer", "minimum": 0, "description": "The failed operation of a batch."},
+            "element": {"type": "integer", "minimum": 0, "description": "The failed element of an array."},
+            "missing_ids": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "The ids of a multi-record request that do not exist.",
+            },
+            "max_batch": {"type": "integer", "description": "The server's `rest_api.max_batch`."},
         },
     }
 
@@ -241,6 +258,15 @@ def parameters(page_limits=None):
             "schema": {"type": "string"},
             "example": "id desc",
         },
+        "ids": {
+            "name": "ids",
+            "in": "query",
+            "required": True,
+            "description": f"The records' ids: `[1,2,3]` (or `1,2,3`), at most `rest_api.max_batch` ({MAX_BATCH} "
+            "by default).",
+            "schema": {"type": "string"},
+            "example": "[1,2]",
+        },
         "database": {
             "name": DATABASE_HEADER,
             "in": "header",
@@ -268,6 +294,17 @@ def _message_schema(message):
         "type": "object",
         "required": ["message"],
         "properties": {"message": {"type": "string", "examples": [message]}},
+    }
+
+
+def _ids_schema(message, description):
+    return {
+        "type": "object",
+        "required": ["ids", "message"],
+        "properties": {
+            "ids": {"type": "array", "items": {"type": "integer", "minimum": 1}, "description": description},
+            "message": {"type": "string", "examples": [message]},
+        },
     }
 
 
@@ -339,6 +376,32 @@ def shared_schemas():
                     "description": "The token of the next call (`since`). Call again at once while a page has "
                     "items; an empty page means up to date: poll later with the same token.",
                 },
+            },
+        },
+        "CreatedMany": _ids_schema(BULK_CREATED_MESSAGE, "The new records' ids, in the order of the array."),
+        "UpdatedMany": _ids_schema(BULK_UPDATED_MESSAGE, "The records updated."),
+        "DeletedMany": _ids_schema(BULK_DELETED_MESSAGE, "The records deleted."),
+        "BatchRequest": batch_body_schema(),
+        "BatchResults": {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "results": {
+                    "type": "array",
+                    "description": "One per operation, in order: `id` (a create of one record), `ids` (a create "
+                    "of an array, an update, a delete) or `result` (`execute_kw`).",
+                    "items": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "maxProperties": 1,
+                        "properties": {
+                            "id": {"type": "integer", "minimum": 1},
+                            "ids": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                            "result": {},
+                        },
+                        "additionalProperties": False,
+                    },
+                }
             },
         },
         "Updated": _message_schema(UPDATED_MESSAGE),

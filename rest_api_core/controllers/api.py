@@ -15,6 +15,7 @@ from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 
 from .. import (
+    bulk,
     endpoints,
     field_lists,
     field_types,
@@ -109,16 +110,17 @@ def read_body():
     return body
 
 
-def json_body(empty=None):
-    """The request body, a JSON object (``Content-Type: application/json`` or none). When the
-    endpoint's body is optional, an empty one is ``empty``, whatever its content type."""
+def json_body(empty=None, arrays=False):
+    """The request body, a JSON object (``Content-Type: application/json`` or none), or an array
+    when ``arrays``. When the endpoint's body is optional, an empty one is ``empty``, whatever its
+    content type."""
     raw = read_body()
     if empty is not None and not raw.strip():
         return empty
     mimetype = request.httprequest.mimetype
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Send the body as JSON (Content-Type: application/json), not {mimetype}.")
-    return serialization.parse_json_object(raw)
+    return serialization.parse_json_object(raw, arrays=arrays)
 
 
 class RestApi(http.Controller):
@@ -187,7 +189,11 @@ class RestApi(http.Controller):
     def create(self, model, **_params):  # pylint: disable=method-required-super
         auth = authenticate_request(model=model)
         records = _model(model)
-        values = serialization.to_write_values(json_body(), field_types.describer(records.env), model)
+        body = json_body(arrays=True)
+        if isinstance(body, list):  # many records, one create (see bulk)
+            ids = bulk.create_records(auth.scope, records, body)
+            return json_response({"ids": ids, "message": endpoints.BULK_CREATED_MESSAGE}, status=201)
+        values = serialization.to_write_values(body, field_types.describer(records.env), model)
         effects = x2many_effects(values, model, _fields_of(records), creating=True)
         check_reach(auth.scope, effects, "the commands of")
         references.check_references(request.env, values, model, _fields_of(records))

@@ -1,7 +1,9 @@
 from . import (
     test_access,
     test_auth_endpoints,
+    test_batch,
     test_body_limits,
+    test_bulk,
     test_company,
     test_conditional,
     test_error_texts,

@@ -74,7 +74,9 @@ class TestAnonymousDocument(BaseCase):
         self.assertEqual(
             sorted(self.spec["paths"]),
             [
+                "/api/batch",
                 "/api/generate_token",
+                "/api/{model}",
                 "/api/{model}/changes",
                 "/api/{model}/create",
                 "/api/{model}/execute_kw",
@@ -89,6 +91,7 @@ class TestAnonymousDocument(BaseCase):
             ],
         )
         self.assertEqual(set(self.spec["paths"]["/api/{model}/{id}"]), {"get", "put", "patch", "delete"})
+        self.assertEqual(set(self.spec["paths"]["/api/{model}"]), {"put", "patch", "delete"})
         download = self.spec["paths"]["/api/{model}/{id}/{field}"]["get"]["responses"]["200"]
         self.assertEqual(download["content"], {"*/*": {"schema": {"type": "string", "format": "binary"}}})
         report = self.spec["paths"]["/api/{model}/{id}/report/{report}"]["get"]["responses"]["200"]
@@ -195,6 +198,7 @@ class TestKeyDocument(BaseCase):
                 ("/api/res.partner/schema", "get"),
                 ("/api/res.partner/{id}", "get"),
                 ("/api/res.partner/{id}", "delete"),
+                ("/api/res.partner", "delete"),
             },
         )
 
@@ -202,6 +206,8 @@ class TestKeyDocument(BaseCase):
         spec = build_openapi(SERVER, [partner_doc({"write"})], version=VERSION)
         validate(spec)
         self.assertEqual(set(spec["paths"]["/api/res.partner/{id}"]), {"put", "patch"})
+        self.assertEqual(set(spec["paths"]["/api/res.partner"]), {"put", "patch"})
+        self.assertIn("/api/batch", spec["paths"])
 
     def test_model_without_operations_is_left_out(self):
         spec = build_openapi(SERVER, [partner_doc(set())], version=VERSION)
@@ -225,7 +231,7 @@ class TestKeyDocument(BaseCase):
         spec = build_openapi(SERVER, docs, version=VERSION, compact=True)
         validate(spec)
         self.assertIn("This API key may use 3 models", spec["info"]["description"])
-        self.assertEqual([tag["name"] for tag in spec["tags"]], ["Records", "Login tokens"])
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["Records", "Batch", "Login tokens"])
         self.assertFalse([name for name in spec["components"]["schemas"] if "." in name])
 
         def models_of(path, method):
@@ -240,6 +246,8 @@ class TestKeyDocument(BaseCase):
         self.assertEqual(models_of("/api/{model}/{id}", "patch"), ["res.partner"])
         self.assertEqual(models_of("/api/{model}/{id}", "delete"), ["res.partner.category"])
         self.assertEqual(models_of("/api/{model}/execute_kw", "post"), ["res.partner"])
+        self.assertEqual(models_of("/api/{model}", "patch"), ["res.partner"])
+        self.assertEqual(models_of("/api/{model}", "delete"), ["res.partner.category"])
         self.assertEqual(
             spec["paths"]["/api/{model}/create"]["post"]["parameters"][0]["example"], "res.partner.category"
         )
@@ -341,7 +349,8 @@ class TestKeyDocument(BaseCase):
         spec = build_openapi(SERVER, [bus, other, partner_doc()], version=VERSION)
         validate(spec)
         self.assertEqual(
-            [tag["name"] for tag in spec["tags"]], ["res.partner", "account.move", "bus.presence", "Login tokens"]
+            [tag["name"] for tag in spec["tags"]],
+            ["res.partner", "account.move", "bus.presence", "Batch", "Login tokens"],
         )
         self.assertTrue(
             {"res.partner", "res.partner-values", "res.partner-create", "account.move"}
