@@ -245,10 +245,10 @@ def result_reference_schema():
     }
 
 
-def ids_schema(references=False):
-    """Record ids of a multi-record update or delete (``references``: in a batch, where any of them
-    may be a :func:`result_reference_schema`)."""
-    item = {"anyOf": [record_id(), result_reference_schema()]} if references else record_id()
+def ids_schema(reference=None):
+    """Record ids of a multi-record update or delete (``reference``: in a batch, where any of them
+    may be a :func:`result_reference_schema`, the schema of one)."""
+    item = {"anyOf": [record_id(), reference]} if reference else record_id()
     return {
         "type": "array",
         "items": item,
@@ -287,14 +287,16 @@ def _batch_operation(op, required, properties, description):
     }
 
 
-def batch_operation_schemas():
+def batch_operation_schemas(reference=None):
     """``{op: JSON Schema}`` of the operations of ``POST /api/batch``: each the body of its single
     endpoint, with the model and the records it works on, and ``{"$result": i}`` allowed wherever a
-    value is (checked again, once resolved, as the single endpoint checks it)."""
-    reference = result_reference_schema()
+    value is (checked again, once resolved, as the single endpoint checks it). ``reference``: the
+    schema of ``{"$result": i}`` (the document names it once, as a component: generated clients
+    cannot tell several inline copies apart)."""
+    reference = reference or result_reference_schema()
     target = {
         "id": {"anyOf": [record_id(), reference], "description": "The record (or `ids`)."},
-        "ids": {"anyOf": [ids_schema(references=True), reference], "description": "The records (or `id`)."},
+        "ids": {"anyOf": [ids_schema(reference), reference], "description": "The records (or `id`)."},
     }
     values = {"type": "object", "minProperties": 1, "description": "Field values, as the single endpoint takes them."}
     created = {
@@ -312,8 +314,8 @@ def batch_operation_schemas():
     }
 
 
-def batch_body_schema():
-    """The body of ``POST /api/batch``."""
+def batch_body_schema(reference=None):
+    """The body of ``POST /api/batch`` (``reference``: see :func:`batch_operation_schemas`)."""
     return {
         "type": "object",
         "required": ["operations"],
@@ -321,7 +323,7 @@ def batch_body_schema():
             "operations": {
                 "type": "array",
                 "minItems": 1,
-                "items": {"oneOf": list(batch_operation_schemas().values())},
+                "items": {"oneOf": list(batch_operation_schemas(reference).values())},
                 "description": "Run in order, in one transaction, at most `rest_api.max_batch` (1000 by default).",
             }
         },

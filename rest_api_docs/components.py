@@ -14,6 +14,7 @@ from odoo.addons.rest_api_core.endpoints import (
     MODEL_OPERATIONS,
     UPDATED_MESSAGE,
     batch_body_schema,
+    result_reference_schema,
     token_request_schema,
 )
 from odoo.addons.rest_api_core.field_types import record_id
@@ -381,7 +382,8 @@ def shared_schemas():
         "CreatedMany": _ids_schema(BULK_CREATED_MESSAGE, "The new records' ids, in the order of the array."),
         "UpdatedMany": _ids_schema(BULK_UPDATED_MESSAGE, "The records updated."),
         "DeletedMany": _ids_schema(BULK_DELETED_MESSAGE, "The records deleted."),
-        "BatchRequest": batch_body_schema(),
+        "ResultReference": result_reference_schema(),
+        "BatchRequest": batch_body_schema({"$ref": schema_ref("ResultReference")}),
         "BatchResults": {
             "type": "object",
             "required": ["results"],

@@ -10,6 +10,7 @@ from odoo.addons.rest_api_core.endpoints import (
     ENDPOINTS,
     batch_body_schema,
     bulk_write_body_schema,
+    result_reference_schema,
     token_request_schema,
 )
 from odoo.addons.rest_api_core.metrics import CONTENT_TYPE
@@ -66,7 +67,14 @@ class TestEndpointRegistry(BaseCase):
         for method in ("put", "patch"):
             self.assertEqual(body("/api/res.partner", method), bulk_write_body_schema(values))
         self.assertEqual(body("/api/batch", "post"), {"$ref": "#/components/schemas/BatchRequest"})
-        self.assertEqual(spec["components"]["schemas"]["BatchRequest"], batch_body_schema())
+        # the server's own schema, with {"$result": i} named once (generated clients need one name)
+        reference = {"$ref": "#/components/schemas/ResultReference"}
+        self.assertEqual(spec["components"]["schemas"]["BatchRequest"], batch_body_schema(reference))
+        self.assertEqual(spec["components"]["schemas"]["ResultReference"], result_reference_schema())
+        batch = Draft202012Validator({"$ref": "#/components/schemas/BatchRequest", "components": spec["components"]})
+        operation = {"op": "delete", "model": "res.partner", "ids": [1, {"$result": 0}]}
+        self.assertTrue(batch.is_valid({"operations": [operation]}))
+        self.assertFalse(batch.is_valid({"operations": [{**operation, "ids": [{"$result": -1}]}]}))
         validator = Draft202012Validator({**body("/api/res.partner/create", "post"), "components": spec["components"]})
         self.assertTrue(validator.is_valid({"name": "One"}))
         self.assertTrue(validator.is_valid([{"name": "One"}, {"name": "Two"}]))
