@@ -45,7 +45,17 @@ def _script(lines):
 
 def _status_test(status, action):
     """The status check: the success status; for a request whose body is an example the model's
-    business rules may refuse (see :mod:`.examples`), also that refusal as a problem, never a 5xx."""
+    business rules may refuse (see :mod:`.examples`), also that refusal as a problem, never a 5xx;
+    for a download, also 404: the record the folder found may hold no file in that field."""
+    if action == "download":
+        return [
+            f'pm.test("status is {status}, or 404: no file in that field of this record", function () {{',
+            f"    pm.expect(pm.response.code).to.be.oneOf([{status}, 404]);",
+            "    if (pm.response.code === 404) {",
+            '        pm.expect(pm.response.headers.get("Content-Type")).to.include("application/problem+json");',
+            "    }",
+            "});",
+        ]
     if action not in EXAMPLE_BODY_ACTIONS:
         return [
             f'pm.test("status is {status}", function () {{',
