@@ -111,8 +111,9 @@ def _changes(records, domain, names, position, *, bound, limit):
     ``names`` fetched (in the same query)."""
     query = changes_query(records, domain, position, bound=bound, limit=limit)
     fetched, _names = fetch(records, query, names, ["write_date"])
-    # from the cache in one pass: a field access per record cost more than the whole page's SQL
-    moments = fetched.mapped("write_date")
+    # straight from the cache, where the query put them: a field access per record, or mapped(),
+    # makes a record per row, which cost a page of 1,000 about 1.5 ms (a search page: 5 ms)
+    moments = records.env.cache.get_values(fetched, records._fields["write_date"])
     return [(moment, rid, CHANGE) for moment, rid in zip(moments, fetched._ids, strict=True)], fetched
 
 
@@ -156,7 +157,10 @@ def feed_page(records, domain, names, *, position, bound, limit, tracked):
         last = items[-1]
     else:  # everything before the horizon is served
         last = max(position, (bound, 0, CHANGE)) if position is not None else (bound, 0, CHANGE)
-    changed = fetched.browse([rid for _moment, rid, kind in items if kind == CHANGE])
+    # the changes served are the first ones fetched (items merge two sorted lists): a slice of the
+    # fetched records, not a new recordset (which a page of 1,000 paid 0.3 ms for)
+    served = sum(1 for _moment, _rid, kind in items if kind == CHANGE) if tracked else len(items)
+    changed = fetched[:served]
     page = {"changes": changed._read_format(fnames=records.check_field_access_rights("read", names))}
     if tracked:
         page["deleted"] = [rid for _moment, rid, kind in items if kind == DELETION]

@@ -4,7 +4,7 @@ from fnmatch import fnmatch
 
 from openapi_spec_validator import validate
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.rest_api_auth.tests.common import RestApiUsersMixin, make_api_key, make_personal_key
 
@@ -21,6 +21,10 @@ class TestDocumentedFiles(RestApiUsersMixin, HttpCase):
         cls.setup_rest_api_users()
         cls.admin_key = make_personal_key(cls.admin)
         cls.partner = cls.env["res.partner"].create({"name": "Documented files"})
+        # may write contacts (an internal user alone may only read them)
+        cls.contacts_user = new_test_user(
+            cls.env, login="rest_files_user", groups="base.group_user,base.group_partner_manager"
+        )
 
     def document(self, key, models):
         response = self.url_open(f"/api/openapi.json?models={models}", headers={"api-key": key})
@@ -61,7 +65,7 @@ class TestDocumentedFiles(RestApiUsersMixin, HttpCase):
 
     def test_what_the_key_may_do(self):
         access = [{"model": "res.partner", "read": True, "write": True}, {"model": "res.country", "read": True}]
-        _key, secret = make_api_key(self.env, self.user, scope_mode="specific", access=access)
+        _key, secret = make_api_key(self.env, self.contacts_user, scope_mode="specific", access=access)
         spec = self.document(secret, "res.partner,res.country")
         actions = {
             (operation["x-odoo-model"], operation["x-odoo-action"])
@@ -75,6 +79,6 @@ class TestDocumentedFiles(RestApiUsersMixin, HttpCase):
         for operations, documented in (({"read": True}, {"get"}), ({"read": True, "create": True}, {"get", "post"})):
             with self.subTest(operations=operations):
                 scope = [*access, {"model": "ir.attachment", **operations}]
-                _key, secret = make_api_key(self.env, self.user, scope_mode="specific", access=scope)
+                _key, secret = make_api_key(self.env, self.contacts_user, scope_mode="specific", access=scope)
                 spec = self.document(secret, "res.partner")
                 self.assertEqual(set(spec["paths"]["/api/res.partner/{id}/attachments"]), documented)

@@ -43,7 +43,9 @@ class TestModelFileOperations(BaseCase):
         self.assertEqual(documented, expected)
         self.assertFalse([path for path in spec["paths"] if "{model}" in path])
         for (path, method), operation in operations_of(spec).items():
-            endpoint = next((e for e in ENDPOINTS if e.action == operation["x-odoo-action"]), None)
+            if path == "/api/generate_token":
+                continue
+            endpoint = next(e for e in ENDPOINTS if e.action == operation["x-odoo-action"])
             with self.subTest(path=path, method=method):
                 statuses = set(operation["responses"]) - {"default"}
                 self.assertEqual(statuses, {str(endpoint.status), *map(str, endpoint.errors)})
