@@ -49,13 +49,17 @@ class Checker:
         request = response.request
         url = urlsplit(str(request.url))
         args = dict(httpx.QueryParams(url.query))
+        try:
+            data = request.content or None
+        except httpx.RequestNotRead:  # a file sent as a stream (an upload): its bytes are gone
+            data = None
         mock_request = MockRequest(
             self.base_url,
             request.method,
             url.path,
             args=args,
             headers=dict(request.headers),
-            data=request.content or None,
+            data=data,
             content_type=request.headers.get("content-type", "application/json"),
         )
         content_type = response.headers.get("content-type", "").split(";")[0]
