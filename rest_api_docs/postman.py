@@ -23,7 +23,17 @@ from .examples import example_value, resolve
 from .file_paths import MULTIPART, OCTET_STREAM
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-ACTION_ORDER = tuple(BY_ACTION)  # the data endpoints in the order of a record's life, then the others
+
+
+def _record_life():
+    """The data endpoints in the order of a record's life, then the others; the deletion after the
+    record's files and reports (the registry lists those after it), which need the record."""
+    actions = [action for action in BY_ACTION if action != "delete"]
+    actions.insert(actions.index("report") + 1, "delete")
+    return tuple(actions)
+
+
+ACTION_ORDER = _record_life()
 RECORD_ACTIONS = {endpoint.action for endpoint in ENDPOINTS if "/{id}" in endpoint.path}
 MUTATING_ACTIONS = {action for action in RECORD_ACTIONS if BY_ACTION[action].method != "GET"}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")

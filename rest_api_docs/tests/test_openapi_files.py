@@ -106,6 +106,11 @@ class TestModelFileRequests(BaseCase):
         folder = next(item for item in build_postman(spec)["item"] if item["name"] == "res.partner")
         self.requests = {item["name"]: item for item in folder["item"]}
 
+    def test_the_record_is_deleted_after_its_files_and_reports(self):
+        names = list(self.requests)
+        self.assertEqual(names[-2:], ["Delete a record", "Changes since a token"])
+        self.assertLess(names.index("Upload a file"), names.index("Delete a record"))
+
     def test_the_folder_has_them_with_usable_values(self):
         download = self.requests["Download a file"]
         self.assertIn({"key": "field", "value": "avatar_128"}, download["request"]["url"]["variable"])
