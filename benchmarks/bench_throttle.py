@@ -23,7 +23,13 @@ Then the CPU of one ``check_key_rate`` with each store, PostgreSQL and a private
 ``redis-server`` it starts (``--no-redis`` to skip): in this process (the Odoo worker's
 share) and in the store's server process (the PostgreSQL backend of the store's
 connection; the Redis server), over ``--requests`` checks. Noise from other processes
-moves these far less than latencies or throughput.
+moves these far less than latencies or throughput. These three parts run with quota
+leases off (``rest_api.throttle_lease``): each check is one round trip.
+
+Last, the CPU per request of a busy rate-limited key with quota leases on: ``--pace``
+requests per second from one process (default 150, what one of two workers serves of a
+single-record read), each store, less the same paced loop with an unlimited key, and the
+store round trips per request.
 """
 
 import argparse
@@ -64,6 +70,7 @@ def measure(config_file, database, requests, bucket):
     registry = odoo.modules.registry.Registry(database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["ir.config_parameter"].set_param("rest_api.throttle_lease", "False")  # the round trip's latency
         with contextlib.suppress(Throttled):  # the first request of the bucket is admitted (in one process)
             throttle.check_key_rate(env, f"{bucket}:refused", tiny)
         for index in range(WARMUP + requests):
@@ -107,6 +114,7 @@ def cpu_per_check(config_file, database, requests, stores):
     registry = odoo.modules.registry.Registry(database)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["ir.config_parameter"].set_param("rest_api.throttle_lease", "False")  # one round trip each
         for name, (setting, server_pid) in stores.items():
             env["ir.config_parameter"].set_param("rest_api.throttle_store", setting)
             for _warm_up in range(WARMUP):
@@ -120,6 +128,72 @@ def cpu_per_check(config_file, database, requests, stores):
             figures[name] = (client, (sum(server.cpu_times()[:2]) - server_before) / requests * 1e6)
         cr.rollback()
     return figures
+
+
+def cpu_leased(config_file, database, requests, stores, pace):
+    """{store: (client µs, server µs, round trips)} per request of a busy key with quota leases.
+
+    ``pace`` requests per second from this process (what one Odoo worker serves of a busy key),
+    against a policy whose limit is never reached. The client's share is the CPU of the calls
+    themselves (not of the sleeps between them) less that of the same calls with an unlimited
+    key; the server's, its CPU during the run less its CPU during the unlimited run (Redis works
+    on its own 10 times a second).
+    """
+    import psutil  # noqa: PLC0415 - Odoo's dependency
+
+    import odoo  # noqa: PLC0415
+    from odoo.tools import config  # noqa: PLC0415
+
+    config.parse_config(["-c", str(config_file), "--log-level=warn"])
+    from odoo.addons.rest_api_auth.throttling import redis_store, store, throttle  # noqa: PLC0415
+    from odoo.addons.rest_api_auth.throttling.gcra import RatePolicy  # noqa: PLC0415
+
+    trips = []
+    for store_class in (store.ThrottleStore, redis_store.RedisStore):  # count the round trips
+        store_class.lease = _counted(store_class.lease, trips)
+    policy = RatePolicy(limit=10**9, period=1, burst=10**6)
+    unlimited = RatePolicy(limit=0, period=0, burst=0)
+
+    def paced(env, rate_policy, count, server=None):
+        """(CPU of the calls, CPU of ``server`` meanwhile), seconds."""
+        started, interval, spent = time.monotonic(), 1 / pace, 0.0
+        server_before = sum(server.cpu_times()[:2]) if server else 0.0
+        for index in range(count):
+            before = time.process_time()
+            throttle.check_key_rate(env, "bench:leased", rate_policy)
+            spent += time.process_time() - before
+            time.sleep(max(0.0, started + (index + 1) * interval - time.monotonic()))
+        return spent, (sum(server.cpu_times()[:2]) - server_before if server else 0.0)
+
+    figures = {}
+    registry = odoo.modules.registry.Registry(database)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["ir.config_parameter"].set_param("rest_api.throttle_lease", "True")
+        for name, (setting, server_pid) in stores.items():
+            env["ir.config_parameter"].set_param("rest_api.throttle_store", setting)
+            paced(env, policy, 2 * pace)  # two seconds: the leases reach their size
+            pid = server_pid or store._pool_for(database).idle[-1].connection.get_backend_pid()
+            server = psutil.Process(pid)
+            trips_before = len(trips)
+            client, server_cpu = paced(env, policy, requests, server)
+            round_trips = len(trips) - trips_before
+            client_unlimited, server_idle = paced(env, unlimited, requests, server)
+            figures[name] = (
+                (client - client_unlimited) / requests * 1e6,
+                (server_cpu - server_idle) / requests * 1e6,
+                round_trips / requests,
+            )
+        cr.rollback()
+    return figures
+
+
+def _counted(method, calls):
+    def counted(self, *arguments):
+        calls.append(1)
+        return method(self, *arguments)
+
+    return counted
 
 
 def percentile(values, fraction):
@@ -168,9 +242,20 @@ def run(args, config_file, database):
             json.dumps(stores),
         ]
         output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # a fresh process
-    print(f"\nCPU of one check_key_rate, {args.requests} checks (µs): this process + the store's server process")
-    for name, (client, server) in json.loads(output.splitlines()[-1]).items():
-        print(f"  {name:<12} {client:7.1f} + {server:7.1f} = {client + server:7.1f}")
+        print(f"\nCPU of one check_key_rate, {args.requests} checks (µs): this process + the store's server process")
+        for name, (client, server) in json.loads(output.splitlines()[-1]).items():
+            print(f"  {name:<12} {client:7.1f} + {server:7.1f} = {client + server:7.1f}")
+        command[2] = "--leased"
+        command.append(str(args.pace))
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    print(
+        f"\nCPU per request of a busy rate-limited key with quota leases, {args.requests} requests at "
+        f"{args.pace}/s (µs, over an unlimited key): this process + the store's server process"
+    )
+    for name, (client, server, trips) in json.loads(output.splitlines()[-1]).items():
+        print(
+            f"  {name:<12} {client:7.1f} + {server:7.1f} = {client + server:7.1f}   round trips per request {trips:.3f}"
+        )
     return 0 if single_p50 < 1.0 else 1
 
 
@@ -181,11 +266,17 @@ def main(argv):
     parser.add_argument("--db", help="an existing database with rest_api_auth installed")
     parser.add_argument("--no-redis", action="store_true", help="measure the PostgreSQL store only")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--pace", type=int, default=150, help="requests/s of the busy key with leases")
     parser.add_argument("--cpu", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--leased", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cpu:
         config_file, database, requests, stores = args.cpu
         print(json.dumps(cpu_per_check(config_file, database, int(requests), json.loads(stores))))
+        return 0
+    if args.leased:
+        config_file, database, requests, stores, pace = args.leased
+        print(json.dumps(cpu_leased(config_file, database, int(requests), json.loads(stores), int(pace))))
         return 0
     if args.worker:
         config_file, database, requests = args.worker

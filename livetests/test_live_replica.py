@@ -83,8 +83,8 @@ def test_reads_on_the_replica_writes_and_throttle_on_the_primary(clusters, repli
     headers = {"api-key": key}
     name = f"replica-{uuid.uuid4().hex[:8]}"
     search = f"/api/res.partner/search?fields=['name']&domain={quote(str([('name', '=', name)]))}"
+    primary.wait_replayed(replica)  # a GET authenticates on the replica: the new key must be there
     assert http_json("GET", base + search, headers=headers)[0] == 200  # warm: caches, pooled connections
-    primary.wait_replayed(replica)
 
     before = statements(primary, database), statements(replica, database)
     started = time.monotonic()

@@ -22,10 +22,13 @@ def logged_rows(database, request_ids):
     try:
         with connection.cursor() as cr:
             cr.execute(
-                "SELECT request_id, status, query, log::text FROM rest_api_request_log log WHERE request_id = ANY(%s)",
+                "SELECT request_id, status, query, log::text, key_id FROM rest_api_request_log log"
+                " WHERE request_id = ANY(%s)",
                 [list(request_ids)],
             )
-            return {request_id: (status, query, text) for request_id, status, query, text in cr.fetchall()}
+            return {
+                request_id: (status, query, text, key_id) for request_id, status, query, text, key_id in cr.fetchall()
+            }
     finally:
         connection.close()
 
@@ -57,6 +60,7 @@ def test_every_worker_logs_and_no_secret_is_stored_or_logged(prefork_server, rpc
     since = prefork_server.log_file.stat().st_size
     with rpc.config_parameters({"rest_api.request_log_mode": "all"}):
         created = rpc.generate_api_key("live request log", rate_limit=0, allow_token_generation=True)
+        limited = rpc.generate_api_key("live request log, one request", rate_limit=1, rate_period=3600, rate_burst=1)
         rpc.execute("rest.api.key", "write", [created["id"]], {"allow_metrics": True})
         secret = created["key"]
         status, _headers, body = http_json("POST", base + "/api/generate_token", {}, {"api-key": secret})
@@ -71,6 +75,8 @@ def test_every_worker_logs_and_no_secret_is_stored_or_logged(prefork_server, rpc
             (f"{SEARCH}?api_key={wrong_key}&password={password}&token={token}", {"api-key": secret}),
             (SEARCH, {"api-key": wrong_key, "Cookie": f"session_id={password}"}),
         ]
+        # the second request of the one-request key is refused (429), and logged with that key
+        limited_calls = [(SEARCH + "?limit=1", {"api-key": limited["key"]})] * 2
         request_ids = []
 
         def send_burst():
@@ -86,6 +92,13 @@ def test_every_worker_logs_and_no_secret_is_stored_or_logged(prefork_server, rpc
         before = scrape(base, secret)
         bursts = on_both_workers(prefork_server, "GET", SEARCH + "?limit=1", send_burst)
         assert all(statuses == [200, 200, 200, 401] for statuses in bursts), bursts
+        limited_ids = [f"live-log-limited-{uuid.uuid4()}" for _call in limited_calls]
+        limited_statuses = [
+            http_json("GET", base + path, headers={**headers, "X-Request-ID": request_id}, timeout=30)[0]
+            for (path, headers), request_id in zip(limited_calls, limited_ids, strict=True)
+        ]
+        assert limited_statuses == [200, 429], limited_statuses
+        request_ids.extend(limited_ids)
 
         deadline = time.monotonic() + FLUSH_WAIT
         rows = logged_rows(live_database, request_ids)
@@ -96,7 +109,10 @@ def test_every_worker_logs_and_no_secret_is_stored_or_logged(prefork_server, rpc
     assert set(rows) == set(request_ids), "rows of a worker were not stored by its background thread"
     ok = 'rest_api_requests_total{route="/api/<string:model>/search",method="GET",status="200"}'
     assert counter(after, ok) - counter(before, ok) >= 3 * len(bursts)
-    assert any(query and "api_key=[redacted]" in query for _status, query, _text in rows.values())
+    assert any(query and "api_key=[redacted]" in query for _status, query, _text, _key in rows.values())
+    # each row names the key that was verified (also when it was refused: who is being throttled)
+    keys = {(status, key_id) for status, _query, _text, key_id in rows.values()}
+    assert keys == {(200, created["id"]), (401, None), (200, limited["id"]), (429, limited["id"])}, keys
 
     table = table_text(live_database)
     server_log = prefork_server.log_file.read_bytes()[since:].decode(errors="replace")
@@ -148,6 +164,7 @@ def test_log_views_and_key_usage_in_headless_chromium(prefork_server, rpc, live_
     assert seen["listRows"] >= len(request_ids)
     assert seen["pivotHeaders"] >= 2
     assert "Usage of live usage chart" in seen["usageTitle"]
+    assert seen["rpcErrors"] == [], seen
     assert seen["pageErrors"] == [], seen
     assert seen["consoleErrors"] == [], seen
     for name in names:

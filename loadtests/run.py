@@ -72,6 +72,8 @@ THROTTLED_KEYS = (
     ThrottledKey("steady 2/s", limit=120, period=60, burst=10),
     ThrottledKey("bursty 3/s", limit=30, period=10, burst=30),
     ThrottledKey("fast 5/s", limit=5, period=1, burst=5),
+    # a burst large enough for quota leases (rest_api.throttle_lease): 120 / 8 = 15 at first
+    ThrottledKey("leased 15/s", limit=900, period=60, burst=120),
 )
 
 

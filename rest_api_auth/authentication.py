@@ -20,7 +20,7 @@ from .scope import denial_reason, method_denied, model_denied
 from .throttling import throttle
 from .tokens import OTHER_USER, LoginTokenPolicy, token_refusal
 
-__all__ = ["REST_API_KEY_SCOPE", "AuthContext", "authenticate", "check_scope", "resolve"]
+__all__ = ["REST_API_KEY_SCOPE", "AuthContext", "authenticate", "charge", "check_scope", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,16 @@ def _charge(env, key):
     verdict = None if key.rate.unlimited else throttle.check_key_rate(env, key.bucket, key.rate)
     if key.api_key_id:
         throttle.record_usage(env, key.api_key_id)
+    return verdict
+
+
+def charge(env, key, count):
+    """Charge ``count`` more requests of ``key`` (the operations of a batch beyond the request
+    itself), each as a request is: admitted under the key's rate (``Throttled``, 429, at the first
+    refused) and counted. The last verdict (None when unlimited)."""
+    verdict = None
+    for _ in range(count):
+        verdict = _charge(env, key)
     return verdict
 
 

@@ -29,7 +29,18 @@ MONITORING_MODEL_PREFIXES = ("rest.api.request.log", "rest.api.usage.")
 # The change feed's tombstones list the deletions of every tracked model, whatever the client
 # may read; the feed shows them filtered.
 SYNC_MODEL_PREFIXES = ("rest.api.tombstone",)
-DENIED_MODEL_PREFIXES = (*CREDENTIAL_MODEL_PREFIXES, *MONITORING_MODEL_PREFIXES, *SYNC_MODEL_PREFIXES)
+# Webhook subscriptions hold their signing secret, and their outbox every subscription's events:
+# managed in Odoo (and by /api/webhooks for the keys allowed to), never as plain models.
+WEBHOOK_MODEL_PREFIXES = ("rest.api.webhook",)
+# The responses stored for Idempotency-Key retries: every client's answers.
+RETRY_MODEL_PREFIXES = ("rest.api.idempotency",)
+DENIED_MODEL_PREFIXES = (
+    *CREDENTIAL_MODEL_PREFIXES,
+    *MONITORING_MODEL_PREFIXES,
+    *SYNC_MODEL_PREFIXES,
+    *WEBHOOK_MODEL_PREFIXES,
+    *RETRY_MODEL_PREFIXES,
+)
 # Methods of otherwise reachable models that check a password: model -> method names.
 DENIED_METHODS = {"res.users": frozenset({"change_password", "authenticate", "check"})}
 
@@ -41,6 +52,8 @@ def model_denied(model):
 
 def denial_reason(model):
     """Why ``model`` (for which :func:`model_denied` holds) is out of reach of every key."""
+    if model.startswith(RETRY_MODEL_PREFIXES):
+        return f"{model} cannot be used through the REST API: it holds the responses stored for every client's retries."
     if model.startswith(MONITORING_MODEL_PREFIXES):
         return (
             f"{model} cannot be used through the REST API: the request log holds every client's requests; "

@@ -16,6 +16,7 @@ DEFAULT_RATE_PERIOD = "rest_api.default_rate_period"
 DEFAULT_RATE_BURST = "rest_api.default_rate_burst"
 THROTTLE_FAIL_OPEN = "rest_api.throttle_fail_open"
 THROTTLE_STORE = "rest_api.throttle_store"
+THROTTLE_LEASE = "rest_api.throttle_lease"
 FAILED_AUTH_LIMIT = "rest_api.failed_auth_limit"
 FAILED_AUTH_PERIOD = "rest_api.failed_auth_period"
 JWT_SECRET = "rest_api.jwt_secret"  # noqa: S105 - the parameter's name, not a secret
@@ -29,6 +30,8 @@ DEFAULTS = {
     # where the rate buckets live: "postgresql" (this database) or redis://host:port/db;
     # the server configuration file's rest_api_throttle_store, when set, wins (for passwords)
     THROTTLE_STORE: "postgresql",
+    # a busy key's process charges several requests in one round trip and admits them locally
+    THROTTLE_LEASE: True,
     FAILED_AUTH_LIMIT: 20,  # failed hash checks per client address and key prefix per period; 0 = unlimited
     FAILED_AUTH_PERIOD: 60,  # seconds
 }

@@ -13,9 +13,13 @@
     "data": [
         "security/ir.model.access.csv",
         "security/rest_api_security.xml",
+        "security/rest_api_webhook_security.xml",
+        "data/rest_api_webhook_data.xml",
+        "data/ir_cron.xml",
         "views/res_config_settings_views.xml",
         "views/ir_model_views.xml",
         "views/rest_api_request_log_views.xml",
+        "views/rest_api_webhook_views.xml",
     ],
     # Loaded server-wide (--load=base,web,rest_api_core), routes /api requests
     # to the database they name; see multidb.py.

@@ -11,6 +11,10 @@ Every response carries ``X-Request-ID`` (the client's, or a new one), the
 CORS headers when the request's ``Origin`` is allowed, and, once the request
 is authenticated through :func:`authenticate_request`, the headers of the
 key's policy (``RateLimit``...). ``OPTIONS`` preflights are answered here.
+
+The request headers every endpoint takes are applied here too, from the endpoint registry:
+``X-Odoo-Company`` (``company``), ``Idempotency-Key`` on the writing endpoints
+(``idempotency``), ``ETag``/``If-Match``/``If-None-Match`` on a record's (``conditional``).
 """
 
 import contextlib
@@ -28,7 +32,7 @@ from odoo.exceptions import AccessDenied, AccessError, MissingError, RedirectWar
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY, _as_validation_error
 
-from odoo.addons.rest_api_auth.authentication import authenticate
+from odoo.addons.rest_api_auth.authentication import authenticate, charge
 from odoo.addons.rest_api_auth.exceptions import (
     BadRequest,
     Conflict,
@@ -39,7 +43,7 @@ from odoo.addons.rest_api_auth.exceptions import (
     UnprocessableContent,
 )
 
-from . import availability, multidb, request_log, settings
+from . import availability, company, conditional, idempotency, multidb, request_log, settings
 from .errors import ContentTooLarge
 from .http_headers import REQUEST_ID_HEADER, cors_headers, request_id
 from .query import InvalidInput
@@ -49,6 +53,8 @@ _logger = logging.getLogger(__name__)
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 CATCH_ALL_ROUTES = ("/api", "/api/", "/api/<path:subpath>")
+# the many-records route matches every /api/<name>: it serves a path only when <name> is a model
+MODEL_ROUTE = "/api/<string:model>"
 # Errors Odoo handles itself around the request: it retries the whole request
 # on concurrency errors, and re-runs it on a read-write cursor when a
 # read-only route writes.
@@ -63,7 +69,10 @@ class _ApiRequest:
     def __init__(self, httprequest):
         self.request_id = request_id(httprequest.headers.get(REQUEST_ID_HEADER))
         self.endpoint = None  # the registry Endpoint serving the request (see routes.api_route)
+        self.route_args = {}  # the route's arguments (model, record_id...)
         self.auth = None  # AuthContext once authenticated
+        self.idempotency = None  # the idempotency.Claim of this attempt, once authenticated
+        self.charged_more = False  # whether charge_more charged this request's further operations
 
 
 def _state():
@@ -73,9 +82,11 @@ def _state():
     return state
 
 
-def serve_endpoint(endpoint):
-    """Record the registry ``Endpoint`` serving this request (``routes.api_route`` does)."""
-    _state().endpoint = endpoint
+def serve_endpoint(endpoint, route_args=None):
+    """Record the registry ``Endpoint`` serving this request and its route's arguments (``routes.api_route`` does)."""
+    state = _state()
+    state.endpoint = endpoint
+    state.route_args = route_args or {}
 
 
 def authenticate_request(model=None, method=None):
@@ -88,6 +99,10 @@ def authenticate_request(model=None, method=None):
     Odoo may run the same request again (after a serialization failure, or on a
     read-write cursor after a read-only one): the request is then authenticated
     again but charged only once, and keeps the first attempt's RateLimit headers.
+
+    Then the request headers apply: ``X-Odoo-Company`` switches the companies (403 outside the
+    user's), a writing endpoint's ``Idempotency-Key`` replays a stored response (or 409, 422),
+    a record's ``If-Match`` is checked under a row lock (412).
     """
     state = _state()
     endpoint = state.endpoint
@@ -103,7 +118,24 @@ def authenticate_request(model=None, method=None):
     if charged:
         context = dataclasses.replace(context, response_headers=state.auth.response_headers)
     state.auth = context
+    company.apply(request)
+    if endpoint.writes:
+        state.idempotency = idempotency.begin(request, context)
+    conditional.check_if_match(request, endpoint, state.route_args)
     return context
+
+
+def charge_more(count):
+    """Charge the authenticated request ``count`` more requests of its key's rate (a batch's
+    operations beyond the first): 429 when over it. Once: not again when Odoo runs the request
+    again. Later responses carry the last charge's ``RateLimit`` headers."""
+    state = _state()
+    if state.charged_more or count < 1:
+        return
+    state.charged_more = True
+    verdict = charge(request.env, state.auth.key, count)
+    if verdict:
+        state.auth = dataclasses.replace(state.auth, response_headers=verdict.headers())
 
 
 def api_endpoint(method):
@@ -154,8 +186,16 @@ def _add_headers(response, headers):
 
 
 def _call(method, controller, args, kwargs):
+    state = _state()
+    state.idempotency = None  # Odoo may run the request again: each attempt claims its key afresh
     try:
-        return method(controller, *args, **kwargs)
+        response = method(controller, *args, **kwargs)
+        if state.endpoint is not None and 200 <= response.status_code < 300:
+            response = conditional.finish(request, state.endpoint, state.route_args, response)
+            idempotency.store(request, state.idempotency, response)
+        return response
+    except idempotency.Replay as replay:  # nothing was done: the stored response is the answer
+        return replay.response
     except LET_ODOO_RETRY:
         raise
     except Exception as exc:
@@ -331,10 +371,10 @@ def allowed_methods(path):
     methods = []
     for method in HTTP_METHODS:
         try:
-            rule, _args = router.match(path, method=method, return_rule=True)
+            rule, arguments = router.match(path, method=method, return_rule=True)
         except werkzeug.exceptions.HTTPException:
             continue
-        if rule.rule not in CATCH_ALL_ROUTES:
+        if rule.rule not in CATCH_ALL_ROUTES and (rule.rule != MODEL_ROUTE or arguments["model"] in request.registry):
             methods.append(method)
     return methods
 

@@ -22,6 +22,7 @@ from odoo.addons.rest_api_auth.tokens import (
     LoginTokenPolicy,
 )
 
+from .field_types import record_id
 from .method_call import CONTEXT_ALLOW_LIST
 from .query import InvalidInput
 
@@ -33,8 +34,12 @@ DELETED_MESSAGE = "Record deleted successfully."
 ISSUED_MESSAGE = "JWT Token generated successfully."
 FILE_STORED_MESSAGE = "File stored successfully."
 ATTACHED_MESSAGE = "Attachments created successfully."
+BULK_CREATED_MESSAGE = "Records created successfully."
+BULK_UPDATED_MESSAGE = "Records updated successfully."
+BULK_DELETED_MESSAGE = "Records deleted successfully."
 
 
+RECORD_PATH = "/api/{model}/{id}"
 READ_ERRORS = (400, 401, 403, 404, 429)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 422, 429)
 UPLOAD_ERRORS = (400, 401, 403, 404, 413, 415, 422, 429)
@@ -55,6 +60,30 @@ class Endpoint:
     aliases: tuple = ()  # other paths served alike, not documented (the original API's)
     # whether a read replica may serve it: GETs do, unless they must see the primary
     primary: bool = False
+    # whether its success answer holds a secret (a login token, a webhook's signing secret)
+    answers_secret: bool = False
+
+    @property
+    def writes(self):
+        """Whether it changes data: it takes ``Idempotency-Key`` (see ``idempotency``), unless its
+        answer is a secret, which is never stored."""
+        return self.method != "GET" and not self.answers_secret
+
+    @property
+    def conditional(self):
+        """Whether it serves one record by id: ``ETag``, ``If-None-Match``, ``If-Match`` (see ``conditional``)."""
+        return self.path == RECORD_PATH
+
+    @property
+    def documented_errors(self):
+        """``errors`` and those of the request headers it takes: ``X-Odoo-Company`` (400, 403),
+        ``Idempotency-Key`` (400, 409, 422), ``If-Match`` (412)."""
+        extra = {400, 403} if self.operation else set()
+        if self.writes:
+            extra |= {409, 422}
+        if self.conditional and self.method != "GET":
+            extra.add(412)
+        return tuple(sorted({*self.errors, *extra}))
 
 
 # in the order of a record's life (the Postman collection runs them so): create it, find it,
@@ -67,6 +96,9 @@ ENDPOINTS = (
     Endpoint("read", "GET", "/api/{model}/{id}", "read"),
     Endpoint("update", "PUT", "/api/{model}/{id}", "write", message=UPDATED_MESSAGE, errors=WRITE_ERRORS),
     Endpoint("patch", "PATCH", "/api/{model}/{id}", "write", message=UPDATED_MESSAGE, errors=WRITE_ERRORS),
+    # many records at once (controllers.bulk), all or nothing
+    Endpoint("bulk_update", "PUT", "/api/{model}", "write", message=BULK_UPDATED_MESSAGE, errors=WRITE_ERRORS),
+    Endpoint("bulk_patch", "PATCH", "/api/{model}", "write", message=BULK_UPDATED_MESSAGE, errors=WRITE_ERRORS),
     Endpoint("execute_kw", "POST", "/api/{model}/execute_kw", "execute", errors=WRITE_ERRORS),
     Endpoint(
         "delete",
@@ -74,6 +106,14 @@ ENDPOINTS = (
         "/api/{model}/{id}",
         "unlink",
         message=DELETED_MESSAGE,
+        errors=(400, 401, 403, 404, 422, 429),
+    ),
+    Endpoint(
+        "bulk_delete",
+        "DELETE",
+        "/api/{model}",
+        "unlink",
+        message=BULK_DELETED_MESSAGE,
         errors=(400, 401, 403, 404, 422, 429),
     ),
     # files and reports (controllers.files, controllers.reports): raw bytes, not JSON
@@ -93,9 +133,13 @@ ENDPOINTS = (
         errors=(400, 401, 403, 404, 413, 415, 429),
         login_token=LoginTokenPolicy.UNUSED,
         aliases=("/api/{model}/generate_token",),  # the model segment is accepted and ignored
+        answers_secret=True,
     ),
     # on the primary: a read replica's pg_stat_activity does not show the primary's transactions
     Endpoint("changes", "GET", "/api/{model}/changes", "read", errors=(400, 401, 403, 404, 410, 429), primary=True),
+    # operations on any models in one transaction (controllers.bulk); each operation is authorized
+    # as its own endpoint ("batch" is no scope operation: it grants nothing by itself)
+    Endpoint("batch", "POST", "/api/batch", "batch", errors=WRITE_ERRORS),
 )
 # Served beside the data endpoints, not in their per-model paths. The documents and
 # their page may be read without a login token by a key that requires one: they show how
@@ -120,6 +164,20 @@ SERVICE_ENDPOINTS = (
     Endpoint("docs_page", "GET", "/api/docs", None, errors=()),
     Endpoint("health", "GET", "/api/health", None, errors=()),
     Endpoint("metrics", "GET", "/api/metrics", "read", errors=(401, 403, 429)),
+    # the Model Context Protocol (controllers/mcp.py): each tool checks the operation it performs
+    Endpoint("mcp", "POST", "/api/mcp", "mcp", errors=(400, 401, 403, 413, 415, 429)),
+    # the calling key's own webhook subscriptions, for keys a manager allowed to (see docs/webhooks.md)
+    Endpoint("webhooks", "GET", "/api/webhooks", "webhooks", errors=(401, 403, 429)),
+    Endpoint(
+        "webhook_create",
+        "POST",
+        "/api/webhooks",
+        "webhooks",
+        201,
+        errors=(400, 401, 403, 413, 415, 422, 429),
+        answers_secret=True,
+    ),
+    Endpoint("webhook_delete", "DELETE", "/api/webhooks/{id}", "webhooks", message=DELETED_MESSAGE),
 )
 BY_ACTION = {endpoint.action: endpoint for endpoint in (*ENDPOINTS, *SERVICE_ENDPOINTS)}
 # the operations a key's scope grants on a model
@@ -169,6 +227,103 @@ def token_request_schema():
                 "default": DEFAULT_EXPIRATION_DAYS,
                 "description": "Validity in days.",
             },
+        },
+        "additionalProperties": False,
+    }
+
+
+def result_reference_schema():
+    """``{"$result": <index>}`` in a batch operation: the result of an earlier operation."""
+    return {
+        "type": "object",
+        "title": "Result reference",
+        "description": "The result of an earlier operation of the batch (by its index): the id it created, "
+        "else its ids, else the method's result.",
+        "required": ["$result"],
+        "properties": {"$result": {"type": "integer", "minimum": 0}},
+        "additionalProperties": False,
+    }
+
+
+def ids_schema(references=False):
+    """Record ids of a multi-record update or delete (``references``: in a batch, where any of them
+    may be a :func:`result_reference_schema`)."""
+    item = {"anyOf": [record_id(), result_reference_schema()]} if references else record_id()
+    return {
+        "type": "array",
+        "items": item,
+        "minItems": 1,
+        "description": "Ids of existing records, at most `rest_api.max_batch` (1000 by default).",
+        "examples": [[1, 2]],
+    }
+
+
+def bulk_write_body_schema(values=None):
+    """The body of ``PUT|PATCH /api/<model>``; ``values``: the schema of the values (the model's, in
+    the document; any object for the server, which checks them against the model's fields)."""
+    return {
+        "type": "object",
+        "required": ["ids", "values"],
+        "properties": {
+            "ids": ids_schema(),
+            "values": values or {"type": "object", "minProperties": 1},
+        },
+        "additionalProperties": False,
+    }
+
+
+def _batch_operation(op, required, properties, description):
+    return {
+        "type": "object",
+        "title": f"{op} operation",
+        "description": description,
+        "required": ["op", "model", *required],
+        "properties": {
+            "op": {"type": "string", "const": op},
+            "model": {"type": "string", "description": "Technical name of the model, e.g. `res.partner`."},
+            **properties,
+        },
+        "additionalProperties": False,
+    }
+
+
+def batch_operation_schemas():
+    """``{op: JSON Schema}`` of the operations of ``POST /api/batch``: each the body of its single
+    endpoint, with the model and the records it works on, and ``{"$result": i}`` allowed wherever a
+    value is (checked again, once resolved, as the single endpoint checks it)."""
+    reference = result_reference_schema()
+    target = {
+        "id": {"anyOf": [record_id(), reference], "description": "The record (or `ids`)."},
+        "ids": {"anyOf": [ids_schema(references=True), reference], "description": "The records (or `id`)."},
+    }
+    values = {"type": "object", "minProperties": 1, "description": "Field values, as the single endpoint takes them."}
+    created = {
+        "anyOf": [values, {"type": "array", "items": {"type": "object"}, "minItems": 1}],
+        "description": "The values of one record, or an array of them (one per record).",
+    }
+    call = execute_kw_body_schema()["properties"]
+    return {
+        "create": _batch_operation("create", ["values"], {"values": created}, "`POST /api/<model>/create`."),
+        "update": _batch_operation(
+            "update", ["values"], {**target, "values": values}, "`PATCH /api/<model>/<id>` (or with `ids`)."
+        ),
+        "delete": _batch_operation("delete", [], target, "`DELETE /api/<model>/<id>` (or with `ids`)."),
+        "execute_kw": _batch_operation("execute_kw", ["method"], call, "`POST /api/<model>/execute_kw`."),
+    }
+
+
+def batch_body_schema():
+    """The body of ``POST /api/batch``."""
+    return {
+        "type": "object",
+        "required": ["operations"],
+        "properties": {
+            "operations": {
+                "type": "array",
+                "minItems": 1,
+                "items": {"oneOf": list(batch_operation_schemas().values())},
+                "description": "Run in order, in one transaction, at most `rest_api.max_batch` (1000 by default).",
+            }
         },
         "additionalProperties": False,
     }

@@ -28,3 +28,26 @@ class Gone(RestApiError):
     status = 410
     title = "Gone"
     slug = "gone"
+
+
+class PreconditionFailed(RestApiError):
+    """412: ``If-Match`` names a version the record no longer has (see ``conditional``)."""
+
+    status = 412
+    title = "Precondition Failed"
+    slug = "precondition-failed"
+
+
+class TooManyElements(RestApiError):
+    """413: a bulk request carrying more elements than ``rest_api.max_batch``."""
+
+    status = 413
+    title = "Content Too Large"
+    slug = "content-too-large"
+
+    def __init__(self, name, count, limit):
+        super().__init__(
+            f"{name} has {count} elements, more than this server's limit of {limit} (rest_api.max_batch); "
+            "split the request.",
+            max_batch=limit,
+        )

@@ -17,11 +17,15 @@ CORS_ALLOW_HEADERS = (
     "X-Request-ID",
     "Range",  # file downloads (controllers.files)
     "If-None-Match",
+    "If-Match",  # conditional writes (conditional)
+    "Idempotency-Key",  # safe retries (idempotency)
+    "X-Odoo-Company",  # companies of the request (company)
 )
 # Response headers a browser client may read.
 CORS_EXPOSE_HEADERS = (
     *("RateLimit", "RateLimit-Policy", "Retry-After", "Location", "Link", "X-Request-ID"),
     *("Content-Disposition", "ETag", "Content-Range"),  # file downloads: the file name, the checksum, a range
+    "Idempotent-Replayed",  # a retry answered with the stored response (idempotency)
 )
 CORS_MAX_AGE = 86400
 

@@ -31,8 +31,8 @@ def is_api_path(path):
 
 
 def requested_database(httprequest):
-    """The database an ``/api`` request names, or None."""
-    if not is_api_path(httprequest.path):
+    """The database an ``/api`` (or JSON-2, ``/json/2/...``) request names, or None."""
+    if not (is_api_path(httprequest.path) or httprequest.path.startswith("/json/2/")):
         return None
     name = httprequest.headers.get(DATABASE_HEADER) or httprequest.args.get(DATABASE_PARAM) or ""
     return name.strip() or None

@@ -61,7 +61,12 @@ def _command_ids(value, field, fields_of, path):
 
 def check_references(env, values, model_name, fields_of):
     """422 when ``values`` (for ``model_name``) name records that do not exist."""
-    wanted = referenced_ids(values, model_name, fields_of)
+    check_referenced(env, referenced_ids(values, model_name, fields_of))
+
+
+def check_referenced(env, wanted):
+    """422 when ids of ``wanted`` (:func:`referenced_ids`, of one or several values) do not exist:
+    one ``exists()`` per comodel, however many values named them."""
     by_model = {}
     for comodel, record_id in wanted:
         by_model.setdefault(comodel, set()).add(record_id)

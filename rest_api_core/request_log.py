@@ -265,11 +265,18 @@ class LogWriter(BatchWriter):
         )
 
 
+# a reference to a key or user deleted since the request is stored empty (the columns' foreign keys)
+REFERENCES = {"key_id": "rest_api_key", "user_id": "res_users"}
+
+
 def insert_rows(cr, rows):
     """One INSERT of ``rows`` (dicts of :data:`COLUMNS`), whatever their number."""
     columns = ", ".join(COLUMNS)
+    values = ", ".join(f"{REFERENCES[name]}.id" if name in REFERENCES else f"logged.{name}" for name in COLUMNS)
+    joins = " ".join(f"LEFT JOIN {table} ON {table}.id = logged.{name}" for name, table in REFERENCES.items())
+    rowset = f"json_populate_recordset(NULL::{TABLE}, %s) logged"
     cr.execute(
-        f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{TABLE}, %s)",  # noqa: S608 - constant names
+        f"INSERT INTO {TABLE} ({columns}) SELECT {values} FROM {rowset} {joins}",  # noqa: S608 - constant names
         [json.dumps(rows)],
     )
 

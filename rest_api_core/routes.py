@@ -68,7 +68,7 @@ def api_route(*actions, **options):
         @functools.wraps(function)
         def serve(controller, *args, **kwargs):
             method = request.httprequest.method
-            serve_endpoint(by_method.get("GET" if method == "HEAD" else method))
+            serve_endpoint(by_method.get("GET" if method == "HEAD" else method), kwargs)
             return function(controller, *args, **kwargs)
 
         return route(*actions, **options)(api_endpoint(serve))

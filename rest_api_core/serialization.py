@@ -98,8 +98,8 @@ def loads(text):
     return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
 
 
-def parse_json_object(raw):
-    """The JSON object in the request body ``raw`` (bytes)."""
+def parse_json_object(raw, arrays=False):
+    """The JSON object in the request body ``raw`` (bytes); ``arrays``: a JSON array is accepted too."""
     if not raw.strip():
         raise InvalidInput(("body", "is empty; send a JSON object"))
     try:
@@ -108,8 +108,11 @@ def parse_json_object(raw):
         raise InvalidInput(("body", f"is not valid JSON ({error})")) from None
     except RecursionError:
         raise InvalidInput(("body", "is nested too deeply")) from None
+    if arrays and isinstance(value, list):
+        return value
     if not isinstance(value, dict):
-        raise InvalidInput(("body", f"must be a JSON object, not {_json_type(value)}"))
+        wanted = "a JSON object or an array of objects" if arrays else "a JSON object"
+        raise InvalidInput(("body", f"must be {wanted}, not {_json_type(value)}"))
     return value
 
 

@@ -25,6 +25,10 @@ METRICS_LOOPBACK_PARAM = "rest_api.metrics_loopback"
 TRACKED_MODELS_PARAM = "rest_api.tracked_models"
 TOMBSTONE_DAYS_PARAM = "rest_api.tombstone_days"
 LOG_BODIES_PARAM = "rest_api.request_log_error_bodies"
+WEBHOOK_ALLOW_PRIVATE_PARAM = "rest_api.webhook_allow_private"
+WEBHOOK_RETENTION_PARAM = "rest_api.webhook_retention_days"
+IDEMPOTENCY_TTL_PARAM = "rest_api.idempotency_ttl"
+MAX_BATCH_PARAM = "rest_api.max_batch"
 
 DEFAULT_LIMIT = 80
 MAX_LIMIT = 1000
@@ -44,6 +48,10 @@ LOG_MODE = LOG_MODE_ERRORS
 LOG_SAMPLE_PERCENT = 100
 LOG_RETENTION_DAYS = 30
 TOMBSTONE_DAYS = 30
+WEBHOOK_RETENTION_DAYS = 30
+IDEMPOTENCY_TTL_HOURS = 24
+# elements of an array create, ids of a multi-record update or delete, operations of a batch
+MAX_BATCH = 1000
 
 
 def _positive_int(env, key, fallback):
@@ -132,3 +140,23 @@ def tracked_models(env):
 def tombstone_days(env):
     """How long deletions are kept; a change-feed token older than that is answered 410."""
     return _positive_int(env, TOMBSTONE_DAYS_PARAM, TOMBSTONE_DAYS)
+
+
+def webhook_allow_private(env):
+    """Whether webhook targets may resolve to loopback, private or link-local addresses (SSRF guard off)."""
+    return _flag(env, WEBHOOK_ALLOW_PRIVATE_PARAM)
+
+
+def webhook_retention_days(env):
+    """How long delivered and failed webhook events (and their attempts) are kept."""
+    return _positive_int(env, WEBHOOK_RETENTION_PARAM, WEBHOOK_RETENTION_DAYS)
+
+
+def idempotency_ttl_hours(env):
+    """How long a response stored under an ``Idempotency-Key`` is replayed (hours)."""
+    return _positive_int(env, IDEMPOTENCY_TTL_PARAM, IDEMPOTENCY_TTL_HOURS)
+
+
+def max_batch(env):
+    """The most elements a bulk request may carry (array create, ids, batch operations): 413 above."""
+    return _positive_int(env, MAX_BATCH_PARAM, MAX_BATCH)

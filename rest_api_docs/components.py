@@ -4,20 +4,25 @@ Static apart from a few server settings (the page limit); :mod:`.paths` refers t
 """
 
 from odoo.addons.rest_api_core.endpoints import (
+    BULK_CREATED_MESSAGE,
+    BULK_DELETED_MESSAGE,
+    BULK_UPDATED_MESSAGE,
     BY_ACTION,
     CREATED_MESSAGE,
     DELETED_MESSAGE,
     ISSUED_MESSAGE,
     MODEL_OPERATIONS,
     UPDATED_MESSAGE,
+    batch_body_schema,
     token_request_schema,
 )
 from odoo.addons.rest_api_core.field_types import record_id
 from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 from odoo.addons.rest_api_core.query import OFFSET_SCHEMA, limit_schema
-from odoo.addons.rest_api_core.settings import DEFAULT_LIMIT, MAX_BODY_SIZE, MAX_LIMIT
+from odoo.addons.rest_api_core.settings import DEFAULT_LIMIT, MAX_BATCH, MAX_BODY_SIZE, MAX_LIMIT
 
 from .model_schemas import schema_ref
+from .request_headers import HEADER_PARAMETERS, RESPONSE_HEADERS
 
 OPERATIONS = MODEL_OPERATIONS
 JSON = "application/json"
@@ -40,12 +45,25 @@ ERRORS = {
     ),
     "401": ("Unauthorized", "Missing, unknown, expired, revoked or inactive API key; bad or expired login token."),
     "403": ("Forbidden", "The key's scope, an Odoo access right or record rule, or the IP allow-list refuses."),
-    "404": ("NotFound", "Unknown model, no record with this id, or a database this server does not serve."),
-    "409": ("Conflict", "The values conflict with a unique constraint."),
+    "404": (
+        "NotFound",
+        "Unknown model, no record with this id (for many ids: those in `missing_ids`), or a database this "
+        "server does not serve.",
+    ),
+    "409": (
+        "Conflict",
+        "The values conflict with a unique constraint; or a request with the same `Idempotency-Key` is still "
+        "running (retry after `Retry-After`).",
+    ),
+    "412": (
+        "PreconditionFailed",
+        "`If-Match` names another version of the record than its current one: it changed since it was read. "
+        "Nothing was changed.",
+    ),
     "422": (
         "UnprocessableContent",
         "Well-formed, but Odoo refused it on its data: validation or user error, constraint, a relation to a "
-        "record that does not exist.",
+        "record that does not exist; or an `Idempotency-Key` already used for another request.",
     ),
     "410": (
         "Gone",
@@ -56,7 +74,8 @@ ERRORS = {
     "413": (
         "ContentTooLarge",
         f"The body is larger than the server's limit (`rest_api.max_body_size`, {MAX_BODY_SIZE // 2**20} MiB "
-        "by default): refused unread when its `Content-Length` says so, else once the limit is reached.",
+        "by default): refused unread when its `Content-Length` says so, else once the limit is reached. Or "
+        f"more elements (array values, ids, batch operations) than `rest_api.max_batch` ({MAX_BATCH} by default).",
     ),
     "429": (
         "TooManyRequests",
@@ -71,7 +90,7 @@ OTHER_ERRORS = (
     "503 service unavailable (throttle store down, or concurrent updates), 500 unexpected error.",
 )
 # x-odoo-action -> the error statuses it documents (each a component response of ERRORS)
-ACTION_ERRORS = {endpoint.action: tuple(map(str, endpoint.errors)) for endpoint in BY_ACTION.values()}
+ACTION_ERRORS = {endpoint.action: tuple(map(str, endpoint.documented_errors)) for endpoint in BY_ACTION.values()}
 
 
 def _header(description, schema, example=None):
@@ -105,6 +124,7 @@ def headers():
         ),
         "Location": _header("URL of the created record.", {"type": "string"}, "/api/res.partner/42"),
         "WWW-Authenticate": _header("The authentication scheme and the reason for the refusal.", {"type": "string"}),
+        **RESPONSE_HEADERS,
     }
 
 
@@ -134,6 +154,14 @@ def _problem_schema():
                 },
             },
             "retry_after": {"type": "integer", "minimum": 1},
+            "operation": {"type": "integer", "minimum": 0, "description": "The failed operation of a batch."},
+            "element": {"type": "integer", "minimum": 0, "description": "The failed element of an array."},
+            "missing_ids": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "The ids of a multi-record request that do not exist.",
+            },
+            "max_batch": {"type": "integer", "description": "The server's `rest_api.max_batch`."},
         },
     }
 
@@ -146,6 +174,8 @@ def error_responses():
             headers = header_refs("WWW-Authenticate", "X-Request-ID")
         elif status == "429":
             headers = header_refs("Retry-After", "RateLimit", "RateLimit-Policy", "X-Request-ID")
+        elif status == "409":
+            headers = header_refs("Retry-After", "X-Request-ID")
         responses[name] = {
             "description": description,
             "headers": headers,
@@ -228,6 +258,15 @@ def parameters(page_limits=None):
             "schema": {"type": "string"},
             "example": "id desc",
         },
+        "ids": {
+            "name": "ids",
+            "in": "query",
+            "required": True,
+            "description": f"The records' ids: `[1,2,3]` (or `1,2,3`), at most `rest_api.max_batch` ({MAX_BATCH} "
+            "by default).",
+            "schema": {"type": "string"},
+            "example": "[1,2]",
+        },
         "database": {
             "name": DATABASE_HEADER,
             "in": "header",
@@ -235,6 +274,7 @@ def parameters(page_limits=None):
             f"nothing). Same as the `{DATABASE_PARAM}` query parameter; an unknown or refused database is 404.",
             "schema": {"type": "string"},
         },
+        **HEADER_PARAMETERS,
         "db": {
             "name": DATABASE_PARAM,
             "in": "query",
@@ -254,6 +294,17 @@ def _message_schema(message):
         "type": "object",
         "required": ["message"],
         "properties": {"message": {"type": "string", "examples": [message]}},
+    }
+
+
+def _ids_schema(message, description):
+    return {
+        "type": "object",
+        "required": ["ids", "message"],
+        "properties": {
+            "ids": {"type": "array", "items": {"type": "integer", "minimum": 1}, "description": description},
+            "message": {"type": "string", "examples": [message]},
+        },
     }
 
 
@@ -325,6 +376,32 @@ def shared_schemas():
                     "description": "The token of the next call (`since`). Call again at once while a page has "
                     "items; an empty page means up to date: poll later with the same token.",
                 },
+            },
+        },
+        "CreatedMany": _ids_schema(BULK_CREATED_MESSAGE, "The new records' ids, in the order of the array."),
+        "UpdatedMany": _ids_schema(BULK_UPDATED_MESSAGE, "The records updated."),
+        "DeletedMany": _ids_schema(BULK_DELETED_MESSAGE, "The records deleted."),
+        "BatchRequest": batch_body_schema(),
+        "BatchResults": {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "results": {
+                    "type": "array",
+                    "description": "One per operation, in order: `id` (a create of one record), `ids` (a create "
+                    "of an array, an update, a delete) or `result` (`execute_kw`).",
+                    "items": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "maxProperties": 1,
+                        "properties": {
+                            "id": {"type": "integer", "minimum": 1},
+                            "ids": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                            "result": {},
+                        },
+                        "additionalProperties": False,
+                    },
+                }
             },
         },
         "Updated": _message_schema(UPDATED_MESSAGE),

@@ -9,7 +9,7 @@ Business rules beyond the schema (a technical ``ir.*`` model's code or names) ma
 still refuse them: the client then gets a 400 or 422 problem, never a 500.
 """
 
-BODY_ACTIONS = ("create", "update", "patch")
+BODY_ACTIONS = ("create", "update", "patch", "bulk_update", "bulk_patch")
 
 
 def resolve(node, spec):

@@ -27,7 +27,7 @@ from .components import (
 from .examples import add_body_examples
 from .file_paths import FileDoc
 from .model_schemas import field_schemas, model_schemas
-from .paths import compact_paths, metrics_paths, model_paths, token_paths
+from .paths import batch_example, batch_paths, compact_paths, metrics_paths, model_paths, token_paths
 from .tags import documentation_order
 
 __all__ = [
@@ -45,6 +45,8 @@ OPENAPI_VERSION = "3.1.0"
 # more makes a compact document, and ``?models=`` may name at most this many. Bounds the
 # cost of generating the document and keeps it usable in Swagger UI and Postman.
 MAX_DETAILED_MODELS = 100
+# the operations a batch may run: it is documented for a key allowed one of them on some model
+BATCH_OPERATIONS = frozenset({"create", "write", "unlink", "execute"})
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,14 @@ def _in_documentation_order(models):
     return [by_name[name] for name in documentation_order(by_name)]
 
 
+def _batch_example(models):
+    """The batch example on the first model (in documentation order) the key may create records of."""
+    creatable = [doc for doc in _in_documentation_order(models or ()) if "create" in doc.operations]
+    if not creatable:
+        return None
+    return batch_example(creatable[0].model, creatable[0].operations, creatable[0].methods)
+
+
 def build_openapi(
     server_url,
     models=None,
@@ -180,6 +190,9 @@ def build_openapi(
             )
             schemas.update(model_schemas(model_doc))
             tags.append({"name": model_doc.model, "description": model_doc.description or model_doc.model})
+    if models is None or any(doc.operations & BATCH_OPERATIONS for doc in models):
+        paths.update(batch_paths("Batch", _batch_example(models)))
+        tags.append({"name": "Batch", "description": "Operations on any models in one transaction."})
     if token_generation:
         paths.update(token_paths("Login tokens"))
         token_tag = {"name": "Login tokens", "description": "JWT login tokens acting as an individual user."}

@@ -1,6 +1,6 @@
 """The paths of the OpenAPI document: one set per model, the generic ones, the token endpoint."""
 
-from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS, execute_kw_body_schema
+from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS, bulk_write_body_schema, execute_kw_body_schema
 from odoo.addons.rest_api_core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 
 from .components import (
@@ -16,6 +16,7 @@ from .components import (
 )
 from .file_paths import file_paths
 from .model_schemas import create_schema_name, record_schema_name, schema_ref, values_schema_name
+from .request_headers import header_parameter_refs, header_responses
 from .tags import documentation_order
 
 
@@ -48,6 +49,7 @@ def _execute_body(methods):
 
 
 def _operation(model, action, tag, *, summary, description, responses, parameters=(), body=None, security=None):
+    endpoint = BY_ACTION[action]
     operation = {
         "tags": [tag],
         "summary": summary,
@@ -55,9 +57,9 @@ def _operation(model, action, tag, *, summary, description, responses, parameter
         "operationId": f"{model}.{action}" if model else action,
         "x-odoo-model": model,
         "x-odoo-action": action,
-        "responses": {**responses, **_error_refs(action)},
+        "responses": {**header_responses(endpoint, responses), **_error_refs(action)},
         # every operation may name its database (several databases on one server)
-        "parameters": [*parameters, *parameter_refs("database", "db")],
+        "parameters": [*parameters, *header_parameter_refs(endpoint), *parameter_refs("database", "db")],
     }
     if body is not None:
         operation["requestBody"] = body
@@ -124,16 +126,19 @@ def model_paths(model, tag, operations, methods=(), *, feed=True, files=None):
         paths[path_of("create")] = {
             "post": operation(
                 "create",
-                summary="Create a record",
-                description=f"Creates one record of {label} from the values in the body.",
+                summary="Create a record (or many)",
+                description=f"Creates one record of {label} from the values in the body; or, from an array of "
+                "values, one record per element in one `create` (all or nothing: a problem names the element, "
+                "`[3].email`), at most `rest_api.max_batch` (1000 by default, 413 above). `Location` is sent "
+                "for one record.",
                 responses=_responses(
                     str(BY_ACTION["create"].status),
-                    "Created.",
-                    {"$ref": schema_ref("Created")},
+                    "Created: `id` for one record, `ids` (in the array's order) for an array.",
+                    {"oneOf": [{"$ref": schema_ref("Created")}, {"$ref": schema_ref("CreatedMany")}]},
                     (*SUCCESS_HEADERS, "Location"),
                 ),
                 parameters=model_params,
-                body=_json_body(create),
+                body=_json_body({"oneOf": [create, {"type": "array", "items": create, "minItems": 1}]}),
             )
         }
     record_path = {}
@@ -166,6 +171,10 @@ def model_paths(model, tag, operations, methods=(), *, feed=True, files=None):
         )
     if record_path:
         paths[path_of("read")] = record_path
+    many = _many_records_paths(
+        path_of("bulk_update"), operation, label=label, model_params=model_params, values=values, operations=operations
+    )
+    paths.update(many)
     if "execute" in operations:
         allowed = f" This key may call: {', '.join(f'`{m}`' for m in methods)}." if methods else ""
         paths[path_of("execute_kw")] = {
@@ -186,6 +195,72 @@ def model_paths(model, tag, operations, methods=(), *, feed=True, files=None):
             if allowed:
                 paths[path] = allowed
     return paths
+
+
+def _many_records_paths(path, operation, *, label, model_params, values, operations):
+    """``{path: item}`` of ``PUT|PATCH|DELETE /api/<model>`` (many records at once, all or
+    nothing), as far as ``operations`` allow them; ``{}`` when they allow none."""
+    item = {}
+    if "write" in operations:
+        for verb, action in (("put", "bulk_update"), ("patch", "bulk_patch")):
+            item[verb] = operation(
+                action,
+                summary=f"Update many records ({verb.upper()})",
+                description=f"Writes the same `values` on every record of {label} in `ids`, in one `write`: all or "
+                "nothing. Ids that do not exist are a 404 naming them (`missing_ids`), and nothing is written. At "
+                "most `rest_api.max_batch` ids (1000 by default, 413 above).",
+                responses=_responses("200", "Updated.", {"$ref": schema_ref("UpdatedMany")}),
+                parameters=model_params,
+                body=_json_body(bulk_write_body_schema({"allOf": [values], "minProperties": 1})),
+            )
+    if "unlink" in operations:
+        item["delete"] = operation(
+            "bulk_delete",
+            summary="Delete many records",
+            description=f"Deletes every record of {label} in `ids`, in one `unlink`: all or nothing. Ids that do "
+            "not exist are a 404 naming them (`missing_ids`), and nothing is deleted.",
+            responses=_responses("200", "Deleted.", {"$ref": schema_ref("DeletedMany")}),
+            parameters=(*model_params, *parameter_refs("ids")),
+        )
+    return {path: item} if item else {}
+
+
+def batch_example(model="res.partner", operations=frozenset({"create", "unlink", "execute"}), methods=()):
+    """A batch that leaves nothing behind: create a record of ``model``, read it (``execute``), delete it
+    (``unlink``), as far as ``operations`` and ``methods`` (the key's on ``model``) allow."""
+    example = [{"op": "create", "model": model, "values": {"name": "Batch example"}}]
+    if "execute" in operations and (not methods or "read" in methods):
+        example.append(
+            {"op": "execute_kw", "model": model, "method": "read", "args": [[{"$result": 0}], ["display_name"]]}
+        )
+    if "unlink" in operations:
+        example.append({"op": "delete", "model": model, "id": {"$result": 0}})
+    return {"operations": example}
+
+
+def batch_paths(tag, example=None):
+    """``POST /api/batch``: any key may send one; each operation is authorized as its own endpoint."""
+    return {
+        BY_ACTION["batch"].path: {
+            "post": _operation(
+                None,
+                "batch",
+                tag,
+                summary="Run operations in one transaction",
+                description="Runs `create`, `update`, `delete` and `execute_kw` operations, on any models, in "
+                'order and in one transaction. `{"$result": <index>}` stands for the result of an earlier '
+                "operation (the id it created, else its ids, else the method's result) wherever a value goes. "
+                "Each operation is checked and authorized exactly as its own endpoint (the key's scope, Odoo's "
+                "access rights) and counts as one request of the key's rate limit. The first failure rolls "
+                "everything back and answers its problem, with the operation's index in `operation`. At most "
+                "`rest_api.max_batch` operations (1000 by default, 413 above).",
+                responses=_responses(
+                    "200", "One result per operation, in order.", {"$ref": schema_ref("BatchResults")}
+                ),
+                body=_json_body({"$ref": schema_ref("BatchRequest")}, example or batch_example()),
+            )
+        }
+    }
 
 
 def _changes_operation(label, model_params):

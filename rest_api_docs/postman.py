@@ -17,6 +17,7 @@ import json
 import re
 
 from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS
+from odoo.addons.rest_api_core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 
 from .examples import example_value, resolve
@@ -41,8 +42,11 @@ PATH_EXAMPLES = ("field", "report")  # path parameters whose example is a usable
 GENERIC_MODEL_EXAMPLE = "res.partner"
 # Requests whose body is an example value, and how a model may refuse those values: bad value
 # (400), a record rule (403), a duplicate (409), a business rule (422).
-EXAMPLE_BODY_ACTIONS = {"create", "update", "patch"}
+EXAMPLE_BODY_ACTIONS = {"create", "update", "patch", "bulk_update", "bulk_patch", "bulk_delete", "batch"}
 EXAMPLE_REFUSALS = (400, 403, 409, 422)
+# the multi-record requests: on the folder's created record; the delete on one it creates first
+BULK_WRITE_ACTIONS = ("bulk_update", "bulk_patch")
+BULK_IDS_MARKER = "__created_ids__"
 
 
 def _variable_prefix(model):
@@ -135,7 +139,86 @@ def _skip_without_id_event():
     }
 
 
-def _query(parameters):
+def _skip_without_event(variable):
+    """Skip a multi-record request while the collection variable ``variable`` holds no record id
+    of the collection's own (nothing of its own to change)."""
+    return {
+        "listen": "prerequest",
+        "script": _script(
+            [
+                f'if (!/^[0-9]+$/.test(String(pm.collectionVariables.get("{variable}") || ""))) {{',
+                '    console.log("No record created for " + pm.info.requestName + ": skipped.");',
+                "    pm.execution.skipRequest();",
+                "}",
+            ]
+        ),
+    }
+
+
+def _create_first_event(path, prefix, spec):
+    """Before the multi-record delete: create the record it deletes (never an existing one), with the
+    create request's example; skipped when the key may not create records of the model."""
+    create = spec.get("paths", {}).get(f"{path}/create", {}).get("post")
+    if not create:
+        return _skip_without_event(f"{prefix}_bulk_ids")  # never set: always skipped
+    example = resolve(create["requestBody"], spec)["content"]["application/json"].get("example", {})
+    url = "{{base_url}}" + path.replace("{model}", "{{model}}") + "/create"
+    return {
+        "listen": "prerequest",
+        "script": _script(
+            [
+                'const headers = {"api-key": pm.variables.replaceIn("{{api_key}}"), '
+                '"Content-Type": "application/json", '
+                f'"{DATABASE_HEADER}": pm.variables.replaceIn("{{{{database}}}}")}};',
+                'const token = pm.variables.replaceIn("{{login_token}}");',
+                'if (token) { headers["Login-Token"] = token; }',
+                f'pm.collectionVariables.set("{prefix}_bulk_ids", "[]");',
+                "pm.sendRequest({",
+                f'    url: pm.variables.replaceIn("{url}"), method: "POST",',
+                "    header: Object.entries(headers).map(([key, value]) => ({key, value})),",
+                f'    body: {{mode: "raw", raw: {json.dumps(json.dumps(example))}}},',
+                "}, function (error, response) {",
+                "    if (!error && response.code === 201) {",
+                f'        pm.collectionVariables.set("{prefix}_bulk_ids", JSON.stringify([response.json().id]));',
+                "    }",
+                "});",
+            ]
+        ),
+    }
+
+
+def _bulk_body(operation, spec, prefix):
+    """The raw body of a multi-record update: the example values on the folder's created record."""
+    media = resolve(operation["requestBody"], spec)["content"]["application/json"]
+    values = example_value(media["schema"]["properties"]["values"], spec)
+    raw = json.dumps({"ids": BULK_IDS_MARKER, "values": values}, indent=2)
+    return raw.replace(f'"{BULK_IDS_MARKER}"', f"[{{{{{prefix}_created_id}}}}]")
+
+
+def _prerequest_events(action, path, prefix, spec):
+    if action in RECORD_ACTIONS:
+        return [_skip_without_id_event()]
+    if action in BULK_WRITE_ACTIONS:
+        return [_skip_without_event(f"{prefix}_created_id")]
+    if action == "bulk_delete":
+        return [_create_first_event(path, prefix, spec)]
+    return []
+
+
+def _query(parameters, action=None, prefix=None):
+    """The query of a request: each parameter offered but off (``limit`` on), with its example;
+    the multi-record delete's ``ids`` on, the record its prerequest created."""
+    if action == "bulk_delete":
+        return [
+            {
+                "key": "ids",
+                "value": f"{{{{{prefix}_bulk_ids}}}}",
+                "description": parameter.get("description", ""),
+                "disabled": False,
+            }
+            for parameter in parameters
+            if parameter["name"] == "ids"
+        ]
     query = []
     for parameter in parameters:
         # the database goes in its header (the ``database`` variable), not in every URL
@@ -180,6 +263,13 @@ def _headers(operation, spec):
                 else "Optional: a login token issued under this API key (runs the request as its user).",
             }
         )
+    # the optional request headers of the operation (Idempotency-Key, If-Match, X-Odoo-Company...): off, to switch on
+    for parameter in (resolve(parameter, spec) for parameter in operation.get("parameters") or ()):
+        if parameter["in"] == "header" and parameter["name"] != DATABASE_HEADER:
+            value = "{{$guid}}" if parameter["name"] == IDEMPOTENCY_HEADER else str(parameter.get("example", ""))
+            headers.append(
+                {"key": parameter["name"], "value": value, "description": parameter["description"], "disabled": True}
+            )
     return headers
 
 
@@ -202,7 +292,7 @@ def _request_item(path, method, operation, spec):
             else:
                 value = f"{{{{{name}}}}}"
             url_variables.append({"key": name, "value": value})
-    query = _query(parameters)
+    query = _query(parameters, action, prefix)
     raw = "{{base_url}}/" + "/".join(segments)
     if any(not item["disabled"] for item in query):
         raw += "?" + "&".join(f"{item['key']}={item['value']}" for item in query if not item["disabled"])
@@ -231,13 +321,13 @@ def _request_item(path, method, operation, spec):
         request["header"].append({"key": "Content-Type", "value": "application/json"})
         request["body"] = {
             "mode": "raw",
-            "raw": json.dumps(example, indent=2),
+            "raw": _bulk_body(operation, spec, prefix)
+            if action in BULK_WRITE_ACTIONS
+            else json.dumps(example, indent=2),
             "options": {"raw": {"language": "json"}},
         }
     status = next(code for code in operation["responses"] if code.startswith("2"))
-    events = [_test_event(status, action, prefix)]
-    if action in RECORD_ACTIONS:
-        events.insert(0, _skip_without_id_event())
+    events = [*_prerequest_events(action, path, prefix, spec), _test_event(status, action, prefix)]
     return {"name": operation.get("summary") or operation.get("operationId"), "request": request, "event": events}
 
 

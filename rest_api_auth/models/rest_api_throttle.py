@@ -22,8 +22,11 @@ class RestApiThrottle(models.AbstractModel):
         self.env.cr.execute("""
             CREATE UNLOGGED TABLE IF NOT EXISTS rest_api_throttle (
                 bucket varchar PRIMARY KEY,
-                tat bigint NOT NULL
+                tat bigint NOT NULL,
+                granted integer NOT NULL DEFAULT 1
             ) WITH (fillfactor = 50);
+            -- requests the last admission granted at once (quota leasing, throttling/lease.py)
+            ALTER TABLE rest_api_throttle ADD COLUMN IF NOT EXISTS granted integer NOT NULL DEFAULT 1;
             COMMENT ON TABLE rest_api_throttle IS
                 'REST API GCRA buckets: theoretical arrival time, microseconds since the epoch (database clock)';
             CREATE UNLOGGED TABLE IF NOT EXISTS rest_api_key_usage (

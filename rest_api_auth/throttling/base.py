@@ -25,7 +25,7 @@ class StoreUnavailable(Exception):
 
 
 class BucketStore:
-    """The GCRA buckets of one database: ``admit``, ``charge`` and ``peek``, each one atomic
+    """The GCRA buckets of one database: ``lease`` (``admit``), ``charge`` and ``peek``, each one atomic
     round trip on the store's own clock (integer microseconds), raising :class:`StoreUnavailable`.
 
     ``name`` identifies the store in warnings and for the circuit breaker (never a password).
@@ -33,9 +33,15 @@ class BucketStore:
 
     name = ""
 
-    def admit(self, bucket, policy):
-        """Decide one request; ``(admitted, tat, now)``. A refused request changes nothing."""
+    def lease(self, bucket, policy, count):
+        """Admit up to ``count`` requests at once (:func:`~.gcra.gcra_lease`): ``(granted, tat,
+        now)``, ``granted`` 0 when refused. A refused request changes nothing."""
         raise NotImplementedError
+
+    def admit(self, bucket, policy):
+        """Decide one request; ``(admitted, tat, now)``."""
+        granted, tat, now = self.lease(bucket, policy, 1)
+        return bool(granted), tat, now
 
     def charge(self, bucket, policy):
         """Count one event (a failed authentication) unconditionally."""

@@ -18,12 +18,16 @@ from ..settings import (
     FAILED_AUTH_LIMIT,
     FAILED_AUTH_PERIOD,
     THROTTLE_FAIL_OPEN,
+    THROTTLE_LEASE,
     THROTTLE_STORE,
     parse_setting,
 )
 
 MICROSECONDS = 1_000_000
 POLICY_NAME = "default"
+# A lease takes at most this fraction of the requests a bucket admits right now (its first one
+# always): large far from the limit, a single request near it. The SQL and Lua say the same.
+LEASE_FRACTION = 8
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class ThrottleSettings:
     fail_open: bool = DEFAULTS[THROTTLE_FAIL_OPEN]
     # "postgresql", or a redis://, rediss:// or unix:// URL (not in the repr: it may hold a password)
     store: str = field(default=DEFAULTS[THROTTLE_STORE], repr=False)
+    lease: bool = DEFAULTS[THROTTLE_LEASE]  # busy keys charge several requests per round trip (.lease)
 
     @classmethod
     def from_params(cls, get_param, server_store=None):
@@ -96,6 +101,7 @@ class ThrottleSettings:
             failed_auth_policy=failed_auth_rate(setting(FAILED_AUTH_LIMIT), setting(FAILED_AUTH_PERIOD)),
             fail_open=setting(THROTTLE_FAIL_OPEN),
             store=parse_setting(THROTTLE_STORE, server_store) if server_store else setting(THROTTLE_STORE),
+            lease=setting(THROTTLE_LEASE),
         )
 
 
@@ -114,6 +120,22 @@ def gcra_admit(policy, tat, now):
     if start - now > policy.tolerance:
         return False, tat
     return True, start + policy.emission_interval
+
+
+def gcra_lease(policy, tat, now, count):
+    """Admit up to ``count`` requests at once arriving at ``now``: ``(granted, new_tat)``.
+
+    The first is admitted exactly when :func:`gcra_admit` would admit it (``count`` 1 *is*
+    :func:`gcra_admit`); more are granted only while the bucket admits them too, and never
+    more than a :data:`LEASE_FRACTION` of what it admits right now. ``granted`` 0: refused,
+    bucket unchanged. :data:`~.store.ADMIT` and the Redis script decide the same.
+    """
+    start = now if tat is None else max(tat, now)
+    if start - now > policy.tolerance:
+        return 0, tat
+    available = (policy.tolerance - (start - now)) // policy.emission_interval + 1
+    granted = min(max(1, count), max(1, available // LEASE_FRACTION))
+    return granted, start + granted * policy.emission_interval
 
 
 def gcra_charge(policy, tat, now):

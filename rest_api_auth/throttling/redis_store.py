@@ -23,31 +23,39 @@ import os
 import threading
 
 from .base import STORE_CONNECT_TIMEOUT, STORE_STATEMENT_TIMEOUT, BucketStore, StoreUnavailable, breaker, redacted_url
+from .gcra import LEASE_FRACTION
 
-# KEYS[1]: the bucket. ARGV: mode (admit, charge or peek), emission interval, tolerance (µs).
-# Returns {admitted or present (1/0), tat (0 when absent), now}. See gcra.gcra_admit/gcra_charge.
-GCRA_SCRIPT = """
+# KEYS[1]: the bucket. ARGV: mode (admit, charge or peek), emission interval, tolerance (µs),
+# and for admit the requests asked for at once. Returns {granted (admit: 0 when refused) or
+# present (1/0), tat (0 when absent), now}. See gcra.gcra_lease/gcra_charge.
+GCRA_SCRIPT = f"""
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local stored = redis.call('GET', KEYS[1])
 local tat = stored and tonumber(stored)
 if ARGV[1] == 'peek' then
-  if tat then return {1, tat, now} end
-  return {0, 0, now}
+  if tat then return {{1, tat, now}} end
+  return {{0, 0, now}}
 end
 local emission, tolerance = tonumber(ARGV[2]), tonumber(ARGV[3])
 local start = now
 if tat and tat > now then start = tat end
-local new
+local new, granted = 0, 1
 if ARGV[1] == 'charge' then
   new = math.min(start + emission, now + tolerance + emission)
 else
-  if start - now > tolerance then return {0, tat, now} end
-  new = start + emission
+  if start - now > tolerance then return {{0, tat, now}} end
+  -- integer division, exact (a double quotient may round up to the next integer)
+  local room = tolerance - (start - now)
+  local available = math.floor(room / emission)
+  if available * emission > room then available = available - 1 end
+  available = available + 1
+  granted = math.min(tonumber(ARGV[4]), math.max(1, math.floor(available / {LEASE_FRACTION})))
+  new = start + granted * emission
 end
 -- one millisecond more than the backlog: expiry counts from the whole millisecond of 'now'
 redis.call('SET', KEYS[1], string.format('%.0f', new), 'PX', math.ceil((new - now) / 1000) + 1)
-return {1, new, now}
+return {{granted, new, now}}
 """
 GCRA_SHA = hashlib.sha1(GCRA_SCRIPT.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
 
@@ -61,12 +69,11 @@ class RedisStore(BucketStore):
         self.name = f"{redacted_url(url)} (database {dbname})"
         self.prefix = f"rest_api:{dbname}:"
 
-    def admit(self, bucket, policy):
-        admitted, tat, now = self._run(bucket, "admit", policy.emission_interval, policy.tolerance)
-        return bool(admitted), tat, now
+    def lease(self, bucket, policy, count):
+        return tuple(self._run(bucket, "admit", policy.emission_interval, policy.tolerance, count))
 
     def charge(self, bucket, policy):
-        self._run(bucket, "charge", policy.emission_interval, policy.tolerance)
+        self._run(bucket, "charge", policy.emission_interval, policy.tolerance, 1)
 
     def peek(self, bucket):
         present, tat, now = self._run(bucket, "peek", 0, 0)

@@ -16,8 +16,9 @@ Why PostgreSQL, and why not the request's cursor:
   (UNLOGGED tables are not replicated).
 * Time is the database clock (``clock_timestamp()``), shared by every host.
 * A request of a throttled key costs one round trip to the store (one
-  statement decides, updates and, when refused, says when to retry); a
-  request of an unlimited key costs none. Usage figures (request count, last
+  statement decides, updates and, when refused, says when to retry), or none
+  when a busy key's lease admits it (:mod:`.lease`); a request of an
+  unlimited key costs none. Usage figures (request count, last
   use) are counted in the process (:mod:`.usage`).
 * The store never makes a request hang: connections and statements have
   short timeouts, and after a failure the process leaves the store alone for
@@ -53,6 +54,7 @@ from .base import (
     breaker,
     warn_store_unavailable,
 )
+from .gcra import LEASE_FRACTION
 
 _logger = logging.getLogger(__name__)
 
@@ -88,23 +90,35 @@ class Statement:
 
 
 GCRA_PARAMS = (("bucket", "varchar"), ("emission", "bigint"), ("tolerance", "bigint"))
+NOW = "(SELECT now FROM clock)"
+START = f"greatest(bucket.tat, {NOW})"
 
+
+def _granted(backlog):
+    """SQL: how many of ``count`` requests a bucket with ``backlog`` (µs) grants (gcra.gcra_lease)."""
+    available = f"((%(tolerance)s - ({backlog})) / %(emission)s + 1)"
+    return f"least(%(count)s, greatest(1, {available} / {LEASE_FRACTION}))"
+
+
+# RETURNING sees only the new row, so the count granted is written next to the tat it moved.
 ADMIT = Statement(
     "rest_api_throttle_admit",
-    """WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now),
+    f"""WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now),
 admitted AS (
-    INSERT INTO rest_api_throttle AS bucket (bucket, tat)
-    SELECT %(bucket)s, clock.now + %(emission)s FROM clock
+    INSERT INTO rest_api_throttle AS bucket (bucket, tat, granted)
+    SELECT %(bucket)s, clock.now + fresh.granted * %(emission)s, fresh.granted
+      FROM clock, (SELECT {_granted("0")} AS granted) fresh
     ON CONFLICT (bucket) DO UPDATE
-       SET tat = greatest(bucket.tat, (SELECT now FROM clock)) + %(emission)s
-     WHERE greatest(bucket.tat, (SELECT now FROM clock)) - (SELECT now FROM clock) <= %(tolerance)s
-    RETURNING bucket.tat
+       SET tat = {START} + {_granted(f"{START} - {NOW}")} * %(emission)s,
+           granted = {_granted(f"{START} - {NOW}")}
+     WHERE {START} - {NOW} <= %(tolerance)s
+    RETURNING bucket.granted, bucket.tat
 )
-SELECT true, admitted.tat, clock.now FROM admitted, clock
+SELECT admitted.granted, admitted.tat, clock.now FROM admitted, clock
 UNION ALL
-SELECT false, bucket.tat, clock.now FROM clock, rest_api_throttle bucket
- WHERE bucket.bucket = %(bucket)s AND NOT EXISTS (SELECT FROM admitted)""",
-    GCRA_PARAMS,
+SELECT 0, bucket.tat, clock.now FROM clock, rest_api_throttle bucket
+ WHERE bucket.bucket = %(bucket)s AND NOT EXISTS (SELECT FROM admitted)""",  # noqa: S608 - constants; values are parameters
+    (*GCRA_PARAMS, ("count", "integer")),
 )
 
 CHARGE = Statement(
@@ -295,18 +309,18 @@ class ThrottleStore(BucketStore):
         finally:
             pool.give_back(connection)
 
-    def admit(self, bucket, policy):
-        """Decide one request for ``bucket``; returns ``(admitted, tat, now)`` (µs, database clock).
+    def lease(self, bucket, policy, count):
+        """Admit up to ``count`` requests of ``bucket``: ``(granted, tat, now)`` (µs, database clock).
 
         One atomic statement decides and updates; a refused request writes
         nothing and gets the bucket's ``tat`` back, to say when to retry.
         """
-        rows, _count = self.run(ADMIT, **_gcra_arguments(bucket, policy))
+        rows, _count = self.run(ADMIT, count=count, **_gcra_arguments(bucket, policy))
         if rows:
             return rows[0]
         # Refused, on a bucket another process created after this statement's snapshot was taken.
         tat, now = self.peek(bucket)
-        return False, tat, now
+        return 0, tat, now
 
     def charge(self, bucket, policy):
         self.run(CHARGE, **_gcra_arguments(bucket, policy))

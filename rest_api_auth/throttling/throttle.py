@@ -2,7 +2,8 @@
 (PostgreSQL, or Redis when ``rest_api.throttle_store`` names one; see :mod:`.base`).
 
 Two limits: each key's request rate (:meth:`Throttle.check_key_rate`, one
-round trip per request of a throttled key), and failed authentications
+round trip per request of a throttled key, or per several of a busy key: :mod:`.lease`), and
+failed authentications
 (:meth:`Throttle.check_failed_auth`), which protect the cost of Odoo's key
 hash. A guess whose 8-character prefix (Odoo's ``index`` of API keys) is no
 key's costs no hash and is never limited; guesses against an existing
@@ -12,7 +13,7 @@ key never locks out the other keys used behind the same address.
 
 from .. import events
 from ..exceptions import ServiceUnavailable, Throttled, TooManyFailedAuthentications
-from . import usage
+from . import lease, usage
 from .base import STORE_RETRY_AFTER, StoreUnavailable, warn_store_unavailable
 from .gcra import failed_auth_bucket, gcra_admit, gcra_verdict, policy_bucket
 from .redis_store import redis_store  # imports the redis package only once a Redis store is used
@@ -70,15 +71,24 @@ class Throttle:
     def check_key_rate(self, bucket, policy):
         if policy.unlimited:
             return None
+        stored = policy_bucket(bucket, policy)
+        count, key = 1, None
+        if self.settings.lease:
+            key = (self.store.name, stored)
+            verdict, count = lease.leases.take(key, policy)
+            if verdict is not None:  # admitted from this process's lease: no round trip
+                return verdict
         try:
-            admitted, tat, now = self.store.admit(policy_bucket(bucket, policy), policy)
+            granted, tat, now = self.store.lease(stored, policy, count)
         except StoreUnavailable as error:
             self._store_failed("checking the request rate", error)
             return None
-        verdict = gcra_verdict(policy, tat, now, admitted=admitted)
-        if not admitted:
+        if not granted:
+            verdict = gcra_verdict(policy, tat, now, admitted=False)
             raise Throttled(verdict.retry_after, headers=verdict.headers())
-        return verdict
+        if key:
+            return lease.leases.keep(key, policy, granted, tat, now)
+        return gcra_verdict(policy, tat, now)
 
     def usage_for(self, api_key_ids):
         ids = [api_key_id for api_key_id in api_key_ids if api_key_id]

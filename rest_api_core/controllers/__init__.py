@@ -1,1 +1,1 @@
-from . import api, fallback, files, health, metrics, reports, sync, token
+from . import api, bulk, fallback, files, health, json2, mcp, metrics, reports, sync, token, webhooks

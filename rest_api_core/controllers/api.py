@@ -15,6 +15,7 @@ from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied, UnprocessableContent
 
 from .. import (
+    bulk,
     endpoints,
     field_lists,
     field_types,
@@ -109,16 +110,17 @@ def read_body():
     return body
 
 
-def json_body(empty=None):
-    """The request body, a JSON object (``Content-Type: application/json`` or none). When the
-    endpoint's body is optional, an empty one is ``empty``, whatever its content type."""
+def json_body(empty=None, arrays=False):
+    """The request body, a JSON object (``Content-Type: application/json`` or none), or an array
+    when ``arrays``. When the endpoint's body is optional, an empty one is ``empty``, whatever its
+    content type."""
     raw = read_body()
     if empty is not None and not raw.strip():
         return empty
     mimetype = request.httprequest.mimetype
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(f"Send the body as JSON (Content-Type: application/json), not {mimetype}.")
-    return serialization.parse_json_object(raw)
+    return serialization.parse_json_object(raw, arrays=arrays)
 
 
 class RestApi(http.Controller):
@@ -187,7 +189,11 @@ class RestApi(http.Controller):
     def create(self, model, **_params):  # pylint: disable=method-required-super
         auth = authenticate_request(model=model)
         records = _model(model)
-        values = serialization.to_write_values(json_body(), field_types.describer(records.env), model)
+        body = json_body(arrays=True)
+        if isinstance(body, list):  # many records, one create (see bulk)
+            ids = bulk.create_records(auth.scope, records, body)
+            return json_response({"ids": ids, "message": endpoints.BULK_CREATED_MESSAGE}, status=201)
+        values = serialization.to_write_values(body, field_types.describer(records.env), model)
         effects = x2many_effects(values, model, _fields_of(records), creating=True)
         check_reach(auth.scope, effects, "the commands of")
         references.check_references(request.env, values, model, _fields_of(records))
@@ -234,28 +240,32 @@ class RestApi(http.Controller):
         checked once the body names it.
         """
         auth = authenticate_request(model=model)
-        body = json_body()
-        call = method_call.parse_method_call(body)
-        check_scope(auth.key, model, "execute", call.method)
-        records = _model(model)
-        for operation in required_operations(call.method):
-            if not auth.scope.allows(model, operation):
-                raise PermissionDenied(
-                    f"This API key may not {operation} {model}, so it may not call {call.method} either."
-                )
-        args, kwargs = _checked_arguments(records, call, auth.scope)
-        endpoints.check_body(endpoints.execute_kw_body_schema(), body)
-        kwargs["context"] = {**request.env.context, **call.context}
-        with orm_call(f"{model}.{call.method}"):
-            result = api.call_kw(records, call.method, args, kwargs)
-            request.env.flush_all()
-        try:
-            body = serialization.dumps(result)
-        except (TypeError, ValueError) as error:
-            raise UnprocessableContent(
-                f"The result of {model}.{call.method} cannot be represented as JSON ({error}); nothing was changed."
-            ) from None
-        return json_bytes_response(body)
+        return json_bytes_response(call_method(auth, model, json_body()))
+
+
+def call_method(auth, model, body):
+    """The JSON result (bytes) of the method call ``body`` (``{"method", "args", "kwargs"}``) on
+    ``model``, under the rules of ``execute_kw``: also what MCP's ``call_method`` and JSON-2 run."""
+    call = method_call.parse_method_call(body)
+    check_scope(auth.key, model, "execute", call.method)
+    records = _model(model)
+    for operation in required_operations(call.method):
+        if not auth.scope.allows(model, operation):
+            raise PermissionDenied(
+                f"This API key may not {operation} {model}, so it may not call {call.method} either."
+            )
+    args, kwargs = _checked_arguments(records, call, auth.scope)
+    endpoints.check_body(endpoints.execute_kw_body_schema(), body)
+    kwargs["context"] = {**request.env.context, **call.context}
+    with orm_call(f"{model}.{call.method}"):
+        result = api.call_kw(records, call.method, args, kwargs)
+        request.env.flush_all()
+    try:
+        return serialization.dumps(result)
+    except (TypeError, ValueError) as error:
+        raise UnprocessableContent(
+            f"The result of {model}.{call.method} cannot be represented as JSON ({error}); nothing was changed."
+        ) from None
 
 
 def _checked_arguments(records, call, scope):

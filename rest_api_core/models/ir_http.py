@@ -1,7 +1,7 @@
 from odoo import models
 from odoo.http import request
 
-from .. import dispatch, multidb
+from .. import dispatch, json2, multidb
 
 
 class IrHttp(models.AbstractModel):
@@ -13,4 +13,6 @@ class IrHttp(models.AbstractModel):
         (e.g. concurrent updates that still fail after Odoo's retries)."""
         if multidb.is_api_path(request.httprequest.path):
             return dispatch.error_response(exception)
+        if json2.is_json2_path(request.httprequest.path):
+            return json2.from_problem(dispatch.error_response(exception), exception)
         return super()._handle_error(exception)

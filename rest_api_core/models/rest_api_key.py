@@ -14,6 +14,13 @@ class RestApiKey(models.Model):
         help="The key may read GET /api/metrics: the request counters of the whole deployment "
         "(routes, methods, statuses, durations; never a key, a user or a path), whatever its scope.",
     )
+    webhook_ids = fields.One2many("rest.api.webhook", "key_id", string="Webhooks")
+    allow_webhooks = fields.Boolean(
+        string="Manage Webhooks",
+        groups="rest_api_auth.group_rest_api_manager",
+        help="The key may list, create and delete its own webhooks through /api/webhooks; they read "
+        "as the key does, within its scope.",
+    )
 
     def _compute_request_log_count(self):
         counts = dict(
@@ -28,12 +35,6 @@ class RestApiKey(models.Model):
         if request:
             request_log.remember_verified_key(request, verified)
         return verified
-
-    def unlink(self):
-        ids = self.ids
-        result = super().unlink()
-        self.env.cr.execute(f"UPDATE {request_log.TABLE} SET key_id = NULL WHERE key_id = ANY(%s)", [ids])  # noqa: S608
-        return result
 
     def action_view_usage(self):
         """The key's requests per day (graph first), from the request log."""

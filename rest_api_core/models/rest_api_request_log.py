@@ -12,11 +12,13 @@ class RestApiRequestLog(models.Model):
     """One ``/api`` request: who, what, how it ended, how long it took.
 
     The table is the model's own (``_auto = False``, created by :meth:`init`
-    from the fields below) so that it has no foreign keys: rows are inserted
-    from another connection than the request's, and a row must not wait for,
-    or fail on, a key or user the request's transaction has not committed.
-    Rows of a deleted key or user lose the reference (see ``unlink`` on
-    rest.api.key, and the autovacuum).
+    from the fields below): rows are inserted in batches from another
+    connection than the request's (``request_log.insert_rows``), which stores
+    no reference to a key or user deleted meanwhile. Its foreign keys are
+    ``ON DELETE SET NULL``, so that a row outlives its key or user however they
+    are deleted (a key revoked in the user's preferences is deleted by
+    PostgreSQL's cascade, which no ORM override sees) and never points at a
+    missing record, which the web client's views could not show.
     """
 
     _name = "rest.api.request.log"
@@ -58,11 +60,37 @@ class RestApiRequestLog(models.Model):
                 column = SQL.identifier(name)
                 column_type = SQL(field.column_type[1])  # the ORM's own type names
                 cr.execute(SQL("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", table, column, column_type))
-        for name in ("date", "key_id", "request_id"):
+        for name in ("date", "key_id", "user_id", "request_id"):
             index = SQL.identifier(f"{self._table}_{name}_index")
             cr.execute(SQL("CREATE INDEX IF NOT EXISTS %s ON %s (%s)", index, table, SQL.identifier(name)))
+        for name in ("key_id", "user_id"):
+            self._add_set_null_foreign_key(name)
         cr.execute(metrics.CREATE_TABLE)  # the request counters, flushed with the rows
         cr.execute(metrics.CREATE_EVENT_TABLE)
+
+    def _add_set_null_foreign_key(self, name):
+        """``name`` references its comodel's table, ``ON DELETE SET NULL`` (once; dangling references of
+        rows stored before, which had none, are emptied first)."""
+        cr = self.env.cr
+        table = self._table
+        constraint = f"{table}_{name}_fkey"
+        cr.execute("SELECT 1 FROM pg_constraint WHERE conname = %s AND conrelid = %s::regclass", [constraint, table])
+        if cr.rowcount:
+            return
+        target = self.env[self._fields[name].comodel_name]._table
+        column, target_table = SQL.identifier(name), SQL.identifier(target)
+        cr.execute(
+            SQL(
+                "UPDATE %s log SET %s = NULL WHERE %s IS NOT NULL AND NOT EXISTS (SELECT FROM %s WHERE id = log.%s)",
+                SQL.identifier(table), column, column, target_table, column,
+            )
+        )  # fmt: skip
+        cr.execute(
+            SQL(
+                "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (id) ON DELETE SET NULL",
+                SQL.identifier(table), SQL.identifier(constraint), column, target_table,
+            )
+        )  # fmt: skip
 
     @api.depends("status")
     def _compute_outcome(self):
@@ -83,12 +111,8 @@ class RestApiRequestLog(models.Model):
 
     @api.autovacuum
     def _gc_request_log(self):
-        """Drop the rows older than the retention setting, and references to deleted users."""
+        """Drop the rows older than the retention setting."""
         days = settings.request_log_retention_days(self.env)
         cr = self.env.cr
         cr.execute(f"DELETE FROM {self._table} WHERE date < %s", [fields.Datetime.now() - timedelta(days=days)])  # noqa: S608
-        cr.execute(
-            f"UPDATE {self._table} log SET user_id = NULL WHERE user_id IS NOT NULL"  # noqa: S608
-            " AND NOT EXISTS (SELECT 1 FROM res_users WHERE res_users.id = log.user_id)"
-        )
         self.invalidate_model()

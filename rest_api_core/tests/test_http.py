@@ -174,7 +174,8 @@ class TestCorsAndRequestId(RestApiCase):
         self.assertEqual(response.headers["Access-Control-Allow-Methods"], "GET, PUT, PATCH, DELETE")
         allowed = {name.strip().lower() for name in response.headers["Access-Control-Allow-Headers"].split(",")}
         for header in ("api-key", "x-api-key", "login-token", "x-login-token", "token", "authorization",
-                       "content-type", "x-odoo-database", "x-request-id", "range", "if-none-match"):  # fmt: skip
+                       "content-type", "x-odoo-database", "x-request-id", "range", "if-none-match", "if-match",
+                       "idempotency-key", "x-odoo-company"):  # fmt: skip
             self.assertIn(header, allowed)
         self.assertIn("Origin", response.headers["Vary"])
         self.assertTrue(response.headers["X-Request-ID"])
@@ -190,7 +191,7 @@ class TestCorsAndRequestId(RestApiCase):
             self.assertEqual(
                 exposed,
                 {"RateLimit", "RateLimit-Policy", "Retry-After", "Location", "Link", "X-Request-ID"}
-                | {"Content-Disposition", "ETag", "Content-Range"},
+                | {"Content-Disposition", "ETag", "Content-Range", "Idempotent-Replayed"},
             )
 
     def test_vary_origin_on_every_response_when_cors_is_configured(self):

@@ -83,7 +83,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertEqual(
             collection["info"]["schema"], "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
         )
-        self.assertEqual([folder["name"] for folder in collection["item"]], ["Records", "Login tokens"])
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["Records", "Batch", "Login tokens"])
         variables = {variable["key"]: variable["value"] for variable in collection["variable"]}
         self.assertEqual(variables["database"], "")  # the generic collection does not name this database
 
@@ -149,7 +149,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
     def test_credential_models_and_wizards_are_never_documented(self):
         spec = self.get("/api/openapi.json", self.admin_key).json()
         validate(spec)
-        models = {tag["name"] for tag in spec["tags"]} - {"Login tokens", "Monitoring"}
+        models = {tag["name"] for tag in spec["tags"]} - {"Login tokens", "Monitoring", "Batch"}
         self.assertIn("res.users", models)
         self.assertEqual([name for name in models if model_denied(name)], [])
         self.assertEqual([name for name in models if self.env[name]._transient or self.env[name]._abstract], [])
@@ -172,10 +172,10 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         validate(spec)
         # a personal key cannot issue login tokens (no token endpoint) nor read the metrics (no
         # "Read Metrics" permission of its own), even the administrator's
-        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category"])
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category", "Batch"])
         self.assertNotIn("/api/metrics", spec["paths"])
         collection = self.get("/api/postman_collection.json?models=res.partner", self.user_key).json()
-        self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Login tokens"])
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Batch", "Login tokens"])
 
     def test_metrics_in_the_document_of_a_key_that_may_read_them(self):
         key, secret = make_api_key(self.env, self.admin)
@@ -205,7 +205,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
     def test_specific_key_documents_its_scope_only(self):
         spec = self.get("/api/openapi.json", self.specific_key).json()
         validate(spec)
-        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category"])
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["res.partner", "res.partner.category", "Batch"])
         operations = {
             (path, method) for path, item in spec["paths"].items() for method in item if method != "parameters"
         }
@@ -227,6 +227,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
                 ("/api/res.partner.category/schema", "get"),
                 ("/api/res.partner.category/{id}", "get"),
                 ("/api/res.partner.category/changes", "get"),
+                ("/api/batch", "post"),  # for its execute_kw operations
             },
         )
         method = spec["paths"]["/api/res.partner/execute_kw"]["post"]["requestBody"]["content"]["application/json"]

@@ -8,6 +8,7 @@ from openapi_spec_validator import validate
 from odoo.tests import BaseCase
 
 from odoo.addons.rest_api_auth.scope import DENIED_MODEL_PREFIXES, model_denied
+from odoo.addons.rest_api_core.endpoints import BY_ACTION
 
 from .. import openapi
 from ..openapi import KEY_ONLY_SECURITY, OPERATIONS, TOKEN_SECURITY, ModelDoc, build_openapi
@@ -73,7 +74,9 @@ class TestAnonymousDocument(BaseCase):
         self.assertEqual(
             sorted(self.spec["paths"]),
             [
+                "/api/batch",
                 "/api/generate_token",
+                "/api/{model}",
                 "/api/{model}/changes",
                 "/api/{model}/create",
                 "/api/{model}/execute_kw",
@@ -88,6 +91,7 @@ class TestAnonymousDocument(BaseCase):
             ],
         )
         self.assertEqual(set(self.spec["paths"]["/api/{model}/{id}"]), {"get", "put", "patch", "delete"})
+        self.assertEqual(set(self.spec["paths"]["/api/{model}"]), {"put", "patch", "delete"})
         download = self.spec["paths"]["/api/{model}/{id}/{field}"]["get"]["responses"]["200"]
         binary = {"schema": {"type": "string", "format": "binary"}}
         self.assertEqual(download["content"], {"application/octet-stream": binary, "*/*": binary})
@@ -109,7 +113,8 @@ class TestAnonymousDocument(BaseCase):
 
     def test_every_operation_documents_success_and_problems(self):
         responses = self.spec["components"]["responses"]
-        writes = {"create", "update", "patch", "execute_kw"}
+        # the writing endpoints take Idempotency-Key: 409 while a retry's first request runs, 422 for another request
+        writes = {endpoint.action for endpoint in BY_ACTION.values() if endpoint.writes}
         for (path, method), operation in operations_of(self.spec).items():
             with self.subTest(path=path, method=method):
                 codes = set(operation["responses"])
@@ -119,11 +124,13 @@ class TestAnonymousDocument(BaseCase):
                 self.assertEqual("413" in codes, "requestBody" in operation)
                 action = operation["x-odoo-action"]
                 self.assertEqual({"409", "422"} <= codes, action in writes)
-                self.assertEqual("422" in codes, action in writes | {"delete", "upload", "attach"})
+                self.assertEqual("422" in codes, action in writes)
+                self.assertEqual("412" in codes, action in {"update", "patch", "delete"})  # If-Match
+                self.assertEqual("304" in codes, action == "read")  # If-None-Match
                 self.assertEqual(len([code for code in codes if code.startswith("2")]), 1)
                 self.assertTrue(operation["operationId"])
                 for code, response in operation["responses"].items():
-                    if not code.startswith("2"):  # every error: the problem+json shape
+                    if code[0] in "45" or code == "default":  # every error: the problem+json shape
                         name = response["$ref"].rsplit("/", 1)[1]
                         self.assertEqual(
                             responses[name]["content"],
@@ -192,6 +199,7 @@ class TestKeyDocument(BaseCase):
                 ("/api/res.partner/schema", "get"),
                 ("/api/res.partner/{id}", "get"),
                 ("/api/res.partner/{id}", "delete"),
+                ("/api/res.partner", "delete"),
             },
         )
 
@@ -199,6 +207,8 @@ class TestKeyDocument(BaseCase):
         spec = build_openapi(SERVER, [partner_doc({"write"})], version=VERSION)
         validate(spec)
         self.assertEqual(set(spec["paths"]["/api/res.partner/{id}"]), {"put", "patch"})
+        self.assertEqual(set(spec["paths"]["/api/res.partner"]), {"put", "patch"})
+        self.assertIn("/api/batch", spec["paths"])
 
     def test_model_without_operations_is_left_out(self):
         spec = build_openapi(SERVER, [partner_doc(set())], version=VERSION)
@@ -222,7 +232,7 @@ class TestKeyDocument(BaseCase):
         spec = build_openapi(SERVER, docs, version=VERSION, compact=True)
         validate(spec)
         self.assertIn("This API key may use 3 models", spec["info"]["description"])
-        self.assertEqual([tag["name"] for tag in spec["tags"]], ["Records", "Login tokens"])
+        self.assertEqual([tag["name"] for tag in spec["tags"]], ["Records", "Batch", "Login tokens"])
         self.assertFalse([name for name in spec["components"]["schemas"] if "." in name])
 
         def models_of(path, method):
@@ -237,6 +247,8 @@ class TestKeyDocument(BaseCase):
         self.assertEqual(models_of("/api/{model}/{id}", "patch"), ["res.partner"])
         self.assertEqual(models_of("/api/{model}/{id}", "delete"), ["res.partner.category"])
         self.assertEqual(models_of("/api/{model}/execute_kw", "post"), ["res.partner"])
+        self.assertEqual(models_of("/api/{model}", "patch"), ["res.partner"])
+        self.assertEqual(models_of("/api/{model}", "delete"), ["res.partner.category"])
         self.assertEqual(
             spec["paths"]["/api/{model}/create"]["post"]["parameters"][0]["example"], "res.partner.category"
         )
@@ -338,7 +350,8 @@ class TestKeyDocument(BaseCase):
         spec = build_openapi(SERVER, [bus, other, partner_doc()], version=VERSION)
         validate(spec)
         self.assertEqual(
-            [tag["name"] for tag in spec["tags"]], ["res.partner", "account.move", "bus.presence", "Login tokens"]
+            [tag["name"] for tag in spec["tags"]],
+            ["res.partner", "account.move", "bus.presence", "Batch", "Login tokens"],
         )
         self.assertTrue(
             {"res.partner", "res.partner-values", "res.partner-create", "account.move"}

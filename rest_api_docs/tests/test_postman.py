@@ -48,7 +48,7 @@ class TestPostmanCollection(BaseCase):
         json.dumps(self.collection)  # plain JSON
 
     def test_a_folder_per_model_walking_a_record_life(self):
-        self.assertEqual(list(self.folders), ["res.partner", "res.partner.category", "Login tokens"])
+        self.assertEqual(list(self.folders), ["res.partner", "res.partner.category", "Batch", "Login tokens"])
         names = [
             item["request"]["method"] + " " + item["request"]["url"]["raw"]
             for item in self.folders["res.partner"]["item"]
@@ -63,8 +63,11 @@ class TestPostmanCollection(BaseCase):
                 "GET {{base_url}}/api/res.partner/:id",
                 "PUT {{base_url}}/api/res.partner/:id",
                 "PATCH {{base_url}}/api/res.partner/:id",
+                "PUT {{base_url}}/api/res.partner",
+                "PATCH {{base_url}}/api/res.partner",
                 "POST {{base_url}}/api/res.partner/execute_kw",
                 "DELETE {{base_url}}/api/res.partner/:id",
+                "DELETE {{base_url}}/api/res.partner?ids={{res_partner_bulk_ids}}",
                 "GET {{base_url}}/api/res.partner/changes?limit=10",
             ],
         )
@@ -74,8 +77,10 @@ class TestPostmanCollection(BaseCase):
         for folder in self.collection["item"]:
             for item in folder["item"]:
                 with self.subTest(request=item["name"]):
-                    expected = "201" if item["request"]["url"]["path"][-1] == "create" else "200"
-                    if item["request"]["url"]["path"][-1] in ("create", ":id") and "body" in item["request"]:
+                    path, method = item["request"]["url"]["path"], item["request"]["method"]
+                    expected = "201" if path[-1] == "create" else "200"
+                    many = len(path) == 2 and method in ("PUT", "PATCH", "DELETE")  # /api/<model>
+                    if (path[-1] in ("create", ":id", "batch") and "body" in item["request"]) or many:
                         # an example body: the model's business rules may refuse it, as a problem (never a 5xx)
                         self.assertIn(f"to.be.oneOf([{expected}, 400, 403, 409, 422])", script(item, "test"))
                         self.assertIn("application/problem+json", script(item, "test"))
@@ -90,6 +95,17 @@ class TestPostmanCollection(BaseCase):
                     requests[key]["request"]["url"]["variable"], [{"key": "id", "value": "{{res_partner_created_id}}"}]
                 )
                 self.assertIn("pm.execution.skipRequest()", script(requests[key], "prerequest"))
+        for key in ("PUT api/res.partner", "PATCH api/res.partner"):
+            with self.subTest(request=key):
+                raw = requests[key]["request"]["body"]["raw"]
+                self.assertIn('"ids": [{{res_partner_created_id}}]', raw)
+                self.assertIn("pm.execution.skipRequest()", script(requests[key], "prerequest"))
+        delete_many = requests["DELETE api/res.partner"]
+        self.assertEqual(delete_many["request"]["url"]["query"][0]["value"], "{{res_partner_bulk_ids}}")
+        prerequest = script(delete_many, "prerequest")  # it deletes the record it creates first
+        self.assertIn("pm.sendRequest", prerequest)
+        self.assertIn("/api/res.partner/create", prerequest)
+        self.assertIn('pm.collectionVariables.set("res_partner_bulk_ids"', prerequest)
         read = requests["GET api/res.partner/:id"]
         self.assertEqual(read["request"]["url"]["variable"], [{"key": "id", "value": "{{res_partner_id}}"}])
         self.assertIn(
@@ -98,6 +114,25 @@ class TestPostmanCollection(BaseCase):
         )
         self.assertIn(
             'pm.collectionVariables.set("res_partner_id"', script(requests["GET api/res.partner/search"], "test")
+        )
+
+    def test_the_batch_leaves_nothing_behind(self):
+        batch = self.folders["Batch"]["item"][0]
+        self.assertEqual(batch["request"]["url"]["raw"], "{{base_url}}/api/batch")
+        operations = json.loads(batch["request"]["body"]["raw"])["operations"]
+        self.assertEqual([operation["op"] for operation in operations], ["create", "execute_kw", "delete"])
+        self.assertEqual({operation["model"] for operation in operations}, {"res.partner"})
+        self.assertEqual(operations[2]["id"], {"$result": 0})
+        schema = {**self.spec["components"]["schemas"]["BatchRequest"], "components": self.spec["components"]}
+        self.assertTrue(Draft202012Validator(schema).is_valid({"operations": operations}))
+        self.assertIn("to.be.oneOf([200, 400, 403, 409, 422])", script(batch, "test"))
+        # a key that may only create tags: their create, nothing else
+        tags = ModelDoc("res.partner.category", "Tags", {"name": {"type": "char"}}, frozenset({"read", "create"}))
+        spec = build_openapi(SERVER, [tags], version=VERSION)
+        body = spec["paths"]["/api/batch"]["post"]["requestBody"]["content"]["application/json"]["example"]
+        self.assertEqual(
+            body,
+            {"operations": [{"op": "create", "model": "res.partner.category", "values": {"name": "Batch example"}}]},
         )
 
     def test_example_bodies_match_the_schemas(self):
@@ -116,6 +151,14 @@ class TestPostmanCollection(BaseCase):
         }
         self.assertEqual(headers["Content-Type"], "application/json")
         self.assertEqual(headers["Login-Token"], "{{login_token}}")
+        # the optional request headers of the document, off until switched on
+        optional = {
+            header["key"]: header
+            for header in requests["PUT api/res.partner/:id"]["request"]["header"]
+            if header.get("disabled")
+        }
+        self.assertEqual(set(optional), {"X-Odoo-Company", "Idempotency-Key", "If-Match"})
+        self.assertEqual(optional["Idempotency-Key"]["value"], "{{$guid}}")
 
     def test_every_request_names_the_database_variable(self):
         for folder in self.collection["item"]:
@@ -143,7 +186,7 @@ class TestPostmanCollection(BaseCase):
     def test_key_requiring_login_tokens_starts_with_one(self):
         spec = build_openapi(SERVER, [partner_doc()], version=VERSION, login_token_required=True)
         collection = build_postman(spec)
-        self.assertEqual([folder["name"] for folder in collection["item"]], ["Login tokens", "res.partner"])
+        self.assertEqual([folder["name"] for folder in collection["item"]], ["Login tokens", "res.partner", "Batch"])
         for item in collection["item"][1]["item"]:
             with self.subTest(request=item["name"]):
                 login = next(header for header in item["request"]["header"] if header["key"] == "Login-Token")
@@ -177,7 +220,11 @@ class TestPostmanCollection(BaseCase):
         self.assertEqual(create["url"]["variable"], [{"key": "model", "value": "{{model}}"}])
         self.assertEqual(json.loads(create["body"]["raw"]), {"name": "New record"})
         for update in records["item"]:
-            if update["request"]["method"] in ("PUT", "PATCH") and update["request"]["body"]["mode"] == "raw":
+            request = update["request"]
+            if request["method"] in ("PUT", "PATCH") and request["body"]["mode"] == "raw":
+                if request["url"]["path"][-1] != ":id":  # many records: the created one, by id
+                    self.assertIn('"ids": [{{record_created_id}}]', request["body"]["raw"])
+                    continue
                 # never {}, which the API refuses (400)
                 self.assertEqual(json.loads(update["request"]["body"]["raw"]), {"name": "New record"})
         by_name = {item["name"]: item["request"] for item in records["item"]}
@@ -235,6 +282,7 @@ class TestExampleBodies(BaseCase):
         # no parent_id: Swagger UI's own example (every field) made the partner its own parent (422)
         self.assertEqual(examples["post", "/api/res.partner/create"], {"name": "Example"})
         self.assertEqual(examples["put", "/api/res.partner/{id}"], {"name": "Example"})
+        self.assertEqual(examples["patch", "/api/res.partner"], {"ids": [1, 2], "values": {"name": "Example"}})
         required = {
             "name": {"type": "char", "string": "Name"},
             "partner_id": {"type": "many2one", "relation": "res.partner", "required": True},

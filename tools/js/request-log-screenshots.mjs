@@ -14,7 +14,7 @@ const [baseUrl, login, password, keyId, outputDir] = process.argv.slice(2);
 const TIMEOUT = 90000;
 const REQUESTS = "/odoo/action-rest_api_core.rest_api_request_log_action";
 
-const result = { screenshots: {}, consoleErrors: [], pageErrors: [] };
+const result = { screenshots: {}, consoleErrors: [], pageErrors: [], rpcErrors: [] };
 const browser = await launch("log", { width: 1400, height: 900 });
 
 async function shoot(page, name, selector) {
@@ -27,6 +27,16 @@ async function shoot(page, name, selector) {
 
 try {
     const page = await watchedPage(browser.context, result, TIMEOUT);
+    // an RPC error shows a dialog, not a console error: keep what the server said
+    page.on("response", async (response) => {
+        if (!response.url().includes("/web/dataset/")) {
+            return;
+        }
+        const body = await response.json().catch(() => ({}));
+        if (response.status() >= 400 || body.error) {
+            result.rpcErrors.push(`${response.status()} ${response.url()}: ${JSON.stringify(body.error || {}).slice(0, 2000)}`);
+        }
+    });
 
     await page.goto(baseUrl + "/web/login", { waitUntil: "load" });
     await page.fill("input[name=login]", login);
@@ -51,6 +61,11 @@ try {
     result.usageTitle = await page.locator(".o_breadcrumb").innerText();
 } catch (error) {
     result.error = String(error);
+    const page = browser.context.pages()[0];
+    if (page) {
+        await page.screenshot({ path: join(outputDir, "request_log_failure.png") }).catch(() => {});
+        result.dialogs = await page.locator(".o_dialog, .o_notification").allInnerTexts().catch(() => []);
+    }
 } finally {
     await browser.close();
 }

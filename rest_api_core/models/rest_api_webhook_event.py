@@ -1,0 +1,332 @@
+"""The webhook outbox and its sender.
+
+Events are written by the change itself, in its transaction (``models/base_webhook.py``): a
+rollback leaves none, a commit keeps them. The sender (``ir.cron``, triggered after each commit
+that captured events, and by itself for retries) claims the oldest pending event of each
+subscription with ``FOR UPDATE SKIP LOCKED``, so that senders of several workers and hosts never
+post one event at once, nor a subscription's events out of order; it commits after each attempt.
+"""
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.tools import SQL
+
+from .. import field_lists, serialization, settings, webhook_delivery
+
+_logger = logging.getLogger(__name__)
+
+CRON_XMLID = "rest_api_core.ir_cron_rest_api_webhook_send"
+TIME_BUDGET = 50  # seconds a sender run spends before it hands over to a new run
+BATCH = 50  # events claimed at once (at most one per subscription)
+TRIGGERED = "rest_api_core.webhook_triggered"  # cr.postcommit.data: this transaction triggers the sender
+# seconds a run waits before handing over when due events could not be claimed (another sender
+# holds them, or a transaction older than them is still running): no busy loop meanwhile
+BLOCKED_PAUSE = 1
+
+
+class Skipped(Exception):
+    """An event with nothing the key may be shown (the record is gone or out of its reach)."""
+
+
+class RestApiWebhookEvent(models.Model):
+    _name = "rest.api.webhook.event"
+    _description = "REST API Webhook Event"
+    _order = "id desc"
+    _log_access = False
+
+    webhook_id = fields.Many2one("rest.api.webhook", required=True, index=True, ondelete="cascade", readonly=True)
+    event = fields.Selection(
+        [("created", "Created"), ("updated", "Updated"), ("deleted", "Deleted"), ("test", "Test")],
+        required=True,
+        readonly=True,
+    )
+    res_id = fields.Integer(string="Record ID", readonly=True)
+    # the capturing transaction (txid_current()): the writes of one transaction to a record make one event
+    txid = fields.Char(readonly=True)
+    created_at = fields.Datetime(required=True, readonly=True, default=lambda self: self.env.cr.now())
+    state = fields.Selection(
+        [("pending", "Pending"), ("delivered", "Delivered"), ("failed", "Failed"), ("skipped", "Skipped")],
+        default="pending",
+        required=True,
+        readonly=True,
+    )
+    attempts = fields.Integer(readonly=True)
+    next_attempt = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    delivered_at = fields.Datetime(readonly=True)
+    last_status = fields.Integer(readonly=True)
+    last_error = fields.Char(readonly=True)
+    attempt_ids = fields.One2many("rest.api.webhook.attempt", "event_id", string="Attempts", readonly=True)
+
+    def init(self):
+        self.env.cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS rest_api_webhook_event_coalesce_idx
+                   ON rest_api_webhook_event (webhook_id, res_id, txid)
+                WHERE state = 'pending' AND event IN ('created', 'updated')"""
+        )
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS rest_api_webhook_event_due_idx
+                   ON rest_api_webhook_event (webhook_id, created_at, id) WHERE state = 'pending'"""
+        )
+
+    @api.depends("webhook_id.model", "event", "res_id")
+    def _compute_display_name(self):
+        for event in self:
+            event.display_name = f"{event.webhook_id.model}.{event.event} #{event.res_id}"
+
+    # ------------------------------------------------------------------
+    # Capture (in the changing transaction)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _capture(self, event, pairs):
+        """Queue ``event`` for ``pairs`` of (webhook id, record id): one INSERT; a record created
+        or updated again in the same transaction keeps its one pending event. A subscription
+        deleted since this worker cached it is skipped, never a failed write."""
+        if not pairs:
+            return
+        webhook_ids, res_ids = zip(*pairs, strict=True)
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO rest_api_webhook_event
+                          (webhook_id, event, res_id, txid, created_at, state, attempts, next_attempt)
+                   SELECT w, %s, r, txid_current()::text, %s, 'pending', 0, %s
+                     FROM unnest(%s::int[], %s::int[]) AS t(w, r)
+                     JOIN rest_api_webhook ON rest_api_webhook.id = t.w
+                   ON CONFLICT (webhook_id, res_id, txid) WHERE state = 'pending' AND event IN ('created', 'updated')
+                   DO NOTHING""",
+                event,
+                self.env.cr.now(),
+                self.env.cr.now(),
+                list(webhook_ids),
+                list(res_ids),
+            )
+        )
+        cr = self.env.cr
+        if not cr.postcommit.data.get(TRIGGERED):
+            cr.postcommit.data[TRIGGERED] = True
+            dbname = cr.dbname
+            cr.postcommit.add(lambda: self._trigger_after_commit(dbname))
+
+    @api.model
+    def _trigger_after_commit(self, dbname):
+        """After the capturing commit, in a transaction of its own: wake a sender."""
+        try:
+            with self.env.registry.cursor() as cr:
+                self.env(cr=cr)[self._name]._trigger_sender()
+        except Exception:  # the events are committed: the sender's own schedule picks them up
+            _logger.warning("Could not trigger the webhook sender of %s", dbname, exc_info=True)
+
+    @api.model
+    def _trigger_sender(self, at=None):
+        cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger(at)
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_send(self):
+        testing = self.env.registry.in_test_mode() or getattr(threading.current_thread(), "testing", False)
+        self._send_due(auto_commit=not testing)
+
+    @api.model
+    def _send_due(self, auto_commit=True, time_budget=TIME_BUDGET):
+        """Send the due events for up to ``time_budget`` seconds; schedule the sender for the next retry."""
+        started = time.monotonic()
+        sent = 0
+        while time.monotonic() - started < time_budget:
+            events = self.browse(self._claim(BATCH))
+            if not events:
+                break
+            for event in events:
+                event._attempt()
+                sent += 1
+                if auto_commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+        else:  # out of time: another run goes on
+            self._trigger_sender()
+            return sent
+        self._schedule_next(auto_commit)
+        return sent
+
+    @api.model
+    def _schedule_next(self, auto_commit):
+        """Trigger the sender when the next head event is due: later for a retry; now, after a
+        pause, for one due but not claimable (another sender holds it, or an older transaction
+        is still running): a future trigger would wait for the cron worker's next check (a minute)."""
+        self.env.cr.execute(
+            """SELECT MIN(e.next_attempt) FROM rest_api_webhook_event e JOIN rest_api_webhook w ON w.id = e.webhook_id
+                WHERE e.state = 'pending' AND w.active AND w.state != 'disabled'
+                  AND NOT EXISTS (
+                      SELECT 1 FROM rest_api_webhook_event p
+                       WHERE p.webhook_id = e.webhook_id AND p.state = 'pending'
+                         AND (p.created_at, p.id) < (e.created_at, e.id))"""
+        )
+        next_attempt = self.env.cr.fetchone()[0]
+        if next_attempt is None:
+            return
+        if next_attempt > datetime.now():
+            self._trigger_sender(next_attempt)
+            return
+        if auto_commit:
+            time.sleep(BLOCKED_PAUSE)
+        self._trigger_sender()
+
+    @api.model
+    def _claim(self, limit):
+        """Lock the due head event of up to ``limit`` subscriptions (in capture order, skipping those
+        another sender holds). Only events stamped before every running transaction began are
+        claimed: an older one can then no longer commit behind them (see ``change_feed.horizon``)."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """WITH horizon AS (
+                       SELECT LEAST(clock_timestamp(), MIN(xact_start)) AT TIME ZONE 'UTC' AS moment
+                         FROM pg_stat_activity
+                        WHERE datname = current_database() AND xact_start IS NOT NULL AND pid != pg_backend_pid())
+                   SELECT e.id FROM rest_api_webhook_event e
+                     JOIN rest_api_webhook w ON w.id = e.webhook_id, horizon
+                    WHERE e.state = 'pending' AND e.next_attempt <= %s AND e.created_at < horizon.moment
+                      AND w.active AND w.state != 'disabled'
+                      AND NOT EXISTS (
+                          SELECT 1 FROM rest_api_webhook_event p
+                           WHERE p.webhook_id = e.webhook_id AND p.state = 'pending'
+                             AND (p.created_at, p.id) < (e.created_at, e.id))
+                    ORDER BY e.created_at, e.id
+                    LIMIT %s
+                    FOR UPDATE OF e SKIP LOCKED""",
+                datetime.now(),  # with its microseconds, like the capture's stamps
+                limit,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _attempt(self):
+        """One delivery attempt of this event, recorded in its log."""
+        self.ensure_one()
+        event = self.sudo()
+        webhook = event.webhook_id
+        try:
+            with self.env.cr.savepoint():
+                data = event._payload_data()
+        except Skipped as skipped:
+            event.write({"state": "skipped", "last_error": str(skipped)})
+            return
+        except Exception as error:  # a bug or a broken model must not block the subscription's later events
+            _logger.exception("REST API webhook event %s: its payload cannot be read", event.id)
+            event.write({"state": "failed", "last_error": f"{type(error).__name__}: {error}"[:500]})
+            return
+        body = serialization.dumps(
+            {
+                "type": f"{webhook.model}.{event.event}",
+                "timestamp": event.created_at.isoformat(timespec="seconds") + "Z",
+                "data": data,
+            }
+        )
+        message_id = event._message_id()
+        request_headers = webhook_delivery.headers(message_id, int(time.time()), body, webhook._valid_secrets())
+        outcome = webhook_delivery.post(webhook.url, body, request_headers, settings.webhook_allow_private(self.env))
+        attempts = event.attempts + 1
+        error = outcome.error or ("" if outcome.delivered else f"HTTP {outcome.status}")
+        self.env["rest.api.webhook.attempt"].sudo().create(
+            {
+                "event_id": event.id,
+                "status": outcome.status,
+                "latency_ms": outcome.latency_ms,
+                "response": outcome.excerpt,
+                "error": error or False,
+            }
+        )
+        values = {"attempts": attempts, "last_status": outcome.status, "last_error": error or False}
+        if outcome.delivered:
+            event.write({**values, "state": "delivered", "delivered_at": fields.Datetime.now()})
+            webhook._record_success()
+        elif outcome.gone:
+            event.write({**values, "state": "failed"})
+            webhook._record_gone()
+        else:
+            delay = webhook_delivery.retry_delay(attempts)
+            if delay is None:
+                event.write({**values, "state": "failed"})
+                webhook._record_failure(error)
+            else:
+                event.write({**values, "next_attempt": fields.Datetime.now() + timedelta(seconds=delay)})
+
+    def _message_id(self):
+        """``webhook-id``: stable per event (every attempt and redelivery), unique across databases."""
+        database = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")[:8]
+        return f"msg_{database}_{self.id}"
+
+    def _payload_data(self):
+        """The event's ``data``, read now as the key's user within the key's scope: what
+        ``GET /api/<model>/<id>?fields=...`` would answer that key, or :class:`Skipped`."""
+        webhook = self.webhook_id.sudo()
+        if self.event == "test":
+            return {"id": 0}
+        key = webhook.key_id.with_context(active_test=False)
+        user = key.user_id
+        if not key.active or not user.active or (key.expiration_date and key.expiration_date < fields.Datetime.now()):
+            raise Skipped(_("The API key or its user is deactivated or expired."))
+        if not key._rest_api_scope().allows(webhook.model, "read") or user._is_superuser():
+            raise Skipped(_("The API key may not read %s.", webhook.model))
+        env = self.env(user=user.id, su=False, context={"active_test": False, "lang": user.lang, "tz": user.tz})
+        records = env[webhook.model]
+        if not records.has_access("read"):
+            raise Skipped(_("The key's user may not read %s.", webhook.model))
+        if self.event == "deleted":
+            return {"id": self.res_id}
+        try:
+            found = records.search([("id", "=", self.res_id), *webhook._domain_list()], limit=1)
+            if not found:
+                raise Skipped(_("The record no longer exists, or is outside the key's reach or the domain."))
+            names = webhook._field_list() or field_lists.default_fields(records)
+            names = [name for name in names if name in records._fields and records._fields[name].is_accessible(env)]
+            return found.read(names)[0]
+        except (AccessError, MissingError, UserError) as error:
+            raise Skipped(str(error)) from None
+
+    # ------------------------------------------------------------------
+    # UI, retention
+    # ------------------------------------------------------------------
+
+    def action_redeliver(self):
+        """Send again (with the same ``webhook-id``), as a fresh event with every attempt left."""
+        self.check_access("write")
+        self.sudo().write(
+            {"state": "pending", "attempts": 0, "next_attempt": fields.Datetime.now(), "last_error": False}
+        )
+        self._trigger_sender()
+
+    @api.autovacuum
+    def _gc_webhook_events(self):
+        """Drop the delivered, failed and skipped events older than ``rest_api.webhook_retention_days``."""
+        days = settings.webhook_retention_days(self.env)
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM rest_api_webhook_event WHERE state != 'pending' AND created_at < %s",
+                fields.Datetime.now() - timedelta(days=days),
+            )
+        )
+        self.invalidate_model()
+
+
+class RestApiWebhookAttempt(models.Model):
+    _name = "rest.api.webhook.attempt"
+    _description = "REST API Webhook Delivery Attempt"
+    _order = "id desc"
+    _log_access = False
+
+    event_id = fields.Many2one("rest.api.webhook.event", required=True, index=True, ondelete="cascade", readonly=True)
+    date = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    status = fields.Integer(readonly=True, help="The HTTP status of the answer; 0 when none came.")
+    latency_ms = fields.Integer(string="Latency (ms)", readonly=True)
+    response = fields.Text(string="Response excerpt", readonly=True, help="The first 1 KB of the answer.")
+    error = fields.Char(readonly=True)
