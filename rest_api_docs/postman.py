@@ -27,10 +27,12 @@ SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.js
 
 
 def _record_life():
-    """The data endpoints in the order of a record's life, then the others; the deletion after the
-    record's files and reports (the registry lists those after it), which need the record."""
-    actions = [action for action in BY_ACTION if action != "delete"]
-    actions.insert(actions.index("report") + 1, "delete")
+    """The data endpoints in the order of a record's life, then the others; the deletions after the
+    record's files and reports (the registry lists those after them), which need the record."""
+    deletions = ("delete", "bulk_delete")
+    actions = [action for action in BY_ACTION if action not in deletions]
+    position = actions.index("report") + 1
+    actions[position:position] = deletions
     return tuple(actions)
 
 
