@@ -6,7 +6,8 @@ detailed document covers those three models:
 
 * openapi-python-client generates a client from the document as published, with its
   default settings; a full CRUD cycle (create, search with a domain, read, count,
-  update, ``execute_kw name_search``, delete) runs through the generated code, and
+  update, ``execute_kw name_search``, delete) runs through the generated code, and so does a
+  partner's image, uploaded as raw bytes and downloaded back (whole and at a size); and
   openapi-core validates every response of it and of the error cases (400, 401, 403,
   404, 409, 415, 422, 429; 405, which no operation of the path documents, against the
   Problem schema) against the document (``livetests/clients/client_cycle.py``);
@@ -69,6 +70,11 @@ CASES = {
         "name_search": "Cycleland",
     },
 }
+
+
+# per model: the image field the generated client uploads a PNG into and downloads back, and a size
+FILE_CASES = {"res.partner": {"create": {"name": "Client files"}, "field": "image_1920", "size": 128}}
+FILE_EXCHANGES = 5  # create, upload, download, download at the size, delete
 
 
 def tool(name):
@@ -169,8 +175,10 @@ def test_generated_client_runs_a_crud_cycle_and_openapi_core_validates_every_res
         assert actions >= {"create", "search", "read", "record_count", "update", "patch", "delete", "execute_kw"}, (
             actions
         )
+        if model in FILE_CASES:  # the model's own binary fields: nothing skipped, a function each way
+            assert actions >= {"download", "upload"}, actions
 
-    cases = {"models": CASES, "errors": error_cases(client_keys["key"], client_keys["throttled"])}
+    cases = {"models": CASES, "files": FILE_CASES, "errors": error_cases(client_keys["key"], client_keys["throttled"])}
     command = [str(Path(bin_dir) / "python"), str(CYCLE_SCRIPT), str(document_path), str(package_dir),
                product_server.base_url, client_keys["key"], json.dumps(cases)]  # fmt: skip
     result = run_client(command, cwd=tmp_path)
@@ -178,7 +186,7 @@ def test_generated_client_runs_a_crud_cycle_and_openapi_core_validates_every_res
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["failures"] == [], "\n".join(report["failures"])
     assert report["errors"] == {name: int(name[-3:]) for name in cases["errors"]}
-    assert len(report["seen"]) == 9 * len(MODELS) + len(cases["errors"])
+    assert len(report["seen"]) == 9 * len(MODELS) + FILE_EXCHANGES * len(FILE_CASES) + len(cases["errors"])
     # Odoo creates the template of a new variant: the document does not require it
     assert published["components"]["schemas"]["product.product-create"]["required"] == ["name"]
 

@@ -57,9 +57,15 @@ SPECIFIC_ACCESS = [
         for model in ("res.users", "res.company", "res.currency", "res.country", "ir.attachment", "ir.ui.view")
     ),
 ]
-# search, changes, count, schema and read on every model; create, PUT, PATCH and delete on tags,
-# and PUT, PATCH and DELETE of many tags; execute_kw on tags and partners; batch; generate_token
-SPECIFIC_OPERATIONS = len(SPECIFIC_ACCESS) * 5 + 4 + 3 + 2 + 1 + 1
+# the models of SPECIFIC_ACCESS with binary fields their user may read (downloads), with reports
+# (res.company: web's layout preview; listing and printing)
+FILE_MODELS = ("res.partner", "res.users", "res.company", "ir.attachment")
+REPORT_MODELS = ("res.company",)
+# search, changes, count, schema, read and the attachments listing (ir.attachment is in the scope)
+# on every model; downloads of FILE_MODELS; reports of REPORT_MODELS; create, PUT, PATCH and
+# delete on tags, and PUT, PATCH and DELETE of many tags; execute_kw on tags and partners; batch;
+# generate_token
+SPECIFIC_OPERATIONS = len(SPECIFIC_ACCESS) * 6 + len(FILE_MODELS) + 2 * len(REPORT_MODELS) + 4 + 3 + 2 + 1 + 1
 
 
 def required_tool(description, install_hint, *candidates):

@@ -46,6 +46,17 @@ def model_reports(env, model):
     ]
 
 
+def report_references(env, models):
+    """``{model: [reference]}``: the reports of ``models`` the user may print, each by its xml id
+    (else its report name), as ``find_report`` takes them."""
+    reports = _printable(env, env[REPORT_MODEL].sudo().search([("model", "in", list(models))], order="name, id"))
+    xml_ids = reports.get_external_id()
+    references = {}
+    for report in reports:
+        references.setdefault(report.model, {})[xml_ids.get(report.id) or report.report_name] = None
+    return {model: list(names) for model, names in references.items()}
+
+
 def find_report(env, model, reference):
     """The report named by ``reference`` (its ``report_name`` or its xml id) for ``model``.
 

@@ -21,13 +21,17 @@ of hundreds of models costs seconds; see ``benchmarks/bench_openapi.py``).
 import dataclasses
 import re
 
+from odoo import fields as odoo_fields
+
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied
 from odoo.addons.rest_api_auth.scope import model_denied
 from odoo.addons.rest_api_core.change_feed import has_change_dates
 from odoo.addons.rest_api_core.field_types import FIELD_ATTRIBUTES
+from odoo.addons.rest_api_core.files import ATTACHMENT_MODEL, image_sizes
+from odoo.addons.rest_api_core.reports import report_references
 
 from . import openapi
-from .openapi import OPERATIONS, ModelDoc
+from .openapi import OPERATIONS, FileDoc, ModelDoc
 
 # execute_kw runs arbitrary public methods, which check access themselves: document it
 # for models the user can at least read
@@ -87,11 +91,40 @@ def model_operations(env, name, scope):
     )
 
 
-def with_fields(env, doc):
-    """``doc`` with the fields of its model, as the effective user sees them."""
+def with_fields(env, doc, attachments=frozenset(), reports=()):
+    """``doc`` with the fields of its model, as the effective user sees them, and its files:
+    ``attachments`` (what the key and user may do on ``ir.attachment``), ``reports`` (the
+    references of those the user may print)."""
     model = env[doc.model]
     fields = model.fields_get(attributes=FIELD_ATTRIBUTES)
-    return dataclasses.replace(doc, fields=fields, defaulted=_defaulted_fields(env, model))
+    files = _file_doc(model, fields, attachments, reports)
+    return dataclasses.replace(doc, fields=fields, defaulted=_defaulted_fields(env, model), files=files)
+
+
+def _file_doc(model, fields, attachments, reports):
+    """The :class:`FileDoc` of ``model`` from the user's ``fields_get()``: the binary fields it
+    shows them (downloads), those not read-only (uploads: stored, or computed with an inverse)."""
+    downloads = tuple(name for name, field in fields.items() if field.get("type") == "binary" and name in model._fields)
+    images = frozenset(name for name in downloads if isinstance(model._fields[name], odoo_fields.Image))
+    return FileDoc(
+        downloads=downloads,
+        uploads=tuple(name for name in downloads if not fields[name].get("readonly")),
+        images=images,
+        sizes=tuple(image_sizes(model)) if images else (),
+        reports=tuple(reports),
+        attachments=attachments,
+    )
+
+
+def _attachment_operations(env, scope):
+    """What the key and its user may do on attachments: "read" lists them, "create" uploads them."""
+    access = env["ir.model.access"]
+    return frozenset(
+        operation
+        for operation in ("read", "create")
+        if scope.allows(ATTACHMENT_MODEL, operation)
+        and access.check(ATTACHMENT_MODEL, operation, raise_exception=False)
+    )
 
 
 def _defaulted_fields(env, model):
@@ -126,7 +159,7 @@ def model_docs(env, scope, names=None):
         docs = [doc for doc in (model_operations(env, name, scope) for name in candidate_models(env, scope)) if doc]
         if len(docs) > openapi.MAX_DETAILED_MODELS:
             return docs, False
-        return [with_fields(env, doc) for doc in docs], True
+        return _detailed(env, scope, docs), True
     docs = []
     for name in names:
         # as the API refuses them: whether they exist or not
@@ -140,5 +173,12 @@ def model_docs(env, scope, names=None):
         doc = model_operations(env, name, scope)
         if doc is None:
             raise PermissionDenied(f"This API key may not use model '{name}'.")
-        docs.append(with_fields(env, doc))
-    return docs, True
+        docs.append(doc)
+    return _detailed(env, scope, docs), True
+
+
+def _detailed(env, scope, docs):
+    """``docs`` with their fields and files (the reports of all of them read at once)."""
+    attachments = _attachment_operations(env, scope)
+    reports = report_references(env, [doc.model for doc in docs])
+    return [with_fields(env, doc, attachments, reports.get(doc.model, ())) for doc in docs]

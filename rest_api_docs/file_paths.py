@@ -1,8 +1,14 @@
-"""The generic paths of files and reports (``/api/{model}/{id}/{field}``, attachments, reports).
+"""The paths of files and reports (``/api/{model}/{id}/{field}``, attachments, reports).
 
 Their bodies are bytes, not JSON: binary responses (the file's own type, ``application/pdf``),
-a raw upload body and a multipart/form-data one. Documented on the generic ``{model}`` paths.
+a raw upload body and a multipart/form-data one. On the generic ``{model}`` paths, and on a
+model's own paths for what that model offers (:class:`FileDoc`): its binary fields by name, its
+image sizes, its reports. A download is ``application/octet-stream`` first (what code generators
+such as openapi-python-client read as bytes; they refuse a lone ``*/*``), then the range of types
+the server may send (``image/*`` for image fields, else ``*/*``).
 """
+
+from dataclasses import dataclass
 
 from odoo.addons.rest_api_core.endpoints import BY_ACTION
 from odoo.addons.rest_api_core.files import ATTACHMENT_LISTING
@@ -47,8 +53,11 @@ REPORT = _path_parameter(
 SIZE = _query_parameter(
     "size", "An image size the model has a field for (`128` serves `image_128`).", {"type": "integer"}, 128
 )
+# ids from 1 to 999,999,999 (within the server's bound of 2^31 - 1)
 IDS = _query_parameter(
-    "ids", "More records to print in the same file: `2,3`.", {"type": "string", "pattern": r"^\d+(,\d+)*$"}
+    "ids",
+    "More records to print in the same file: `2,3` (at most the server's page limit in all).",
+    {"type": "string", "pattern": r"^[1-9][0-9]{0,8}(,[1-9][0-9]{0,8})*$"},
 )
 FORMAT = _query_parameter("format", "`pdf` (default) or `html`.", {"type": "string", "enum": ["pdf", "html"]})
 ATTACHMENT = {
@@ -91,6 +100,18 @@ ATTACHED = {
 }
 
 
+@dataclass(frozen=True)
+class FileDoc:
+    """The files and reports of one model, as its user sees them (see ``catalog``)."""
+
+    downloads: tuple = ()  # the binary fields the user may read
+    uploads: tuple = ()  # the binary fields the user may write
+    images: frozenset = frozenset()  # those that are image fields
+    sizes: tuple = ()  # the N of the model's image_N fields (?size=)
+    reports: tuple = ()  # the reports the user may print: xml id, else report name
+    attachments: frozenset = frozenset()  # "read" (listing), "create" (upload): ir.attachment for this key
+
+
 def _response(description, content, extra_headers=None):
     return {
         "description": description,
@@ -99,36 +120,61 @@ def _response(description, content, extra_headers=None):
     }
 
 
-def file_paths(operation, model_params):
-    """The files and reports paths; ``operation(action, **kwargs)`` builds one (see ``paths.model_paths``)."""
-    record = (*model_params, *parameter_refs("id"))
-    field_item = {
-        "get": operation(
-            "download",
-            summary="Download a file",
-            description="The raw bytes of a binary field, streamed: its own `Content-Type`, `Content-Length`, "
-            "`ETag` (304 on `If-None-Match`) and, for files in the filestore, `Range` (206).",
-            responses={
-                "200": _response(
-                    "The file (206 with the part asked for in `Range`; 304 when `If-None-Match` has its `ETag`).",
-                    {"*/*": {"schema": BINARY}},
-                    FILE_HEADERS,
-                ),
-            },
-            parameters=(*record, FIELD, SIZE),
-        ),
-        "put": operation(
-            "upload",
-            summary="Upload a file",
-            description="Writes the raw body (any content type) into a binary field; an empty body clears it. "
-            "Bounded by Odoo's `web.max_file_upload_size` (413 above).",
-            responses={"200": _response("Stored.", {JSON: {"schema": STORED}})},
-            parameters=(*record, FIELD),
-            body={"required": True, "content": {OCTET_STREAM: {"schema": BINARY}}},
-        ),
-    }
-    attachments_item = {
-        "get": operation(
+def _enum_parameter(parameter, values, example=None):
+    """``parameter`` narrowed to ``values`` (a model's fields, sizes or reports)."""
+    schema = {**parameter["schema"], "enum": list(values)}
+    return {**parameter, "schema": schema, "example": example if example is not None else values[0]}
+
+
+def _download_example(names):
+    """The field a request example downloads: a computed avatar when there is one (it always
+    holds an image, a placeholder at worst), else the first."""
+    avatars = [name for name in names if name.startswith("avatar_")]
+    return min(avatars, key=lambda name: (len(name), name)) if avatars else names[0]
+
+
+def _download(operation, record, files):
+    if files is None:
+        others, parameters = "*/*", (FIELD, SIZE)
+    else:
+        others = "image/*" if set(files.downloads) <= files.images else "*/*"
+        parameters = (_enum_parameter(FIELD, files.downloads, _download_example(files.downloads)),)
+        if files.images and files.sizes:
+            parameters += (_enum_parameter(SIZE, files.sizes),)
+    content = {OCTET_STREAM: {"schema": BINARY}, others: {"schema": BINARY}}
+    return operation(
+        "download",
+        summary="Download a file",
+        description="The raw bytes of a binary field, streamed: its own `Content-Type`, `Content-Length`, "
+        "`ETag` (304 on `If-None-Match`) and, for files in the filestore, `Range` (206). An empty field is a 404.",
+        responses={
+            "200": _response(
+                "The file (206 with the part asked for in `Range`; 304 when `If-None-Match` has its `ETag`).",
+                content,
+                FILE_HEADERS,
+            ),
+        },
+        parameters=(*record, *parameters),
+    )
+
+
+def _upload(operation, record, files):
+    field = FIELD if files is None else _enum_parameter(FIELD, files.uploads)
+    return operation(
+        "upload",
+        summary="Upload a file",
+        description="Writes the raw body (any content type) into a binary field; an empty body clears it. "
+        "Bounded by Odoo's `web.max_file_upload_size` (413 above).",
+        responses={"200": _response("Stored.", {JSON: {"schema": STORED}})},
+        parameters=(*record, field),
+        body={"required": True, "content": {OCTET_STREAM: {"schema": BINARY}}},
+    )
+
+
+def _attachments_item(operation, record, files):
+    item = {}
+    if files is None or "read" in files.attachments:
+        item["get"] = operation(
             "attachments",
             summary="List attachments",
             description="The record's attachments, paginated with `limit`/`offset`; the key needs read on "
@@ -137,8 +183,9 @@ def file_paths(operation, model_params):
                 "200": _response("The attachments.", {JSON: {"schema": {"type": "array", "items": ATTACHMENT}}})
             },
             parameters=(*record, *parameter_refs("limit", "offset")),
-        ),
-        "post": operation(
+        )
+    if files is None or "create" in files.attachments:
+        item["post"] = operation(
             "attach",
             summary="Attach files",
             description="Attaches each file of a multipart/form-data body to the record; needs write on it and "
@@ -157,8 +204,11 @@ def file_paths(operation, model_params):
                     }
                 },
             },
-        ),
-    }
+        )
+    return item
+
+
+def _report_operations(operation, model_params, record, files):
     reports = operation(
         "reports",
         summary="List reports",
@@ -178,11 +228,24 @@ def file_paths(operation, model_params):
                 {"Content-Disposition": FILE_HEADERS["Content-Disposition"]},
             )
         },
-        parameters=(*record, REPORT, IDS, FORMAT),
+        parameters=(*record, REPORT if files is None else _enum_parameter(REPORT, files.reports), IDS, FORMAT),
     )
-    return {
-        "/api/{model}/{id}/{field}": field_item,
-        "/api/{model}/{id}/attachments": attachments_item,
-        "/api/{model}/reports": {"get": reports},
-        "/api/{model}/{id}/report/{report}": {"get": report},
-    }
+    return reports, report
+
+
+def file_paths(operation, model_params, path_of, files=None):
+    """The files and reports paths; ``operation(action, **kwargs)`` builds one, ``path_of(action)``
+    names its path (see ``paths.model_paths``). ``files``: a model's :class:`FileDoc`, for only
+    what it offers; None: the generic paths."""
+    record = (*model_params, *parameter_refs("id"))
+    field_item = {}
+    if files is None or files.downloads:
+        field_item["get"] = _download(operation, record, files)
+    if files is None or files.uploads:
+        field_item["put"] = _upload(operation, record, files)
+    paths = {path_of("download"): field_item, path_of("attachments"): _attachments_item(operation, record, files)}
+    if files is None or files.reports:
+        reports, report = _report_operations(operation, model_params, record, files)
+        paths[path_of("reports")] = {"get": reports}
+        paths[path_of("report")] = {"get": report}
+    return {path: item for path, item in paths.items() if item}

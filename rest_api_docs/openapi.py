@@ -25,11 +25,20 @@ from .components import (
     shared_schemas,
 )
 from .examples import add_body_examples
+from .file_paths import FileDoc
 from .model_schemas import field_schemas, model_schemas
 from .paths import batch_example, batch_paths, compact_paths, metrics_paths, model_paths, token_paths
 from .tags import documentation_order
 
-__all__ = ["KEY_ONLY_SECURITY", "OPERATIONS", "TOKEN_SECURITY", "ModelDoc", "build_openapi", "field_schemas"]
+__all__ = [
+    "KEY_ONLY_SECURITY",
+    "OPERATIONS",
+    "TOKEN_SECURITY",
+    "FileDoc",
+    "ModelDoc",
+    "build_openapi",
+    "field_schemas",
+]
 
 OPENAPI_VERSION = "3.1.0"
 # The most models a document details (paths and field schemas of each, from fields_get()):
@@ -51,6 +60,7 @@ class ModelDoc:
     methods: tuple = ()  # the key's execute_kw allow-list for this model; empty: any public method
     defaulted: frozenset = field(default_factory=frozenset)  # fields that get a value when omitted on create
     feed: bool = True  # whether the model keeps write dates, which its change feed needs
+    files: FileDoc = None  # its binary fields, reports and attachments (catalog.with_fields); None: none
 
 
 # ---------------------------------------------------------------- the document
@@ -170,7 +180,12 @@ def build_openapi(
         for model_doc in _in_documentation_order(models):
             paths.update(
                 model_paths(
-                    model_doc.model, model_doc.model, model_doc.operations, model_doc.methods, feed=model_doc.feed
+                    model_doc.model,
+                    model_doc.model,
+                    model_doc.operations,
+                    model_doc.methods,
+                    feed=model_doc.feed,
+                    files=model_doc.files,
                 )
             )
             schemas.update(model_schemas(model_doc))

@@ -68,9 +68,10 @@ def _operation(model, action, tag, *, summary, description, responses, parameter
     return operation
 
 
-def model_paths(model, tag, operations, methods=(), feed=True):
+def model_paths(model, tag, operations, methods=(), *, feed=True, files=None):
     """The paths of one model (``model=None``: the generic ``{model}`` paths); ``feed``: whether
-    the model has a change feed (it keeps write dates)."""
+    the model has a change feed (it keeps write dates); ``files``: its files and reports
+    (a ``file_paths.FileDoc``; None: none for a model)."""
     label = f"`{model}`" if model else "the model"
 
     def path_of(action):  # the registry's path, with the model's name in it
@@ -188,8 +189,8 @@ def model_paths(model, tag, operations, methods=(), feed=True):
                 body=_execute_body(methods),
             )
         }
-    if model is None:  # files and reports: on the generic paths (see file_paths)
-        for path, item in file_paths(operation, model_params).items():
+    if model is None or files is not None:  # files and reports (see file_paths)
+        for path, item in file_paths(operation, model_params, path_of, files).items():
             allowed = {verb: op for verb, op in item.items() if ACTION_OPERATIONS[op["x-odoo-action"]] in operations}
             if allowed:
                 paths[path] = allowed

@@ -24,7 +24,19 @@ from .examples import example_value, resolve
 from .file_paths import MULTIPART, OCTET_STREAM
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-ACTION_ORDER = tuple(BY_ACTION)  # the data endpoints in the order of a record's life, then the others
+
+
+def _record_life():
+    """The data endpoints in the order of a record's life, then the others; the deletions after the
+    record's files and reports (the registry lists those after them), which need the record."""
+    deletions = ("delete", "bulk_delete")
+    actions = [action for action in BY_ACTION if action not in deletions]
+    position = actions.index("report") + 1
+    actions[position:position] = deletions
+    return tuple(actions)
+
+
+ACTION_ORDER = _record_life()
 RECORD_ACTIONS = {endpoint.action for endpoint in ENDPOINTS if "/{id}" in endpoint.path}
 MUTATING_ACTIONS = {action for action in RECORD_ACTIONS if BY_ACTION[action].method != "GET"}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
@@ -49,7 +61,17 @@ def _script(lines):
 
 def _status_test(status, action):
     """The status check: the success status; for a request whose body is an example the model's
-    business rules may refuse (see :mod:`.examples`), also that refusal as a problem, never a 5xx."""
+    business rules may refuse (see :mod:`.examples`), also that refusal as a problem, never a 5xx;
+    for a download, also 404: the record the folder found may hold no file in that field."""
+    if action == "download":
+        return [
+            f'pm.test("status is {status}, or 404: no file in that field of this record", function () {{',
+            f"    pm.expect(pm.response.code).to.be.oneOf([{status}, 404]);",
+            "    if (pm.response.code === 404) {",
+            '        pm.expect(pm.response.headers.get("Content-Type")).to.include("application/problem+json");',
+            "    }",
+            "});",
+        ]
     if action not in EXAMPLE_BODY_ACTIONS:
         return [
             f'pm.test("status is {status}", function () {{',

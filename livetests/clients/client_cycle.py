@@ -5,14 +5,17 @@ Run by livetests/test_live_clients.py with the tools virtualenv's Python (never 
     python client_cycle.py DOCUMENT GENERATED_PACKAGE_DIR BASE_URL API_KEY CASES_JSON
 
 ``CASES_JSON`` names, per model, the values of a create and of an update, and the text of
-a ``name_search``. The generated code is used as any integrator would: its ``sync_detailed``
+a ``name_search``; under ``files``, per model, the image field to upload a PNG into and download
+back, and an image size to download it at. The generated code is used as any integrator would: its ``sync_detailed``
 functions, its models built with ``from_dict``, its parsed responses. Every request it
 sends and every response it gets goes through openapi-core's response validation against
 the same document (``application/problem+json`` decoded as JSON), and so do the error
 cases sent with httpx. Prints one JSON object: the statuses seen and any failure.
 """
 
+import enum
 import importlib
+import io
 import json
 import sys
 import typing
@@ -24,13 +27,19 @@ from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 PROBLEM_JSON = "application/problem+json"
+# the media types (and ranges, as openapi-core matches them) of the document's files
+BINARY_TYPES = ("application/octet-stream", "image/*", "*/*", "application/pdf")
 
 
 class Checker:
     """openapi-core's validation of every exchange, through an httpx event hook."""
 
     def __init__(self, document, base_url):
-        config = Config(extra_media_type_deserializers={PROBLEM_JSON: json.loads})
+        # openapi-core validates an OAS 3.1 body against its schema as the bytes it got, and a
+        # ``{"type": "string", "format": "binary"}`` file is no ``str`` to it: read it as Latin-1
+        # text, one character per byte, to check it is what the schema says (a string)
+        binary = {media_type: lambda data, **_parameters: data.decode("latin-1") for media_type in BINARY_TYPES}
+        config = Config(extra_media_type_deserializers={PROBLEM_JSON: json.loads, **binary})
         self.openapi = OpenAPI.from_dict(document, config=config)
         self.base_url = base_url
         self.seen, self.failures = [], []
@@ -40,13 +49,17 @@ class Checker:
         request = response.request
         url = urlsplit(str(request.url))
         args = dict(httpx.QueryParams(url.query))
+        try:
+            data = request.content or None
+        except httpx.RequestNotRead:  # a file sent as a stream (an upload): its bytes are gone
+            data = None
         mock_request = MockRequest(
             self.base_url,
             request.method,
             url.path,
             args=args,
             headers=dict(request.headers),
-            data=request.content or None,
+            data=data,
             content_type=request.headers.get("content-type", "application/json"),
         )
         content_type = response.headers.get("content-type", "").split(";")[0]
@@ -125,6 +138,41 @@ def crud_cycle(package, client, model, case, failures):
     expect(failures, f"{model} read after delete", response, 404)
 
 
+# a 1x1 PNG, which Odoo's image fields take as it is
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf000000030101005c1f7b4e0000000049454e44ae426082"
+)
+
+
+def file_cycle(package, client, model, case, failures):
+    """Upload an image into a binary field, download it whole and at a size, through the generated client."""
+    create = api_module(package, model, "create")
+    response = create.sync_detailed(client=client, body=body_class(create.sync_detailed).from_dict(case["create"]))
+    if not expect(failures, f"{model} create (files)", response, 201):
+        return
+    record_id = response.parsed.id
+    upload = api_module(package, model, "upload").sync_detailed
+    hints = typing.get_type_hints(upload)
+    body = hints["body"](payload=io.BytesIO(PNG), file_name="dot.png", mime_type="application/octet-stream")
+    response = upload(client=client, id=record_id, field=hints["field"](case["field"]), body=body)
+    if expect(failures, f"{model} upload", response, 200) and response.parsed.size != len(PNG):
+        failures.append(f"{model} upload: {response.parsed!r}")
+    download = api_module(package, model, "download").sync_detailed
+    hints = typing.get_type_hints(download)
+    response = download(client=client, id=record_id, field=hints["field"](case["field"]))
+    if expect(failures, f"{model} download", response, 200) and not response.parsed.payload.read().startswith(
+        b"\x89PNG"
+    ):
+        failures.append(f"{model} download: not the PNG uploaded: {response.content[:40]!r}")
+    size_enum = next(arg for arg in typing.get_args(hints["size"]) if issubclass(arg, enum.Enum))  # Unset | enum
+    size = size_enum(case["size"])
+    response = download(client=client, id=record_id, field=hints["field"](case["field"]), size=size)
+    expect(failures, f"{model} download at size {case['size']}", response, 200)
+    response = api_module(package, model, "delete").sync_detailed(client=client, id=record_id)
+    expect(failures, f"{model} delete (files)", response, 200)
+
+
 def main(document_path, package_dir, base_url, key, cases_json):
     document = json.loads(Path(document_path).read_text())
     cases = json.loads(cases_json)
@@ -142,6 +190,11 @@ def main(document_path, package_dir, base_url, key, cases_json):
             crud_cycle(package, client, model, case, failures)
         except Exception as error:
             failures.append(f"{model}: the generated client raised {error!r}")
+    for model, case in cases["files"].items():
+        try:
+            file_cycle(package, client, model, case, failures)
+        except Exception as error:
+            failures.append(f"{model} files: the generated client raised {error!r}")
     # the error cases, through the same validation
     errors = {}
     with httpx.Client(base_url=base_url, event_hooks=hooks, timeout=60) as raw:

@@ -5,9 +5,11 @@ The in-flight transaction case needs transactions that really commit: livetests/
 
 import datetime
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
-from ..change_feed import CHANGE, make_token
+from ..change_feed import CHANGE, changes_query, feed_index_name, horizon, make_token
 from .common import RestApiCase
 
 FEED = "/api/res.partner/changes"
@@ -172,3 +174,35 @@ class TestChangeFeed(RestApiCase):
         )
         model.rest_api_track_deletions = False
         self.assertEqual(self.env["ir.config_parameter"].get_param("rest_api.tracked_models"), "res.partner")
+
+    def test_the_feed_index_switch_makes_the_index_the_feed_reads_by(self):
+        model = self.env.ref("base.model_res_partner")
+        partners = self.env["res.partner"]
+        name = feed_index_name(partners)
+        self.assertFalse(model.rest_api_feed_index)
+        position = (datetime.datetime(2020, 1, 1), 7, CHANGE)
+        query = changes_query(partners, [], position, bound=horizon(self.env.cr), limit=81)
+
+        def plan():
+            self.env.cr.execute("SET LOCAL enable_seqscan TO off")
+            try:
+                return "\n".join(row[0] for row in self.env.execute_query(SQL("EXPLAIN %s", query.select())))
+            finally:
+                self.env.cr.execute("SET LOCAL enable_seqscan TO on")
+
+        self.assertNotIn(name, plan())
+        model.rest_api_feed_index = True
+        model.invalidate_recordset()
+        self.assertTrue(model.rest_api_feed_index)
+        (definition,) = self.env.execute_query(SQL("SELECT indexdef FROM pg_indexes WHERE indexname = %s", name))[0]
+        self.assertIn("(write_date, id)", definition)
+        self.assertIn(name, plan())  # the page is an index range scan, whatever the depth
+        changed, _deleted, _token = self.drain(limit="2")  # and the feed reads the same
+        self.assertEqual(changed, self.partners.ids)
+        model.rest_api_feed_index = False
+        model.invalidate_recordset()
+        self.assertFalse(model.rest_api_feed_index)
+        self.assertFalse(self.env.execute_query(SQL("SELECT 1 FROM pg_indexes WHERE indexname = %s", name)))
+        # a model without write dates has no feed to index
+        with self.assertRaises(UserError):
+            self.env.ref("base.model_ir_module_module_dependency").rest_api_feed_index = True

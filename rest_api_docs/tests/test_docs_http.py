@@ -219,6 +219,7 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
                 ("/api/res.partner/{id}", "get"),
                 ("/api/res.partner/changes", "get"),
                 ("/api/res.partner/execute_kw", "post"),
+                ("/api/res.partner/{id}/{field}", "get"),  # its images (no ir.attachment: no attachments)
                 # the key may also create, write and delete tags, but its user may only read them
                 ("/api/res.partner.category/search", "get"),
                 ("/api/res.partner.category/changes", "get"),

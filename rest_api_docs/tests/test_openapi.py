@@ -93,7 +93,8 @@ class TestAnonymousDocument(BaseCase):
         self.assertEqual(set(self.spec["paths"]["/api/{model}/{id}"]), {"get", "put", "patch", "delete"})
         self.assertEqual(set(self.spec["paths"]["/api/{model}"]), {"put", "patch", "delete"})
         download = self.spec["paths"]["/api/{model}/{id}/{field}"]["get"]["responses"]["200"]
-        self.assertEqual(download["content"], {"*/*": {"schema": {"type": "string", "format": "binary"}}})
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        self.assertEqual(download["content"], {"application/octet-stream": binary, "*/*": binary})
         report = self.spec["paths"]["/api/{model}/{id}/report/{report}"]["get"]["responses"]["200"]
         self.assertIn("application/pdf", report["content"])
         attach = self.spec["paths"]["/api/{model}/{id}/attachments"]["post"]["requestBody"]["content"]
