@@ -44,6 +44,10 @@ def checked_ids(ids, name="ids", reason="must be a non-empty list of record ids 
     return list(dict.fromkeys(int(record_id) for record_id in ids))
 
 
+_ID = "[1-9][0-9]{0,8}"  # what the document promises: ids the server takes (it also takes spaces, tuples)
+IDS_PATTERN = rf"^(\[{_ID}(,{_ID})*\]|{_ID}(,{_ID})*)$"
+
+
 def parse_ids(env, text):
     """The ``ids`` query parameter of a multi-record delete: ``[1,2,3]`` (JSON or Python) or
     ``1,2,3``; at most ``rest_api.max_batch`` of them (a 400: a query, not a body, is too large)."""

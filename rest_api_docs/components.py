@@ -3,6 +3,7 @@
 Static apart from a few server settings (the page limit); :mod:`.paths` refers to them.
 """
 
+from odoo.addons.rest_api_core.bulk import IDS_PATTERN
 from odoo.addons.rest_api_core.endpoints import (
     BULK_CREATED_MESSAGE,
     BULK_DELETED_MESSAGE,
@@ -265,7 +266,7 @@ def parameters(page_limits=None):
             "required": True,
             "description": f"The records' ids: `[1,2,3]` (or `1,2,3`), at most `rest_api.max_batch` ({MAX_BATCH} "
             "by default).",
-            "schema": {"type": "string"},
+            "schema": {"type": "string", "pattern": IDS_PATTERN},
             "example": "[1,2]",
         },
         "database": {
