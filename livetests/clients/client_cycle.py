@@ -84,7 +84,11 @@ def api_module(package, model, action):
 
 
 def body_class(function):
-    return typing.get_type_hints(function)["body"]
+    """The model class of ``function``'s body; of a body that may also be an array (a create),
+    the class of one element."""
+    hint = typing.get_type_hints(function)["body"]
+    members = typing.get_args(hint) or (hint,)
+    return next(member for member in members if hasattr(member, "from_dict"))
 
 
 def expect(failures, label, response, status):

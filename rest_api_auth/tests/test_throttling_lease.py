@@ -9,8 +9,7 @@ from unittest.mock import patch
 
 from odoo.tests import BaseCase
 
-from ..authentication import resolve
-from ..exceptions import AuthenticationFailed, Throttled
+from ..exceptions import Throttled
 from ..throttling import lease
 from ..throttling.base import BucketStore
 from ..throttling.gcra import (
@@ -27,7 +26,7 @@ from .common import RestApiUsersMixin, make_api_key
 from .redis_helpers import REDIS_URL
 from .test_throttling_concurrency import asked_seconds, excess_over_arrival_curve
 from .test_throttling_store import unique_bucket
-from .test_throttling_stores import POLICIES, SEEDS, StoresCase
+from .test_throttling_stores import POLICIES, SEEDS, StoresCase, key_request
 
 T0 = 1_800_000_000 * MICROSECONDS
 SLOW = RatePolicy(limit=100, period=3600, burst=100)  # 36 s per request: no refill during a test
@@ -259,13 +258,7 @@ class TestLeasesAndKeyChanges(RestApiUsersMixin, LeaseCase):
         cls.setup_rest_api_users()
 
     def request(self, secret):
-        try:
-            context = resolve(self.env, {"api-key": secret}, "192.0.2.10", "read", model="res.partner")
-            return 200, context.response_headers.get("RateLimit")
-        except Throttled:
-            return 429, None
-        except AuthenticationFailed:
-            return 401, None
+        return key_request(self.env, secret)
 
     def test_a_revoked_key_is_refused_at_once_whatever_its_lease_holds(self):
         for url in ("postgresql", REDIS_URL):

@@ -265,6 +265,17 @@ def reset_breaker():
     base._last_store_warning.update(at=0.0, suppressed=0)
 
 
+def key_request(env, secret):
+    """``(status, RateLimit header)`` of one authentication of ``secret`` (a partner read)."""
+    try:
+        context = resolve(env, {"api-key": secret}, "192.0.2.10", "read", model="res.partner")
+        return 200, context.response_headers.get("RateLimit")
+    except Throttled:
+        return 429, None
+    except AuthenticationFailed:
+        return 401, None
+
+
 class TestKeyChangesWithEitherStore(RestApiUsersMixin, StoresCase):
     """What an administrator does to a key takes effect the same way whichever store holds its bucket."""
 
@@ -274,13 +285,7 @@ class TestKeyChangesWithEitherStore(RestApiUsersMixin, StoresCase):
         cls.setup_rest_api_users()
 
     def request(self, secret):
-        try:
-            context = resolve(self.env, {"api-key": secret}, "192.0.2.10", "read", model="res.partner")
-            return 200, context.response_headers.get("RateLimit")
-        except Throttled:
-            return 429, None
-        except AuthenticationFailed:
-            return 401, None
+        return key_request(self.env, secret)
 
     def each_store(self):
         for url in ("postgresql", REDIS_URL):
