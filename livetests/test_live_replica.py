@@ -96,7 +96,9 @@ def test_reads_on_the_replica_writes_and_throttle_on_the_primary(clusters, repli
     on_primary, on_replica = reads
     assert on_replica[PARTNER_READ] >= READS, reads
     assert on_primary[PARTNER_READ] == 0, reads
-    assert on_primary[THROTTLE] >= READS, reads  # the store is on the primary, even for a GET
+    # the store is on the primary, even for a GET; quota leases charge a busy key several requests
+    # per round trip: at least one statement, at most one per GET
+    assert 1 <= on_primary[THROTTLE] <= READS + 1, reads
     assert on_replica[THROTTLE] == 0, reads
 
     before = statements(primary, database), statements(replica, database)

@@ -8,6 +8,7 @@ and its ``Stream.get_response`` answers ``ETag``/``If-None-Match`` (304) and ``R
 
 import base64
 import hashlib
+import logging
 
 import werkzeug.exceptions
 
@@ -16,6 +17,8 @@ from odoo import fields
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound
 
 from .errors import ContentTooLarge, UnsupportedMediaType
+
+_logger = logging.getLogger(__name__)
 
 ATTACHMENT_MODEL = "ir.attachment"
 # ir.attachment's own binary fields: ir.binary streams the attachment itself for them
@@ -80,10 +83,17 @@ def check_attachment_read(record):
 
 
 def has_content(record, name):
-    """Whether the field holds a file (its size only is read, not its bytes)."""
+    """Whether the field holds a file (its size only is read, not its bytes). Some of Odoo's
+    computed binary fields hold none: ``ir.actions.act_window.views`` is a list, and
+    ``ir.profile.speedscope`` fails on a profile without traces (a 404, never a 500)."""
     if record._name == ATTACHMENT_MODEL and name in ATTACHMENT_FIELDS:
         return bool(record.store_fname or record.db_datas)
-    return bool(record.with_context(bin_size=True)[name])
+    try:
+        value = record.with_context(bin_size=True)[name]
+    except (TypeError, ValueError) as error:  # what the field's compute raised on this record's data
+        _logger.info("%s.%s of record %s cannot be read as a file: %s", record._name, name, record.id, error)
+        return False
+    return isinstance(value, (bytes, str)) and bool(value)
 
 
 def write_values(record, name, data):

@@ -78,6 +78,14 @@ class TestFiles(RestApiCase):
         self.assertProblem(response, 403)
         self.assertEqual(base64.b64decode(company.layout_background_image), image)
 
+    def test_computed_binary_fields_that_hold_no_file(self):
+        """Odoo's own: a list (an action's views), a compute failing on a profile without traces."""
+        action = self.env.ref("base.action_res_users")
+        profile = self.env["ir.profile"].create({"name": "empty", "init_stack_trace": False})
+        for path in (f"/api/ir.actions.act_window/{action.id}/views", f"/api/ir.profile/{profile.id}/speedscope"):
+            with self.subTest(path=path):
+                self.assertProblem(self.api("GET", path, key=self.admin_key), 404, "holds no file")
+
     def test_image_sizes(self):
         self.partner.image_1920 = base64.b64encode(png(600, 300))
         response = self.api("GET", f"/api/res.partner/{self.partner.id}/image_1920", params={"size": "128"})
