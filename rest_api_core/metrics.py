@@ -60,9 +60,12 @@ SELECT name, outcome, count FROM json_to_recordset(%s) AS counted (name varchar,
 ON CONFLICT (name, outcome) DO UPDATE SET count = event.count + excluded.count"""  # noqa: S608 - constant names
 READ_EVENTS = f"SELECT name, outcome, count FROM {EVENT_TABLE} ORDER BY 1, 2"  # noqa: S608
 THROTTLE_STORE_ERRORS = "throttle_store_errors"
+WEBHOOK_DELIVERIES = "webhook_deliveries"
 EVENT_HELP = {
     THROTTLE_STORE_ERRORS: "Throttle store failures, by outcome: fail_open admitted the request, fail_closed "
     "answered 503 (rest_api.throttle_fail_open).",
+    WEBHOOK_DELIVERIES: "Webhook delivery attempts, by outcome: delivered (2xx), retried (another attempt is "
+    "scheduled), failed (the last attempt failed), gone (410: the subscription was disabled).",
 }
 
 

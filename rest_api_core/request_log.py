@@ -311,6 +311,11 @@ def _count_throttle_store_error(dbname, outcome):
 events.subscribe(events.THROTTLE_STORE_ERROR, _count_throttle_store_error)
 
 
+def count_webhook_delivery(dbname, outcome):
+    """Count one webhook delivery attempt of ``dbname`` (stored with the request counters)."""
+    _writer.count_event(dbname, metrics.WEBHOOK_DELIVERIES, outcome)
+
+
 def flush(dbname):
     """Store this process's waiting rows and counts of ``dbname`` now (as the thread does every few seconds)."""
     _writer.flush(dbname)

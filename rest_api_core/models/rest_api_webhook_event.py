@@ -16,7 +16,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tools import SQL
 
-from .. import field_lists, serialization, settings, webhook_delivery
+from .. import field_lists, request_log, serialization, settings, webhook_delivery
 
 _logger = logging.getLogger(__name__)
 
@@ -248,16 +248,21 @@ class RestApiWebhookEvent(models.Model):
         if outcome.delivered:
             event.write({**values, "state": "delivered", "delivered_at": fields.Datetime.now()})
             webhook._record_success()
+            counted = "delivered"
         elif outcome.gone:
             event.write({**values, "state": "failed"})
             webhook._record_gone()
+            counted = "gone"
         else:
             delay = webhook_delivery.retry_delay(attempts)
             if delay is None:
                 event.write({**values, "state": "failed"})
                 webhook._record_failure(error)
+                counted = "failed"
             else:
                 event.write({**values, "next_attempt": fields.Datetime.now() + timedelta(seconds=delay)})
+                counted = "retried"
+        request_log.count_webhook_delivery(self.env.cr.dbname, counted)
 
     def _message_id(self):
         """``webhook-id``: stable per event (every attempt and redelivery), unique across databases."""

@@ -14,7 +14,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .. import webhook_delivery
+from .. import metrics, request_log, webhook_delivery
 from ..settings import WEBHOOK_ALLOW_PRIVATE_PARAM
 from .common import RestApiCase
 
@@ -187,6 +187,27 @@ class TestCaptureAndDelivery(WebhookCase):
         self.send()
         self.assertEqual(self.delivered(secret)[0]["data"], {"id": self.partner.id, "name": "Over XML-RPC"})
         self.assertEqual(len(self.events(webhook)), 1)
+
+
+class TestDeliveryMetrics(WebhookCase):
+    def deliveries(self):
+        request_log.flush(self.env.cr.dbname)  # this process's counts, stored as its writer thread does
+        _counters, events = metrics.read_counters(self.env.cr.dbname)
+        return {outcome: n for name, outcome, n in events if name == metrics.WEBHOOK_DELIVERIES}
+
+    def test_each_attempt_is_counted_by_outcome(self):
+        _webhook, _secret = self.subscribe(events=["updated"])
+        before = self.deliveries()
+        self.partner.write({"name": "Counted"})
+        self.send()
+        self.receiver.statuses.append(503)
+        self.partner.write({"name": "Counted again"})
+        self.send()
+        after = self.deliveries()
+        changed = {outcome: n - before.get(outcome, 0) for outcome, n in after.items() if n != before.get(outcome)}
+        self.assertEqual(changed, {"delivered": 1, "retried": 1})
+        text = metrics.render([], metrics.read_counters(self.env.cr.dbname)[1])
+        self.assertIn(f'rest_api_webhook_deliveries_total{{outcome="delivered"}} {after["delivered"]}', text)
 
 
 class TestFailures(WebhookCase):
