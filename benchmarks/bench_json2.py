@@ -11,7 +11,9 @@ the same 500 partners and 5 fields: ``POST /json/2/res.partner/read`` with ``{"i
 /api/res.partner/<id>``, ``/jsonrpc`` ``execute_kw`` ``read`` with the native key, and the
 bare controller (no checks; the floor). Prints requests/s and the server CPU per request
 (Odoo + the database's PostgreSQL backends, ``tools/process_stats.py``) of each, and the
-median of the per-round ratios with their range (target: JSON-2 costs no more than REST).
+median of the per-round ratios with their range (target: JSON-2 costs no more than REST); then
+the Python CPU of the JSON-2 and the REST read in one process, paired (``--in-process-rounds``),
+which a loaded machine disturbs far less.
 """
 
 import argparse
@@ -27,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import Request, wrk_path
 from odoo_env import OdooServer, SetupError, exit_on_sigterm, pg_connect
 from report import paired_ratio
-from run import FIELDS, SERVER_ARGS, Scenario, bench_database, build_scenarios, expect, is_record, measure
+from run import FIELDS, SERVER_ARGS, Scenario, bench_database, build_scenarios, expect, is_record, measure, query
 
 COMPARED = ("read.json2", "read.rest", "read.jsonrpc", "read.bare")
 PAIRS = (("read.json2", "read.rest"), ("read.json2", "read.jsonrpc"), ("read.rest", "read.jsonrpc"))
@@ -42,6 +44,63 @@ def json2_read(setup):
         [Request("POST", "/json/2/res.partner/read", headers, body(i)) for i in setup["read_ids"]],
         expect(200, lambda answer: isinstance(answer, list) and len(answer) == 1 and is_record(answer[0])),
     )
+
+
+# The same two reads in one Odoo process (``odoo shell``), through Odoo's WSGI application as a
+# server would call it: the Python CPU of each, paired, the order alternating, the garbage
+# collector off during a request; no PostgreSQL, no scheduling of worker processes in the figure.
+IN_PROCESS = r"""
+import gc, json, statistics, time
+from werkzeug.test import EnvironBuilder
+import odoo.http
+
+ids, key, fields, rounds = %(ids)r, %(key)r, %(fields)r, %(rounds)d
+env.cr.commit()
+headers = {"json2": {"Authorization": "bearer " + key, "Content-Type": "application/json"}, "rest": {"api-key": key}}
+
+
+def request(kind, record_id):
+    if kind == "json2":
+        body = json.dumps({"ids": [record_id], "fields": fields})
+        builder = EnvironBuilder(path="/json/2/res.partner/read", method="POST", headers=headers[kind], data=body)
+    else:
+        builder = EnvironBuilder(path=f"/api/res.partner/{record_id}", query_string=%(query)r, headers=headers[kind])
+    status = []
+    b"".join(odoo.http.root(builder.get_environ(), lambda line, _headers, _exc=None: status.append(line)))
+    assert status[0].startswith("200"), status
+
+
+def cpu_ms(kind, record_id):
+    gc.disable()
+    started = time.process_time()
+    request(kind, record_id)
+    elapsed = time.process_time() - started
+    gc.enable()
+    return elapsed * 1000
+
+
+for record_id in ids[:50]:
+    request("json2", record_id), request("rest", record_id)
+runs = {"json2": [], "rest": []}
+for number in range(rounds):
+    for kind in ("json2", "rest")[:: 1 if number %% 2 else -1]:
+        runs[kind].append(cpu_ms(kind, ids[number %% len(ids)]))
+ratios = [json2 / rest for json2, rest in zip(runs["json2"], runs["rest"])]
+quartiles = statistics.quantiles(ratios, n=4)
+print(f"IN_PROCESS Python CPU per request, in one process through odoo.http.root, {rounds} paired rounds: "
+      f"JSON-2 {statistics.median(runs['json2']):.2f} ms, REST {statistics.median(runs['rest']):.2f} ms; "
+      f"JSON-2 / REST, median of the per-round ratios {statistics.median(ratios):.3f} "
+      f"(quartiles {quartiles[0]:.3f}-{quartiles[2]:.3f})")
+"""
+
+
+def in_process(workspace, database, setup, rounds):
+    script = IN_PROCESS % {
+        "ids": setup["read_ids"], "key": setup["rest_key"], "fields": FIELDS, "rounds": rounds,
+        "query": query(fields=FIELDS),
+    }  # fmt: skip
+    output = workspace.shell(database, script)
+    return next(line.removeprefix("IN_PROCESS ") for line in output.splitlines() if line.startswith("IN_PROCESS "))
 
 
 def report(results, args, load_before, load_after):
@@ -90,8 +149,11 @@ def run(args):
         scenarios["read.json2"] = json2_read(setup)
         with OdooServer(workspace, database, extra_args=SERVER_ARGS) as server:
             results = measure(server, database, [scenarios[name] for name in COMPARED], args)
-    load_after = ", ".join(f"{load:.2f}" for load in os.getloadavg())
-    print("\n" + report(results, args, load_before, load_after))
+        load_after = ", ".join(f"{load:.2f}" for load in os.getloadavg())
+        text = report(results, args, load_before, load_after)
+        if args.in_process_rounds:
+            text += "\n\n" + in_process(workspace, database, setup, args.in_process_rounds)
+    print("\n" + text)
     return 0
 
 
@@ -102,6 +164,7 @@ def main(argv):
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per scenario")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--partners", type=int, default=2000)
+    parser.add_argument("--in-process-rounds", type=int, default=400, help="paired rounds in one process (0: none)")
     args = parser.parse_args(argv)
     args.argv = argv
     exit_on_sigterm()

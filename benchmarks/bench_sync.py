@@ -1,12 +1,16 @@
 """Cursor vs offset pages, and a change-feed page vs a search page; run by ``odoo shell``.
 
-    python3 benchmarks/bench_sync.py [--partners 100000] [--repeat 15]
+    python3 benchmarks/bench_sync.py [--partners 100000] [--repeat 15] [--rounds 301]
 
 Creates (or reuses, ``--reuse``) a database with the three addons, fills it with partners
 (plain SQL inserts, for speed: only the columns a search reads), then, in the Odoo process,
 times what the endpoints run: the page query and the read of its records, without HTTP (the
-same for both sides). Each figure is the median of ``--repeat`` interleaved measurements; the
-verdicts are ratios within the run. Prints a Markdown report (``--output`` writes it).
+same for both sides). The offset vs cursor table is the median wall time of ``--repeat``
+interleaved measurements. The verdicts are taken on server CPU (this process's Python CPU plus
+its PostgreSQL backend's, ``/proc/<pid>/schedstat``) in paired rounds: the cursor pages alone
+(``--rounds``, the deep ones decoding their cursor), the feed and search pages (``--repeat``);
+a shared machine's wall time is mostly waiting for a core. Prints a Markdown report (``--output``
+writes it), with ``EXPLAIN ANALYZE`` of the shallow and the deep cursor page.
 """
 
 import argparse
