@@ -6,6 +6,7 @@ run as superuser. Errors are mapped to problem+json by ``api_endpoint``.
 """
 
 import inspect
+import weakref
 
 from odoo import api, http
 from odoo.http import request
@@ -51,6 +52,23 @@ def _model(name):
     if name not in registry or registry[name]._abstract:
         raise NotFound(f"Unknown model {name!r}.")
     return request.env[name]
+
+
+_PUBLIC_METHODS = weakref.WeakKeyDictionary()  # model class -> {method name: (function, signature)}
+
+
+def public_method(records, name):
+    """``(function, signature)`` of the public method ``name`` of ``records``' model, as Odoo's
+    ``get_public_method`` finds it (AttributeError when there is none, AccessError when it is
+    private). That walks the class's MRO (about 50 classes for ``res.partner``) on each call;
+    a registry's classes do not change, so each worker looks a method up once per class (a
+    reloaded registry's new classes anew, the old ones' entries go with them)."""
+    methods = _PUBLIC_METHODS.setdefault(type(records), {})
+    found = methods.get(name)
+    if found is None:
+        function = get_public_method(records, name)
+        found = methods[name] = (function, inspect.signature(function))
+    return found
 
 
 def _fields_of(model):
@@ -283,7 +301,7 @@ def _checked_arguments(records, call, scope):
     if call.method.startswith("_"):
         raise PermissionDenied(f"Private methods (such as {records._name}.{call.method}) cannot be called remotely.")
     try:
-        function = get_public_method(records, call.method)
+        function, signature = public_method(records, call.method)
     except AttributeError:
         raise BadRequest(f"{records._name} has no method {call.method!r}.") from None
     args = list(call.args)
@@ -292,7 +310,6 @@ def _checked_arguments(records, call, scope):
         if not args:
             raise query.InvalidInput(("args", f"args[0] must be the record ids {call.method} runs on"))
         ids = method_call.record_ids(args.pop(0))
-    signature = inspect.signature(function)
     try:
         bound = signature.bind(records, *args, **call.kwargs)
     except TypeError as error:
@@ -301,8 +318,9 @@ def _checked_arguments(records, call, scope):
         _default_limit, max_limit = settings.page_limits(request.env)
         default = signature.parameters["limit"].default
         bound.arguments["limit"] = method_call.checked_limit(bound.arguments.get("limit"), default, max_limit)
-    limits = settings.domain_limits(request.env)
-    for domain in call_domains(call.method, bound.arguments):
+    domains = call_domains(call.method, bound.arguments)
+    limits = settings.domain_limits(request.env) if domains else None
+    for domain in domains:
         query.check_domain_size(domain, limits)
     _check_values_reach(records, call.method, ids, bound, scope)
     reach = read_reach(call.method, bound.arguments, records._name, _fields_of(records), _rec_names_of(records))

@@ -10,11 +10,9 @@ limits, the throttle.
 """
 
 import functools
-import inspect
 
 from odoo import http
 from odoo.http import request
-from odoo.service.model import get_public_method
 
 from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import NotFound, UnprocessableContent
@@ -26,7 +24,7 @@ from ..query import InvalidInput
 from ..responses import json_bytes_response
 from ..routes import JSON_ROUTE
 from ..serialization import MAX_ID
-from .api import _model, call_method, json_body
+from .api import _model, call_method, json_body, public_method
 
 JSON2 = Endpoint("json2", "POST", "/json/2/{model}/{method}", "execute", errors=WRITE_ERRORS)
 _ERROR_ATTRIBUTE = "_rest_api_json2_error"  # the exception a JSON-2 request failed with
@@ -65,14 +63,14 @@ class Json2(http.Controller):
         context = body.pop("context", {})
         records = _model(model)
         try:
-            function = get_public_method(records, method)  # private methods: 403
+            function, signature = public_method(records, method)  # private methods: 403
         except AttributeError:
             raise NotFound(f"The method '{model}.{method}' does not exist.") from None
         record_method = not getattr(function, "_api", None)
         if ids and not record_method:
             raise UnprocessableContent(f"cannot call {model}.{method} with ids")
         try:
-            bound = inspect.signature(function).bind(records, **body)
+            bound = signature.bind(records, **body)
         except TypeError as error:
             raise UnprocessableContent(str(error)) from None
         # by position what the signature takes by position (Odoo's call_kw reads create's values there)
