@@ -36,6 +36,7 @@ from odoo.addons.rest_api_auth.authentication import authenticate, charge
 from odoo.addons.rest_api_auth.exceptions import (
     BadRequest,
     Conflict,
+    MethodNotAllowed,
     NotFound,
     PermissionDenied,
     RestApiError,
@@ -362,6 +363,18 @@ def _database_error():
     return BadRequest(
         f"This server hosts several databases: name one with the {multidb.DATABASE_HEADER} header "
         f"or the {multidb.DATABASE_PARAM} query parameter."
+    )
+
+
+def method_not_allowed(path):
+    """The 405 answering a method the API does not serve on ``path``, with ``Allow``; None when
+    no method serves it."""
+    methods = allowed_methods(path)
+    if not methods:
+        return None
+    return MethodNotAllowed(
+        f"{request.httprequest.method} is not allowed on {path}; use {', '.join(methods)}.",
+        headers={"Allow": ", ".join([*methods, "OPTIONS"])},
     )
 
 
