@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Peer: OCA's ``fastapi`` addon serving our single-record read, next to ours, on one server.
 
-    python3 benchmarks/bench_peer_fastapi.py [--partners 2000] [--duration 5] [--rounds 10]
+    python3 benchmarks/bench_peer_fastapi.py [--partners 2000] [--duration 5] [--rounds 16]
 
 The peer runs from a virtualenv of its own, ``~/.cache/odoo-rest-api-bench/peer-venv``
 (created when missing: ``--system-site-packages`` over the Python that runs this script, so
@@ -169,7 +169,7 @@ def parse_args(argv):
     parser.add_argument("--partners", type=int, default=2000)
     parser.add_argument("--duration", type=int, default=5, help="seconds per read and round")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per read")
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=16)
     parser.add_argument("--connections", type=int, default=4)
     return parser.parse_args(argv)
 
