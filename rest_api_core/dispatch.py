@@ -45,6 +45,7 @@ from odoo.addons.rest_api_auth.exceptions import (
 )
 
 from . import availability, company, conditional, idempotency, multidb, request_log, settings
+from .endpoints import FIXED_NAMES
 from .errors import ContentTooLarge
 from .http_headers import REQUEST_ID_HEADER, cors_headers, request_id
 from .query import InvalidInput
@@ -387,7 +388,9 @@ def allowed_methods(path):
             rule, arguments = router.match(path, method=method, return_rule=True)
         except werkzeug.exceptions.HTTPException:
             continue
-        if rule.rule not in CATCH_ALL_ROUTES and (rule.rule != MODEL_ROUTE or arguments["model"] in request.registry):
+        if rule.rule in CATCH_ALL_ROUTES or arguments.get("model") in FIXED_NAMES:
+            continue
+        if rule.rule != MODEL_ROUTE or arguments["model"] in request.registry:
             methods.append(method)
     return methods
 

@@ -14,7 +14,7 @@ from odoo.http import request
 
 from . import settings
 from .dispatch import api_endpoint, method_not_allowed, serve_endpoint
-from .endpoints import BY_ACTION, FIXED_PATHS
+from .endpoints import BY_ACTION, FIXED_NAMES
 
 # the registry's path parameters as Odoo's route converters (and the controllers' argument names)
 PATH_CONVERTERS = {
@@ -67,11 +67,12 @@ def api_route(*actions, **options):
     def decorator(function):
         @functools.wraps(function)
         def serve(controller, *args, **kwargs):
-            method, path = request.httprequest.method, request.httprequest.path
+            method = request.httprequest.method
             endpoint = by_method.get("GET" if method == "HEAD" else method)
             # PUT /api/health reaches the many-records route, yet names no model: 405 before any
             # authentication, as the other methods no route serves (controllers.fallback)
-            not_allowed = endpoint and endpoint.path != path and path in FIXED_PATHS and method_not_allowed(path)
+            path = request.httprequest.path
+            not_allowed = endpoint and kwargs.get("model") in FIXED_NAMES and method_not_allowed(path)
             if not_allowed:
                 raise not_allowed
             serve_endpoint(endpoint, kwargs)
