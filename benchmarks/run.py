@@ -318,16 +318,16 @@ def git_commit():
 # --- the run -------------------------------------------------------------------------------
 
 
-def prepare_database(workspace, database, reuse, partners, products):
+def prepare_database(workspace, database, reuse, partners, products, *, modules=MODULES):
     if reuse and workspace.database_exists(database):
         print(f"[bench] reusing {database}; updating the addons", flush=True)
         workspace.databases.append(database)
-        update = workspace.odoo_command("-d", database, "-u", ",".join(MODULES), "--stop-after-init", "--no-http")
+        update = workspace.odoo_command("-d", database, "-u", ",".join(modules), "--stop-after-init", "--no-http")
         if subprocess.run(update, check=False).returncode != 0:
             raise SetupError(f"Updating the addons in {database} failed.")
     else:
-        print(f"[bench] creating {database} with {', '.join(MODULES)}", flush=True)
-        workspace.create_database(database, modules=MODULES)
+        print(f"[bench] creating {database} with {', '.join(modules)}", flush=True)
+        workspace.create_database(database, modules=modules)
     print(
         f"[bench] filling a new database ({partners:,} partners, {products:,} products; a reused one keeps its data), "
         "issuing keys",
@@ -349,13 +349,14 @@ def prepare_database(workspace, database, reuse, partners, products):
 
 
 @contextmanager
-def bench_database(prefix, partners, products):
+def bench_database(prefix, partners, products, modules=MODULES):
     """``(workspace, database, setup)``: a throwaway database prepared as this benchmark's (the
-    addons, ``rest_api_bench``, the data, the keys), for the other benchmarks; dropped on exit."""
+    addons, ``rest_api_bench``, the data, the keys; ``modules`` may add more), for the other
+    benchmarks; dropped on exit."""
     workspace, database = OdooWorkspace(prefix=prefix), unique_db_name(prefix)
     try:
         workspace.write_config(addons_path=f"{addons_path()},{BENCH_DIR / 'addons'}")
-        yield workspace, database, prepare_database(workspace, database, False, partners, products)
+        yield workspace, database, prepare_database(workspace, database, False, partners, products, modules=modules)
     finally:
         workspace.cleanup()
 

@@ -36,6 +36,7 @@ from odoo.addons.rest_api_auth.authentication import authenticate, charge
 from odoo.addons.rest_api_auth.exceptions import (
     BadRequest,
     Conflict,
+    MethodNotAllowed,
     NotFound,
     PermissionDenied,
     RestApiError,
@@ -44,6 +45,7 @@ from odoo.addons.rest_api_auth.exceptions import (
 )
 
 from . import availability, company, conditional, idempotency, multidb, request_log, settings
+from .endpoints import FIXED_NAMES
 from .errors import ContentTooLarge
 from .http_headers import REQUEST_ID_HEADER, cors_headers, request_id
 from .query import InvalidInput
@@ -365,6 +367,18 @@ def _database_error():
     )
 
 
+def method_not_allowed(path):
+    """The 405 answering a method the API does not serve on ``path``, with ``Allow``; None when
+    no method serves it."""
+    methods = allowed_methods(path)
+    if not methods:
+        return None
+    return MethodNotAllowed(
+        f"{request.httprequest.method} is not allowed on {path}; use {', '.join(methods)}.",
+        headers={"Allow": ", ".join([*methods, "OPTIONS"])},
+    )
+
+
 def allowed_methods(path):
     """The HTTP methods the API serves on ``path`` (besides OPTIONS)."""
     router = request.env["ir.http"].routing_map().bind_to_environ(request.httprequest.environ)
@@ -374,7 +388,9 @@ def allowed_methods(path):
             rule, arguments = router.match(path, method=method, return_rule=True)
         except werkzeug.exceptions.HTTPException:
             continue
-        if rule.rule not in CATCH_ALL_ROUTES and (rule.rule != MODEL_ROUTE or arguments["model"] in request.registry):
+        if rule.rule in CATCH_ALL_ROUTES or arguments.get("model") in FIXED_NAMES:
+            continue
+        if rule.rule != MODEL_ROUTE or arguments["model"] in request.registry:
             methods.append(method)
     return methods
 

@@ -180,6 +180,14 @@ SERVICE_ENDPOINTS = (
     Endpoint("webhook_delete", "DELETE", "/api/webhooks/{id}", "webhooks", message=DELETED_MESSAGE),
 )
 BY_ACTION = {endpoint.action: endpoint for endpoint in (*ENDPOINTS, *SERVICE_ENDPOINTS)}
+# the fixed names after /api/ (health, batch, webhooks...): never a model's, though the routes of
+# /api/{model}... match them (PUT /api/health, GET /api/webhooks/1; see routes.api_route)
+FIXED_NAMES = frozenset(
+    name
+    for endpoint in BY_ACTION.values()
+    for path in (endpoint.path, *endpoint.aliases)
+    if not (name := path.split("/")[2]).startswith("{")
+)
 # the operations a key's scope grants on a model
 MODEL_OPERATIONS = tuple(dict.fromkeys(e.operation for e in ENDPOINTS if e.path.startswith("/api/{model}")))
 

@@ -13,8 +13,8 @@ from odoo import http
 from odoo.http import request
 
 from . import settings
-from .dispatch import api_endpoint, serve_endpoint
-from .endpoints import BY_ACTION
+from .dispatch import api_endpoint, method_not_allowed, serve_endpoint
+from .endpoints import BY_ACTION, FIXED_NAMES
 
 # the registry's path parameters as Odoo's route converters (and the controllers' argument names)
 PATH_CONVERTERS = {
@@ -68,7 +68,14 @@ def api_route(*actions, **options):
         @functools.wraps(function)
         def serve(controller, *args, **kwargs):
             method = request.httprequest.method
-            serve_endpoint(by_method.get("GET" if method == "HEAD" else method), kwargs)
+            endpoint = by_method.get("GET" if method == "HEAD" else method)
+            # PUT /api/health reaches the many-records route, yet names no model: 405 before any
+            # authentication, as the other methods no route serves (controllers.fallback)
+            path = request.httprequest.path
+            not_allowed = endpoint and kwargs.get("model") in FIXED_NAMES and method_not_allowed(path)
+            if not_allowed:
+                raise not_allowed
+            serve_endpoint(endpoint, kwargs)
             return function(controller, *args, **kwargs)
 
         return route(*actions, **options)(api_endpoint(serve))

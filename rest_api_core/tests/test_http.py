@@ -4,6 +4,7 @@ import json
 
 from odoo.tests import tagged
 
+from ..endpoints import BY_ACTION, FIXED_NAMES
 from .common import RestApiCase
 
 
@@ -43,6 +44,35 @@ class TestRouting(RestApiCase):
                 response = self.api(method, path, body={})
                 self.assertProblem(response, 405, f"use {allowed}")
                 self.assertEqual(response.headers["Allow"], f"{allowed}, OPTIONS")
+
+    def test_wrong_verb_on_a_fixed_path_is_405_before_authentication(self):
+        """The many-records route ``/api/<model>`` (PUT, PATCH, DELETE) matches /api/health too."""
+        for method, path, allowed in (
+            ("PUT", "/api/health", "GET"),
+            ("PATCH", "/api/health", "GET"),
+            ("DELETE", "/api/health", "GET"),
+            ("PUT", "/api/batch", "POST"),
+            ("DELETE", "/api/generate_token", "POST"),
+            ("PATCH", "/api/webhooks", "GET, POST"),
+            ("DELETE", "/api/metrics", "GET"),
+            ("PUT", "/api/openapi.json", "GET"),
+            ("DELETE", "/api/docs", "GET"),
+            ("GET", "/api/webhooks/1", "DELETE"),  # the record routes /api/<model>/<id> match it
+            ("PUT", "/api/webhooks/1", "DELETE"),
+        ):
+            with self.subTest(method=method, path=path):
+                response = self.api(method, path, key="wrong", body={})  # no 401: the path decides
+                self.assertProblem(response, 405, f"use {allowed}")
+                self.assertEqual(response.headers["Allow"], f"{allowed}, OPTIONS")
+        served = {(endpoint.method, endpoint.path) for endpoint in BY_ACTION.values()}
+        for path in sorted(f"/api/{name}" for name in FIXED_NAMES):  # a fixed path added later is covered too
+            for method in ("PUT", "PATCH", "DELETE"):
+                if (method, path) not in served:
+                    with self.subTest(method=method, path=path):
+                        self.assertEqual(self.api(method, path, key="wrong", body={}).status_code, 405)
+        # a name that is neither a model nor an endpoint: the many-records route's 404, once authenticated
+        self.assertProblem(self.api("PUT", "/api/nowhere", key="wrong", body={}), 401)
+        self.assertProblem(self.api("PUT", "/api/nowhere", body={"ids": [1], "values": {}}), 404, "Unknown model")
 
 
 @tagged("post_install", "-at_install")
