@@ -181,11 +181,28 @@ def _write_validator(validators, model_name, name, description):
     """The validator of the field's write schema, from ``validators`` when built for the same description."""
     built = validators.get((model_name, name))
     if built is None or built[0] != description:
-        built = validators[model_name, name] = (
-            description,
-            Draft202012Validator(field_types.write_schema(description)),
-        )
+        built = validators[model_name, name] = (description, _validator(field_types.write_schema(description)))
     return built[1]
+
+
+class _AnyOf:
+    """``{"anyOf": [...]}`` (no other keyword) validated branch by branch, each branch's validator
+    built once, when first needed: jsonschema's own ``anyOf`` builds one per branch for every
+    value it checks."""
+
+    def __init__(self, branches):
+        self.schemas, self.validators = branches, {}
+
+    def is_valid(self, value):
+        for index, schema in enumerate(self.schemas):
+            validator = self.validators.get(index) or self.validators.setdefault(index, Draft202012Validator(schema))
+            if validator.is_valid(value):
+                return True
+        return False
+
+
+def _validator(schema):
+    return _AnyOf(schema["anyOf"]) if list(schema) == ["anyOf"] else Draft202012Validator(schema)
 
 
 def _shown(value):
