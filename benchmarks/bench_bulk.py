@@ -176,7 +176,7 @@ def report(creates, batches, args, loads):
     met = vs_single[0] >= ARRAY_TARGET and vs_native[0] >= NATIVE_TARGET
     cpu_native = paired(creates, native, array, "cpu_ms")  # native's CPU per record / the array's
     lines = [
-        f"`python3 benchmarks/bench_bulk.py {' '.join(args.argv)}`, commit {git_commit()}, "
+        f"`python3 benchmarks/bench_bulk.py {' '.join(args.argv)}`, commit {args.commit}, "
         f"`{' '.join(SERVER_ARGS)}`, one request at a time; load average {loads[0]} at the start, "
         f"{loads[1]} at the end",
         "",
@@ -232,7 +232,7 @@ def main(argv):
     parser.add_argument("--partners", type=int, default=1000)
     parser.add_argument("--operations", type=int, default=100)
     args = parser.parse_args(argv)
-    args.argv = argv
+    args.argv, args.commit = argv, git_commit()  # the code the server runs
     exit_on_sigterm()
     load_before = load_average()
     with bench_server("rest_api_bench_bulk") as (server, database, rpc, key), requests.Session() as session:

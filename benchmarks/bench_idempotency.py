@@ -93,7 +93,7 @@ def measure(server, database, key, args):
 def report(rounds, args, loads):
     scenarios = {mode: {"status": "ok", "rounds": runs} for mode, runs in rounds.items()}
     lines = [
-        f"`python3 benchmarks/bench_idempotency.py {' '.join(args.argv)}`, commit {git_commit()}, "
+        f"`python3 benchmarks/bench_idempotency.py {' '.join(args.argv)}`, commit {args.commit}, "
         f"`{' '.join(SERVER_ARGS)}`, wrk {args.connections} connections, {args.rounds} rounds of "
         f"{args.duration} s per mode; load average {loads[0]} at the start, {loads[1]} at the end",
         "",
@@ -199,7 +199,7 @@ def parse_args(argv):
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--requests", type=int, default=3000, help="distinct keys per run (more than a run sends)")
     args = parser.parse_args(argv)
-    args.argv = argv
+    args.argv, args.commit = argv, git_commit()  # the code the server runs
     return args
 
 
