@@ -9,24 +9,32 @@ mixed operations against the same operations as separate requests.
 Creates a throwaway database with the addons (about a minute) and an unthrottled REST key,
 starts Odoo with ``--workers=2``, then runs each way ``--rounds`` times, the ways interleaved
 round by round (each round starting one way later), one request at a time over a kept-alive
-connection. Per way: records (or operations) per second, the median over the rounds. Targets:
+connection. Per way: records (or operations) per second and the server's CPU per record
+(``tools/process_stats.py``: the Odoo master and workers, the PostgreSQL backends of the
+database), the median over the rounds; a ratio is the median of the ratios within each round,
+with their range. Targets:
 the array at least 10x the single-request loop and at least 0.95x the native list create (the
 same ORM call); the batch faster than its separate requests. The exit status says whether the
 array targets are met.
 """
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
-from odoo_env import OdooRpc, OdooServer, OdooWorkspace
+from odoo_env import OdooRpc, OdooServer, OdooWorkspace, exit_on_sigterm, exits_on_setup_error
+from process_stats import cpu_ms_per_request, server_cpu
 
 ARRAY_TARGET = 10.0  # x the single-request loop
 NATIVE_TARGET = 0.95  # x the native list create
+SERVER_ARGS = ["--workers=2", "--max-cron-threads=0", "--limit-time-real=600", "--limit-time-cpu=600"]
 
 
 def partner_values(tag, count):
@@ -116,54 +124,126 @@ def batch_ways(base_url, key, session):
     return {"REST batch (1 request)": batch, "REST separate requests": separate}
 
 
-def measure(ways, count, rounds, label):
-    """``{way: median items per second}`` over ``rounds`` interleaved rounds (after a warm-up)."""
+def measure(server, database, ways, *, count, rounds, label):
+    """``{way: [{"rate": items/s, "cpu_ms": server CPU ms per item}, ...]}``, one per round: the ways
+    interleaved, each round starting one way later, after a warm-up of each."""
     for name, call in ways.items():
         call(f"warmup-{label}-{name[:4]}", min(count, 10))
-    rates = {name: [] for name in ways}
+    results = {name: [] for name in ways}
     names = list(ways)
-    for round_number in range(rounds):
-        for name in names[round_number % len(names) :] + names[: round_number % len(names)]:
-            started = time.perf_counter()
-            done = ways[name](f"{label}{round_number}-{names.index(name)}", count)
-            rates[name].append(done / (time.perf_counter() - started))
-    return {name: statistics.median(values) for name, values in rates.items()}
+    for number in range(rounds):
+        for name in names[number % len(names) :] + names[: number % len(names)]:
+            before, started = server_cpu(server, database), time.perf_counter()
+            done = ways[name](f"{label}{number}-{names.index(name)}", count)
+            seconds, after = time.perf_counter() - started, server_cpu(server, database)
+            cpu = cpu_ms_per_request(before, after, done)
+            results[name].append({"rate": done / seconds, "cpu_ms": sum(cpu.values()), "cpu_parts": cpu})
+            print(
+                f"[bench] round {number + 1} {name:<28} {done / seconds:8.1f}/s  server CPU "
+                f"{cpu['odoo']:.3f} + {cpu['postgres']:.3f} ms per item (Odoo + PostgreSQL)",
+                flush=True,
+            )
+    return results
 
 
-def main():
+def paired(results, mine, theirs, figure):
+    """``(median, lowest, highest)`` of ``mine / theirs`` within each round."""
+    ratios = [a[figure] / b[figure] for a, b in zip(results[mine], results[theirs], strict=True)]
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
+def ratio_text(ratio, digits=2):
+    median, lowest, highest = ratio
+    return f"{median:.{digits}f}x (rounds {lowest:.{digits}f} to {highest:.{digits}f})"
+
+
+def table(results, unit):
+    lines = [f"| way | {unit}/s, median | server CPU ms per {unit[:-1]}, median (Odoo + PostgreSQL) |", "|---|---|---|"]
+    for name, rounds in results.items():
+        odoo = statistics.median(r["cpu_parts"]["odoo"] for r in rounds)
+        postgres = statistics.median(r["cpu_parts"]["postgres"] for r in rounds)
+        lines.append(
+            f"| {name} | {statistics.median(r['rate'] for r in rounds):.1f} "
+            f"| {statistics.median(r['cpu_ms'] for r in rounds):.3f} ({odoo:.3f} + {postgres:.3f}) |"
+        )
+    return lines
+
+
+def report(creates, batches, args, loads):
+    array, single, native = creates
+    batch, separate = batches
+    vs_single, vs_native = paired(creates, array, single, "rate"), paired(creates, array, native, "rate")
+    met = vs_single[0] >= ARRAY_TARGET and vs_native[0] >= NATIVE_TARGET
+    cpu_native = paired(creates, native, array, "cpu_ms")  # native's CPU per record / the array's
+    lines = [
+        f"`python3 benchmarks/bench_bulk.py {' '.join(args.argv)}`, commit {args.commit}, "
+        f"`{' '.join(SERVER_ARGS)}`, one request at a time; load average {loads[0]} at the start, "
+        f"{loads[1]} at the end",
+        "",
+        f"Creating {args.partners} partners, {args.rounds} rounds:",
+        "",
+        *table(creates, "records"),
+        "",
+        f"- array / single loop, records/s: {ratio_text(vs_single, 1)} (target >= {ARRAY_TARGET:.0f}x)",
+        f"- array / native list, records/s: {ratio_text(vs_native)} (target >= {NATIVE_TARGET}x)",
+        f"- native list / array, server CPU per record: {ratio_text(cpu_native)}",
+        f"- targets {'met' if met else 'MISSED'}",
+        "",
+        f"{args.operations} mixed operations (create, update, read, delete), {args.rounds} rounds:",
+        "",
+        *table(batches, "operations"),
+        "",
+        f"- batch / separate requests, operations/s: {ratio_text(paired(batches, batch, separate, 'rate'), 1)}",
+        f"- separate / batch, server CPU per operation: {ratio_text(paired(batches, separate, batch, 'cpu_ms'), 1)}",
+    ]
+    return "\n".join(lines), met
+
+
+def load_average():
+    return ", ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+def git_commit():
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    return result.stdout.strip() or "unknown"
+
+
+@contextmanager
+def bench_server(prefix):
+    """``(server, database, rpc, key)``: Odoo (``SERVER_ARGS``) on a throwaway database with the
+    addons, and an unthrottled REST key of ``admin`` with every scope; all dropped on exit."""
+    workspace = OdooWorkspace(prefix=prefix)
+    try:
+        database = workspace.create_database()
+        with OdooServer(workspace, database, extra_args=SERVER_ARGS) as server:
+            rpc = OdooRpc(server.base_url, database)
+            key = rpc.generate_api_key("bench", user_id=rpc.uid, scope_mode="all", rate_limit=0)["key"]
+            yield server, database, rpc, key
+    finally:
+        workspace.cleanup()
+
+
+@exits_on_setup_error
+def main(argv):
     import requests  # noqa: PLC0415 - Odoo's dependency
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--partners", type=int, default=1000)
     parser.add_argument("--operations", type=int, default=100)
-    args = parser.parse_args()
-    workspace = OdooWorkspace(prefix="rest_api_bench_bulk")
-    try:
-        database = workspace.create_database()
-        arguments = ["--workers=2", "--max-cron-threads=0", "--limit-time-real=600", "--limit-time-cpu=600"]
-        with OdooServer(workspace, database, extra_args=arguments) as server, requests.Session() as session:
-            rpc = OdooRpc(server.base_url, database)
-            key = rpc.generate_api_key("bench bulk", user_id=rpc.uid, scope_mode="all", rate_limit=0)["key"]
-            creates = measure(
-                create_ways(server.base_url, database, rpc, key, session), args.partners, args.rounds, "c"
-            )
-            batches = measure(batch_ways(server.base_url, key, session), args.operations, args.rounds, "b")
-    finally:
-        workspace.cleanup()
-    print(f"Creating {args.partners} partners, {args.rounds} rounds, one request at a time (median records/s)")
-    for name, rate in creates.items():
-        print(f"  {name:<28} {rate:>10.1f}")
-    array, single, native = creates.values()
-    print(f"  array / single loop: {array / single:.1f}x (target >= {ARRAY_TARGET}x)")
-    print(f"  array / native list: {array / native:.2f}x (target >= {NATIVE_TARGET}x)")
-    print(f"{args.operations} mixed operations (create, update, read, delete), median operations/s")
-    for name, rate in batches.items():
-        print(f"  {name:<28} {rate:>10.1f}")
-    batch, separate = batches.values()
-    print(f"  batch / separate requests: {batch / separate:.1f}x")
-    return 0 if array / single >= ARRAY_TARGET and array / native >= NATIVE_TARGET else 1
+    args = parser.parse_args(argv)
+    args.argv, args.commit = argv, git_commit()  # the code the server runs
+    exit_on_sigterm()
+    load_before = load_average()
+    with bench_server("rest_api_bench_bulk") as (server, database, rpc, key), requests.Session() as session:
+        ways = create_ways(server.base_url, database, rpc, key, session)
+        creates = measure(server, database, ways, count=args.partners, rounds=args.rounds, label="c")
+        ways = batch_ways(server.base_url, key, session)
+        batches = measure(server, database, ways, count=args.operations, rounds=args.rounds, label="b")
+    text, met = report(creates, batches, args, (load_before, load_average()))
+    print("\n" + text)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

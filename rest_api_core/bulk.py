@@ -90,13 +90,14 @@ def cached_describer(env):
     return cached
 
 
-def checked_values(scope, records, values, *, creating, describe=None):
+def checked_values(scope, records, values, *, creating, describe=None, validators=None):
     """``values`` (a JSON object) for ``records``' model as the ORM takes them, checked as the
     single create and update check them: the field-type contract (400), the reach of x2many
-    commands (403). Referenced ids are checked by the caller, all at once."""
+    commands (403). Referenced ids are checked by the caller, all at once. ``describe`` and
+    ``validators``: kept from one element of an array to the next (see ``to_write_values``)."""
     model = records._name
     describe = describe or field_types.describer(records.env)
-    values = serialization.to_write_values(values, describe, model)
+    values = serialization.to_write_values(values, describe, model, validators)
     check_reach(scope, x2many_effects(values, model, fields_of(records), creating=creating), "the commands of")
     return values
 
@@ -107,7 +108,7 @@ def create_records(scope, records, vals_list, indexed=True):
     check_count(records.env, "The array", vals_list)
     if not vals_list:
         raise InvalidInput(("body", "is an empty array; send at least one object"))
-    checked, problems, wanted = [], [], {}
+    checked, problems, wanted, validators = [], [], {}, {}
     describe = cached_describer(records.env)
     for index, values in enumerate(vals_list):
         prefix = f"[{index}]." if indexed else ""
@@ -115,7 +116,9 @@ def create_records(scope, records, vals_list, indexed=True):
             problems.append((f"[{index}]", "must be a JSON object (the values of a record)"))
             continue
         try:
-            orm_values_of = checked_values(scope, records, values, creating=True, describe=describe)
+            orm_values_of = checked_values(
+                scope, records, values, creating=True, describe=describe, validators=validators
+            )
         except InvalidInput as error:
             problems += [(f"{prefix}{param['name']}", param["reason"]) for param in error.invalid_params]
             continue

@@ -128,7 +128,7 @@ def _json_type(value):
     return "null"
 
 
-def to_write_values(values, describe, model_name):
+def to_write_values(values, describe, model_name, validators=None):
     """``values`` (a decoded JSON object) as the ``vals`` of ``create``/``write`` on ``model_name``.
 
     Each value is validated against its field's write schema
@@ -143,7 +143,12 @@ def to_write_values(values, describe, model_name):
     of the named fields that exist (see :func:`.field_types.describer`),
     ``None`` for one the user may not access: that one is passed on, for
     Odoo to refuse (403).
+
+    ``validators`` (a dict the caller keeps) holds the write schemas' validators of the fields
+    met so far, for the next call: the elements of an array name the same fields, and building
+    a validator costs twice what it takes to validate a value.
     """
+    validators = {} if validators is None else validators
     problems = []
     result = {}
     descriptions = describe(model_name, list(values)) if values else {}
@@ -158,11 +163,11 @@ def to_write_values(values, describe, model_name):
             problems.append((name, "is set by Odoo and cannot be written"))
         elif not field_types.writable(name, description):
             problems.append((name, "is read-only"))
-        elif not Draft202012Validator(field_types.write_schema(description)).is_valid(value):
+        elif not _write_validator(validators, model_name, name, description).is_valid(value):
             problems.append((name, f"must be {field_types.field_type(description).reason}, not {_shown(value)}"))
         elif description["type"] in X2MANY_TYPES:
             try:
-                result[name] = _x2many(value, _nested_values_check(description, describe))
+                result[name] = _x2many(value, _nested_values_check(description, describe, validators))
             except InvalidInput as error:
                 problems += [(f"{name}{param['name']}", param["reason"]) for param in error.invalid_params]
         else:
@@ -170,6 +175,34 @@ def to_write_values(values, describe, model_name):
     if problems:
         raise InvalidInput(*problems)
     return result
+
+
+def _write_validator(validators, model_name, name, description):
+    """The validator of the field's write schema, from ``validators`` when built for the same description."""
+    built = validators.get((model_name, name))
+    if built is None or built[0] != description:
+        built = validators[model_name, name] = (description, _validator(field_types.write_schema(description)))
+    return built[1]
+
+
+class _AnyOf:
+    """``{"anyOf": [...]}`` (no other keyword) validated branch by branch, each branch's validator
+    built once, when first needed: jsonschema's own ``anyOf`` builds one per branch for every
+    value it checks."""
+
+    def __init__(self, branches):
+        self.schemas, self.validators = branches, {}
+
+    def is_valid(self, value):
+        for index, schema in enumerate(self.schemas):
+            validator = self.validators.get(index) or self.validators.setdefault(index, Draft202012Validator(schema))
+            if validator.is_valid(value):
+                return True
+        return False
+
+
+def _validator(schema):
+    return _AnyOf(schema["anyOf"]) if list(schema) == ["anyOf"] else Draft202012Validator(schema)
 
 
 def _shown(value):
@@ -193,12 +226,12 @@ def _integer(value):
     return int(value) if isinstance(value, float) else value
 
 
-def _nested_values_check(description, describe):
+def _nested_values_check(description, describe, validators):
     """The check of the values in an x2many field's create/update commands (None: none, for a
     credential model, whose commands the reach checks refuse with a 403 naming it)."""
     if model_denied(description["relation"]):
         return None
-    return lambda values: to_write_values(values, describe, description["relation"])
+    return lambda values: to_write_values(values, describe, description["relation"], validators)
 
 
 def _x2many(value, nested_values=None):
