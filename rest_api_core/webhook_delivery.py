@@ -30,6 +30,10 @@ USER_AGENT = "odoo-rest-api-webhooks/1"
 RETRY_DELAYS = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 JITTER = 0.1  # each delay is drawn in +/- 10 %, so that receivers back up are not hit all at once
+# the Standard Webhooks headers of a delivery (the OpenAPI document publishes them too)
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 
 
 def new_secret():
@@ -51,9 +55,9 @@ def signature(secret, message_id, timestamp, body):
 def headers(message_id, timestamp, body, valid_secrets):
     """The Standard Webhooks headers of one delivery, signed with each of ``valid_secrets``."""
     return {
-        "webhook-id": message_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": " ".join(signature(secret, message_id, timestamp, body) for secret in valid_secrets),
+        ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: " ".join(signature(secret, message_id, timestamp, body) for secret in valid_secrets),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
     }
