@@ -159,7 +159,7 @@ class _PinnedTLSAdapter(requests.adapters.HTTPAdapter):
         super().__init__()
 
     def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, server_hostname=self.host, assert_hostname=self.host, **kwargs)
+        return super().init_poolmanager(*args, server_hostname=self.host, assert_hostname=self.host, **kwargs)
 
 
 def _session(target):
