@@ -1,18 +1,21 @@
 """Webhooks against a ``--workers 2`` server with a cron worker, with transactions that really
 commit: changes made through the REST API and JSON-RPC each arrive once, in order, verified by
 the ``standardwebhooks`` library (tools virtualenv, ``livetests/clients/webhook_receiver.py``);
-a rolled-back change arrives never."""
+a rolled-back change arrives never. With Discuss installed, a disabled subscription notifies
+its owner."""
 
 import json
 import socket
 import subprocess
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tools.odoo_env import OdooRpc, OdooServer, SetupError, free_port, http_json, tools_venv
+from tools.odoo_env import ADDONS, OdooRpc, OdooServer, SetupError, free_port, http_json, tools_venv
 
 RECEIVER = Path(__file__).parent / "clients" / "webhook_receiver.py"
 DELIVERY_TIMEOUT = 90  # seconds: the cron worker is woken by the commit, and checks every minute anyway
@@ -169,3 +172,65 @@ def test_two_senders_deliver_every_event_once_in_order(cron_server, second_cron_
         f"{subscriptions * len(partner_ids)} events delivered in {elapsed:.1f}s by two senders; latency after the "
         f"commit: median {latencies[len(latencies) // 2]:.2f}s, max {latencies[-1]:.2f}s"
     )
+
+
+@pytest.fixture(scope="module")
+def discuss_server(live_workspace):
+    """A cron-worker server on a database of its own with Discuss (``mail``) installed."""
+    database = live_workspace.create_database(modules=(*ADDONS, "mail"))
+    with OdooServer(live_workspace, database, extra_args=["--workers=2", "--max-cron-threads=1"]) as server:
+        yield server
+
+
+class GoneReceiver:
+    """A receiver on loopback that answers every delivery 410 Gone."""
+
+    def __init__(self):
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.send_response(410)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+
+def test_a_disabled_subscription_notifies_its_owner_in_discuss(discuss_server):
+    """With ``mail`` installed the key's user gets a Discuss notification (``message_notify``)."""
+    rpc = OdooRpc(discuss_server.base_url, discuss_server.database)
+    receiver = GoneReceiver()
+    tag = f"live-gone-{uuid.uuid4().hex[:8]}"
+    try:
+        rpc.execute("ir.config_parameter", "set_param", "rest_api.webhook_allow_private", "True")
+        key = rpc.generate_api_key("live gone", user_id=rpc.uid, rate_limit=0)
+        hook = rpc.execute(
+            "rest.api.webhook",
+            "generate_webhook",
+            {"name": "gone", "key_id": key["id"], "url": receiver.url, "model": "res.partner",
+             "events": ["created"], "domain": [["ref", "=", tag]]},
+        )  # fmt: skip
+        rpc.execute("res.partner", "create", [{"name": "Announced to a gone receiver", "ref": tag}])
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        while rpc.execute("rest.api.webhook", "read", [hook["id"]], ["state"])[0]["state"] != "disabled":
+            if time.monotonic() > deadline:
+                pytest.fail(f"the subscription was not disabled within {DELIVERY_TIMEOUT}s")
+            time.sleep(0.5)
+        [owner] = rpc.execute("res.users", "read", [rpc.uid], ["partner_id"])
+        messages = rpc.execute(
+            "mail.message",
+            "search_read",
+            [("partner_ids", "in", [owner["partner_id"][0]]), ("subject", "=", "REST API webhook disabled")],
+            ["body", "message_type"],
+        )
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()
+    assert len(messages) == 1, messages
+    assert "answered 410 Gone: it is disabled" in messages[0]["body"]
+    assert messages[0]["message_type"] == "user_notification"

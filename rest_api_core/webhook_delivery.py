@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import hmac
 import ipaddress
+import os
 import random
 import secrets
 import socket
@@ -20,6 +21,8 @@ import time
 import urllib.parse
 
 import requests
+import requests.adapters
+import urllib3.exceptions
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 SECRET_BYTES = 24
@@ -30,6 +33,10 @@ USER_AGENT = "odoo-rest-api-webhooks/1"
 RETRY_DELAYS = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 JITTER = 0.1  # each delay is drawn in +/- 10 %, so that receivers back up are not hit all at once
+# the Standard Webhooks headers of a delivery (the OpenAPI document publishes them too)
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 
 
 def new_secret():
@@ -51,9 +58,9 @@ def signature(secret, message_id, timestamp, body):
 def headers(message_id, timestamp, body, valid_secrets):
     """The Standard Webhooks headers of one delivery, signed with each of ``valid_secrets``."""
     return {
-        "webhook-id": message_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": " ".join(signature(secret, message_id, timestamp, body) for secret in valid_secrets),
+        ID_HEADER: message_id,
+        TIMESTAMP_HEADER: str(timestamp),
+        SIGNATURE_HEADER: " ".join(signature(secret, message_id, timestamp, body) for secret in valid_secrets),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
     }
@@ -101,21 +108,69 @@ def internal_address(address):
     )
 
 
-def check_target(url, allow_private):
-    """Refuse ``url`` unless every address its host resolves to is public (or ``allow_private``)."""
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """Where one attempt connects: the address the guard checked, never a second resolution of
+    the host (a DNS server answering differently then would dodge the guard: DNS rebinding)."""
+
+    url: str  # the target URL, its host replaced by the checked address
+    host: str  # the URL's host name (IDNA): the Host header, and TLS's SNI and certificate check
+    host_header: str
+    https: bool
+
+
+def resolve_target(url, allow_private):
+    """The :class:`Target` of ``url``: its host resolved once; every address it resolves to must
+    be public (unless ``allow_private``); the first one (the system's preferred order) is used."""
     host, port = check_url(url)
-    if allow_private:
-        return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+        infos = socket.getaddrinfo(ascii_host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as error:
         raise RefusedTarget(f"the target host {host} does not resolve ({error})") from None
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
     internal = sorted(address for address in addresses if internal_address(address))
-    if internal:
+    if internal and not allow_private:
         raise RefusedTarget(
             f"the target host {host} resolves to an internal address ({', '.join(internal)}); "
             "set rest_api.webhook_allow_private to allow it"
         )
+    parsed = urllib.parse.urlsplit(url)
+    address = addresses[0]
+    pinned = parsed._replace(netloc=f"[{address}]:{port}" if ":" in address else f"{address}:{port}").geturl()
+    name = f"[{ascii_host}]" if ":" in ascii_host else ascii_host
+    return Target(pinned, ascii_host, f"{name}:{parsed.port}" if parsed.port else name, parsed.scheme == "https")
+
+
+def check_target(url, allow_private):
+    """Refuse ``url`` unless every address its host resolves to is public (or ``allow_private``:
+    then the URL's form only, without resolving it)."""
+    if allow_private:
+        check_url(url)
+    else:
+        resolve_target(url, allow_private)
+
+
+class _PinnedTLSAdapter(requests.adapters.HTTPAdapter):
+    """TLS to the checked address with the URL's host name for SNI and the certificate check."""
+
+    def __init__(self, host):
+        self.host = host
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        return super().init_poolmanager(*args, server_hostname=self.host, assert_hostname=self.host, **kwargs)
+
+
+def _session(target):
+    """A session that connects to ``target``'s address only: no proxy from the environment (it
+    would resolve the host itself); the CA bundle of ``REQUESTS_CA_BUNDLE``, as requests reads it."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    if target.https:
+        session.mount("https://", _PinnedTLSAdapter(target.host))
+    return session
 
 
 @dataclasses.dataclass
@@ -138,17 +193,31 @@ def post(url, body, request_headers, allow_private, timeout=TIMEOUT):
     """One delivery attempt; never raises. Redirects are not followed (they would dodge the guard)."""
     started = time.perf_counter()
     try:
-        check_target(url, allow_private)
-        with requests.post(
-            url, data=body, headers=request_headers, timeout=timeout, allow_redirects=False, stream=True
-        ) as response:
+        outcome = send(resolve_target(url, allow_private), body, request_headers, timeout)
+    except RefusedTarget as error:
+        outcome = Outcome(error=f"refused: {error}")
+    outcome.latency_ms = round((time.perf_counter() - started) * 1000)
+    return outcome
+
+
+def send(target, body, request_headers, timeout=TIMEOUT):
+    """POST ``body`` to the checked address of ``target`` (a :class:`Target`); never raises."""
+    try:
+        with (
+            _session(target) as session,
+            session.post(
+                target.url,
+                data=body,
+                headers={**request_headers, "Host": target.host_header},
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             excerpt = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""
             outcome = Outcome(status=response.status_code, excerpt=excerpt.decode("utf-8", "replace"))
             if response.is_redirect:
                 outcome.error = "redirects are not followed"
-    except RefusedTarget as error:
-        outcome = Outcome(error=f"refused: {error}")
-    except requests.RequestException as error:
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:  # reading the raw answer too
         outcome = Outcome(error=f"{type(error).__name__}: {error}"[:500])
-    outcome.latency_ms = round((time.perf_counter() - started) * 1000)
     return outcome

@@ -79,3 +79,38 @@ def request_schema():
         },
         "additionalProperties": False,
     }
+
+
+def subscription_schema():
+    """One subscription as ``GET /api/webhooks`` lists it (``controllers.webhooks``); never its secret."""
+    return {
+        "type": "object",
+        "required": ["id", "name", "url", "model", "events", "domain", "fields", "active", "state"],
+        "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "name": {"type": "string"},
+            "url": {"type": "string"},
+            "model": {"type": "string"},
+            "events": {"type": "array", "items": {"enum": list(EVENTS)}},
+            "domain": {"type": "string", "description": "The domain, as text (a Python literal)."},
+            "fields": {"type": "array", "items": {"type": "string"}, "description": "Empty: every readable field."},
+            "active": {"type": "boolean"},
+            "state": {"enum": ["healthy", "failing", "disabled"]},
+        },
+    }
+
+
+def created_schema():
+    """The answer of ``POST /api/webhooks`` (and of ``generate_webhook``): the secret, shown only there."""
+    return {
+        "type": "object",
+        "required": ["id", "secret"],
+        "properties": {
+            "id": {"type": "integer", "minimum": 1},
+            "secret": {
+                "type": "string",
+                "pattern": "^whsec_[A-Za-z0-9+/]+=*$",
+                "description": "The signing secret (Standard Webhooks), returned only here: keep it.",
+            },
+        },
+    }

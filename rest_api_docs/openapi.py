@@ -29,6 +29,14 @@ from .file_paths import FileDoc
 from .model_schemas import field_schemas, model_schemas
 from .paths import batch_example, batch_paths, compact_paths, metrics_paths, model_paths, token_paths
 from .tags import documentation_order
+from .webhook_docs import (
+    DELIVERY_DESCRIPTION,
+    delivery_parameters,
+    event_schema,
+    event_webhooks,
+    subscription_paths,
+    subscription_schemas,
+)
 
 __all__ = [
     "KEY_ONLY_SECURITY",
@@ -151,6 +159,7 @@ def build_openapi(
     login_token_required=False,
     compact=False,
     metrics=False,
+    webhooks=False,
 ):
     """The OpenAPI 3.1 document (a dict, ready for JSON).
 
@@ -165,6 +174,9 @@ def build_openapi(
     they require it (``TOKEN_SECURITY``), and the token endpoint comes first.
     ``metrics``: whether to document ``GET /api/metrics``: only for a key that may read it,
     since its figures span every key.
+    ``webhooks``: whether to document ``/api/webhooks``: only for a key allowed to manage its
+    webhooks. The events a subscription of the key may post are documented in any case (top-level
+    ``webhooks``): a manager may subscribe any key to the models it may read.
     """
     if models is not None:
         models = [doc for doc in models if doc.operations and not model_denied(doc.model)]
@@ -201,6 +213,14 @@ def build_openapi(
     if metrics:
         paths.update(metrics_paths("Monitoring"))
         tags.append({"name": "Monitoring", "description": "Counters of every key's requests, for Prometheus."})
+    # the models whose events a subscription of the key may post (None: any, the generic document)
+    readable = (
+        None if models is None else [doc.model for doc in _in_documentation_order(models) if "read" in doc.operations]
+    )
+    if webhooks and models is not None:
+        paths.update(subscription_paths("Webhooks", readable[0] if readable else "res.partner"))
+        schemas.update(subscription_schemas())
+        tags.append({"name": "Webhooks", "description": "This key's subscriptions to the changes of models."})
     document = {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -220,4 +240,9 @@ def build_openapi(
             "securitySchemes": security_schemes(),
         },
     }
+    if readable is None or readable:
+        document["webhooks"] = event_webhooks(readable, detailed=models is not None and not compact)
+        document["components"]["parameters"].update(delivery_parameters())
+        document["components"]["schemas"]["WebhookEvent"] = event_schema()
+        document["info"]["description"] += DELIVERY_DESCRIPTION
     return add_body_examples(document)

@@ -16,7 +16,7 @@ for a key that requires login tokens, its folder comes first.
 import json
 import re
 
-from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS
+from odoo.addons.rest_api_core.endpoints import BY_ACTION
 from odoo.addons.rest_api_core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from odoo.addons.rest_api_core.multidb import DATABASE_HEADER, DATABASE_PARAM
 
@@ -28,30 +28,48 @@ SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.js
 
 def _record_life():
     """The data endpoints in the order of a record's life, then the others; the deletions after the
-    record's files and reports (the registry lists those after them), which need the record."""
+    record's files and reports (the registry lists those after them), which need the record; a
+    webhook created before it is listed (then deleted)."""
     deletions = ("delete", "bulk_delete")
-    actions = [action for action in BY_ACTION if action not in deletions]
+    actions = [action for action in BY_ACTION if action not in (*deletions, "webhook_create")]
     position = actions.index("report") + 1
     actions[position:position] = deletions
+    actions.insert(actions.index("webhooks"), "webhook_create")
     return tuple(actions)
 
 
 ACTION_ORDER = _record_life()
-RECORD_ACTIONS = {endpoint.action for endpoint in ENDPOINTS if "/{id}" in endpoint.path}
+RECORD_ACTIONS = {endpoint.action for endpoint in BY_ACTION.values() if "/{id}" in endpoint.path}
 MUTATING_ACTIONS = {action for action in RECORD_ACTIONS if BY_ACTION[action].method != "GET"}
+# the actions that create what the folder's later requests change: the record, a webhook
+CREATE_ACTIONS = ("create", "webhook_create")
+DELETE_ACTIONS = ("delete", "webhook_delete")
+WEBHOOK_ACTIONS = {"webhooks", "webhook_create", "webhook_delete"}
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 PATH_EXAMPLES = ("field", "report")  # path parameters whose example is a usable default
 GENERIC_MODEL_EXAMPLE = "res.partner"
 # Requests whose body is an example value, and how a model may refuse those values: bad value
 # (400), a record rule (403), a duplicate (409), a business rule (422).
-EXAMPLE_BODY_ACTIONS = {"create", "update", "patch", "bulk_update", "bulk_patch", "bulk_delete", "batch"}
+# A webhook's example URL may not resolve where the collection runs (422).
+EXAMPLE_BODY_ACTIONS = {
+    "create",
+    "update",
+    "patch",
+    "bulk_update",
+    "bulk_patch",
+    "bulk_delete",
+    "batch",
+    "webhook_create",
+}
 EXAMPLE_REFUSALS = (400, 403, 409, 422)
 # the multi-record requests: on the folder's created record; the delete on one it creates first
 BULK_WRITE_ACTIONS = ("bulk_update", "bulk_patch")
 BULK_IDS_MARKER = "__created_ids__"
 
 
-def _variable_prefix(model):
+def _variable_prefix(model, action=None):
+    if action in WEBHOOK_ACTIONS:
+        return "webhook"
     return re.sub(r"\W", "_", model) if model else "record"
 
 
@@ -92,7 +110,7 @@ def _status_test(status, action):
 
 def _test_event(status, action, prefix):
     lines = _status_test(status, action)
-    if action == "create":
+    if action in CREATE_ACTIONS:
         lines += [
             "if (pm.response.code === 201) {",
             "    const created = pm.response.json().id;",
@@ -109,7 +127,7 @@ def _test_event(status, action, prefix):
             "    }",
             "}",
         ]
-    elif action == "delete":
+    elif action in DELETE_ACTIONS:
         lines += [
             "if (pm.response.code === 200) {",
             f'    pm.collectionVariables.unset("{prefix}_created_id");',
@@ -278,7 +296,7 @@ def _headers(operation, spec):
 def _request_item(path, method, operation, spec):
     action = operation.get("x-odoo-action")
     model = operation.get("x-odoo-model")
-    prefix = _variable_prefix(model)
+    prefix = _variable_prefix(model, action)
     parameters = [resolve(parameter, spec) for parameter in operation.get("parameters") or ()]
     segments = [segment for segment in path.split("/") if segment]
     url_variables = []
@@ -372,8 +390,9 @@ def build_postman(spec, name=None, database=""):
             }
         )
         for _path, _method, operation in operations:
-            prefix = _variable_prefix(operation.get("x-odoo-model"))
-            if operation.get("x-odoo-action") in RECORD_ACTIONS | {"create"} and prefix not in prefixes:
+            action = operation.get("x-odoo-action")
+            prefix = _variable_prefix(operation.get("x-odoo-model"), action)
+            if action in RECORD_ACTIONS | set(CREATE_ACTIONS) and prefix not in prefixes:
                 prefixes.append(prefix)
     if any("{model}" in path for path in spec.get("paths", {})):
         variables.append({"key": "model", "value": GENERIC_MODEL_EXAMPLE, "type": "string"})

@@ -18,13 +18,18 @@ from ..routes import api_route
 from .api import MAX_ID, json_body
 
 
+def may_manage(env, key_id):
+    """Whether REST API key ``key_id`` may manage its own webhooks (and see these endpoints in its
+    OpenAPI document): the "Manage Webhooks" permission a manager sets. A personal key may not."""
+    return bool(key_id) and env["rest.api.key"].sudo().browse(key_id).allow_webhooks
+
+
 def _own_key():
     """The calling REST API key (sudo), when it may manage its webhooks; 403 otherwise."""
     auth = authenticate_request()
-    key = request.env["rest.api.key"].sudo().browse(auth.api_key_id or [])
-    if not key or not key.allow_webhooks:
+    if not may_manage(request.env, auth.api_key_id):
         raise PermissionDenied("This API key may not manage webhooks ('Manage Webhooks', set by a REST API manager).")
-    return key
+    return request.env["rest.api.key"].sudo().browse(auth.api_key_id)
 
 
 def _describe(webhook):

@@ -33,5 +33,7 @@ from . import (
     test_scoped_keys,
     test_serialization,
     test_settings,
+    test_webhook_targets,
+    test_webhooks,
     test_write,
 )

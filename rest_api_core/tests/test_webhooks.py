@@ -9,6 +9,7 @@ import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest.mock import ANY
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
@@ -178,6 +179,20 @@ class TestCaptureAndDelivery(WebhookCase):
                                    "data": {"id": record_id}}])  # fmt: skip
         self.assertEqual(self.events(webhook).mapped("state"), ["skipped", "delivered"])
 
+    def test_web_client_change_is_captured(self):
+        """A logged-in user saving a record in the web client (its JSON-RPC ``call_kw``): one event."""
+        webhook, secret = self.subscribe(events=["updated"], fields=["name"])
+        self.authenticate("rest_manager", "rest_manager")
+        self.make_jsonrpc_request(
+            "/web/dataset/call_kw/res.partner/web_save",
+            {"model": "res.partner", "method": "web_save", "args": [[self.partner.id], {"name": "In the web client"}],
+             "kwargs": {"specification": {"name": {}}}},
+        )  # fmt: skip
+        self.send()
+        data = {"id": self.partner.id, "name": "In the web client"}
+        self.assertEqual(self.delivered(secret), [{"type": "res.partner.updated", "timestamp": ANY, "data": data}])
+        self.assertEqual(len(self.events(webhook)), 1)
+
     def test_xmlrpc_change_is_captured(self):
         webhook, secret = self.subscribe(events=["updated"], fields=["name"])
         self.xmlrpc_object.execute_kw(
@@ -277,7 +292,12 @@ class TestFailures(WebhookCase):
         webhook, _secret = self.subscribe(events=["updated"])
         self.receiver.statuses = [410]
         self.partner.write({"name": "Gone"})
-        self.send()
+        # without Discuss (mail), as here, the owner's notice is the server log's warning
+        self.assertFalse(hasattr(self.env["res.partner"], "message_notify"))
+        with self.assertLogs("odoo.addons.rest_api_core.models.rest_api_webhook", "WARNING") as logs:
+            self.send()
+        self.assertIn(f"REST API webhook test hook (id {webhook.id}): The receiver", logs.output[0])
+        self.assertIn("410 Gone: it is disabled", logs.output[0])
         self.assertEqual(self.events(webhook).state, "failed")
         self.assertEqual(webhook.state, "disabled")
         self.partner.write({"name": "Unheard"})

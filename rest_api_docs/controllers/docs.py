@@ -9,6 +9,7 @@ from odoo.tools import file_open
 from odoo.addons.rest_api_auth.credentials import API_KEY_HEADERS, LOGIN_TOKEN_HEADERS, parse_credentials
 from odoo.addons.rest_api_auth.exceptions import AuthenticationFailed, NotFound
 from odoo.addons.rest_api_core import metrics
+from odoo.addons.rest_api_core.controllers.webhooks import may_manage as may_manage_webhooks
 from odoo.addons.rest_api_core.dispatch import api_endpoint, authenticate_request
 from odoo.addons.rest_api_core.responses import json_response
 from odoo.addons.rest_api_core.routes import api_route, route
@@ -80,6 +81,7 @@ def build_document(models_param=None):
         token_generation=bool(key.api_key_id and key.allow_token_generation),
         login_token_required=key.require_login_token,
         metrics=metrics.may_read(request.env, key.api_key_id),
+        webhooks=may_manage_webhooks(request.env, key.api_key_id),
         **_options(),
     )
     return document, True
@@ -105,6 +107,7 @@ def key_document(key_id):
         token_generation=key.allow_token_generation,
         login_token_required=key.require_login_token,
         metrics=metrics.may_read(request.env, key.id),
+        webhooks=may_manage_webhooks(request.env, key.id),
         **_options(),
     )
     return key, document

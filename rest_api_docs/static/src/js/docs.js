@@ -22,6 +22,9 @@
     // Above this many tags (models), tags start collapsed: Swagger UI stalls when it
     // has to render a few hundred operations at once.
     const MANY_TAGS = 8;
+    // Swagger UI lists a document's webhooks (the events a subscription posts) expanded, outside
+    // the tags: above this many, the page leaves them to the JSON document.
+    const MANY_WEBHOOKS = 3 * MANY_TAGS;
 
     // Shown when the document cannot be loaded (e.g. it needs an API key): the
     // security schemes give Swagger UI its "Authorize" button.
@@ -86,7 +89,21 @@
     let ui = null;
     let reloading = null;
 
-    function showDocument(spec) {
+    function withoutManyWebhooks(spec) {
+        const count = Object.keys(spec.webhooks || {}).length;
+        if (count <= MANY_WEBHOOKS) {
+            return spec;
+        }
+        const note = `\n\n*The ${count} webhook payloads of this key (one per model and event) are in the ` +
+            "[OpenAPI document](" + SPEC_URL + "), top-level `webhooks`: too many to list on this page.*\n";
+        return Object.assign({}, spec, {
+            webhooks: undefined,
+            info: Object.assign({}, spec.info, { description: (spec.info.description || "") + note }),
+        });
+    }
+
+    function showDocument(document) {
+        const spec = withoutManyWebhooks(document);
         const tags = spec.tags || [];
         for (const tag of tags) {
             ui.layoutActions.show(["operations-tag", tag.name], tags.length <= MANY_TAGS);
