@@ -6,8 +6,7 @@ from . import controllers
 # Benchmarks only (bench_store_callgrind.py). Under valgrind a request runs some 50 times slower:
 # the per-process time windows of the REST API would then cover 50 times fewer requests than at
 # native speed (a busy key would look quiet to the quota leases; a verified key's 60 s cache would
-# lapse, and its 60-million-instruction hash be paid again, every 50 requests). This stretches
-# them by that factor.
+# lapse, and its pbkdf2 check be paid again, every 50 requests). This stretches them by that factor.
 CLOCK_SCALE = float(os.environ.get("REST_API_BENCH_CLOCK_SCALE") or 1)
 if CLOCK_SCALE != 1:
     from odoo.addons.rest_api_auth.models import rest_api_key_verification
