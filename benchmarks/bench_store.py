@@ -2,6 +2,7 @@
 """What a rate-limited key costs a request, with each throttle store: PostgreSQL and Redis.
 
     python3 benchmarks/bench_store.py [--rounds 5] [--duration 6] [--partners 2000]
+    python3 benchmarks/bench_store.py --sequential 200 [--rounds 60] [--warm 50]
 
 Runs in Odoo's Python; needs wrk and ``redis-server`` (Debian packages) and the ``redis``
 client (requirements-redis.txt). Creates a throwaway database like ``run.py`` (partners,
@@ -14,12 +15,20 @@ in its configuration file. Each round reads one partner with each key on each se
 ratios measured within each round. Server CPU per request counts the Odoo server (master
 and workers), the PostgreSQL backends of the database and the private Redis; the throttle
 table's rows written per request say what each store writes on the primary.
+
+With ``--sequential N`` each run is N requests sent one at a time (no wrk), after ``--warm``
+unmeasured ones of the same key (its lease demand builds up as for a key in steady use), and the
+server CPU is read to the nanosecond: many short runs, the order alternating from round to round
+(store and key: ABBA over four rounds), the cost reported as the median of the per-round
+differences with its quartiles and a bootstrap 95 % interval. wrk's saturation makes the CPU of a
+request depend on how many wait beside it; one request at a time keeps that constant.
 """
 
 import argparse
 import copy
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -29,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "rest_api_auth" / "tests"))  # redis_helpers
 
-from loadgen import run_wrk, wrk_path
+from loadgen import run_sequential, run_wrk, wrk_path
 from odoo_env import OdooServer, SetupError, exit_on_sigterm, pg_connect, pg_value
 from process_stats import cpu_ms_per_request, server_cpu
 from redis_helpers import PrivateRedis
@@ -37,6 +46,7 @@ from run import SERVER_ARGS, bench_database, build_scenarios, probe
 
 SCENARIOS = (("unlimited", "read.rest"), ("rate-limited", "read.rest_throttled"))
 CPU_PARTS = ("odoo", "postgres", "redis")
+TARGETS = {"postgresql": 5.0, "redis": 2.0}  # % of a request's server CPU (issue 21)
 
 
 def throttle_writes(database):
@@ -52,6 +62,7 @@ def measured(server, scenario, args, redis_pid, database):
     cpu = cpu_ms_per_request(before, after, result.requests)
     return {
         "requests": result.requests,
+        "sent": result.requests,
         "rps": result.rps,
         "p50_ms": result.as_dict()["latency_ms"]["p50"],
         "errors": sum(result.errors.values()),
@@ -60,29 +71,89 @@ def measured(server, scenario, args, redis_pid, database):
     }
 
 
+def sequential_run(server, scenario, args, redis_pid, database):
+    """``--warm`` requests of ``scenario`` unmeasured, then ``--sequential`` measured, one at a time."""
+    start = random.randrange(len(scenario.requests))
+    run_sequential(server.base_url, scenario.requests, args.warm, start)
+    before = server_cpu(server, database, redis=[redis_pid])
+    began = time.monotonic()
+    statuses = run_sequential(server.base_url, scenario.requests, args.sequential, start + args.warm)
+    seconds = time.monotonic() - began
+    after = server_cpu(server, database, redis=[redis_pid])
+    cpu = cpu_ms_per_request(before, after, args.sequential)
+    return {
+        "requests": args.sequential,
+        "sent": args.warm + args.sequential,
+        "rps": args.sequential / seconds,
+        "p50_ms": 1000 * seconds / args.sequential,  # the mean: no per-request times are kept
+        "errors": args.sequential - statuses.get(200, 0),
+        "cpu_ms": cpu,
+        "cpu_total_ms": sum(cpu.values()),
+    }
+
+
+def sequential_order(number):
+    """Round ``number``'s runs: the store order alternates every round, the key order every two."""
+    stores = ("postgresql", "redis")[:: 1 if number % 2 == 0 else -1]
+    keys = SCENARIOS[:: 1 if number // 2 % 2 == 0 else -1]
+    return [(store, key, name) for store in stores for key, name in keys]
+
+
 def writes_per_request(rounds, writes):
     """The throttle table's rows written per rate-limited request of each store, from the run's
     total (PostgreSQL publishes a backend's statistics up to 10 s late: per run they would blur).
     Every row is charged to the PostgreSQL store's requests; what is left is the Redis store's."""
-    postgresql = sum(entry[("postgresql", "rate-limited")]["requests"] for entry in rounds)
-    redis = sum(entry[("redis", "rate-limited")]["requests"] for entry in rounds)
+    postgresql = sum(entry[("postgresql", "rate-limited")]["sent"] for entry in rounds)
+    redis = sum(entry[("redis", "rate-limited")]["sent"] for entry in rounds)
     return {"postgresql": writes / postgresql, "redis": max(0, writes - postgresql) / redis}
 
 
-def median_ratio(rounds, store, metric):
-    """Median over the rounds of (rate-limited / unlimited - 1), in %."""
-    values = [
+def costs(rounds, store, metric):
+    """Per round, rate-limited / unlimited - 1, in %."""
+    return [
         100 * (entry[(store, "rate-limited")][metric] / entry[(store, "unlimited")][metric] - 1) for entry in rounds
     ]
+
+
+def median_ratio(rounds, store, metric):
+    """Median over the rounds of (rate-limited / unlimited - 1), in %, with the smallest and largest."""
+    values = costs(rounds, store, metric)
     return statistics.median(values), min(values), max(values)
 
 
+def median_interval(values, resamples=5000, seed=21):
+    """The median of ``values``, its quartiles and a bootstrap 95 % interval (rounds resampled)."""
+    draw = random.Random(seed)
+    medians = sorted(statistics.median(draw.choices(values, k=len(values))) for _ in range(resamples))
+    quartiles = statistics.quantiles(values, n=4)
+    return {
+        "median": statistics.median(values),
+        "quartiles": (quartiles[0], quartiles[2]),
+        "interval": (medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]),
+    }
+
+
+def verdict(interval, target):
+    """Met when the whole 95 % interval is at or under ``target``, missed when it is all above."""
+    low, high = interval
+    if high <= target:
+        return "met"
+    return "not met" if low > target else "not resolved"
+
+
 def report(rounds, args, load_before, writes):
+    client = (
+        f"{args.sequential} requests one at a time after {args.warm} unmeasured"
+        if args.sequential
+        else f"{args.duration} s of wrk, {args.connections} connections"
+    )
     lines = [
-        f"`python3 benchmarks/bench_store.py {' '.join(args.argv)}`, {len(rounds)} rounds of {args.duration} s, "
-        f"`{' '.join(SERVER_ARGS)}`, wrk {args.connections} connections; load average at the start {load_before}",
+        f"`python3 benchmarks/bench_store.py {' '.join(args.argv)}`, {len(rounds)} rounds, each run {client}, "
+        f"`{' '.join(SERVER_ARGS)}`; load average at the start {load_before}, at the end "
+        + ", ".join(f"{load:.2f}" for load in os.getloadavg()),
         "",
-        "| store | key | req/s | p50 ms | server CPU ms/request (Odoo + PostgreSQL + Redis) |",
+        "| store | key | req/s | latency ms (wrk: p50; sequential: mean) "
+        "| server CPU ms/request (Odoo + PostgreSQL + Redis) |",
         "|---|---|---|---|---|",
     ]
     for store in ("postgresql", "redis"):
@@ -97,6 +168,8 @@ def report(rounds, args, load_before, writes):
                 f"| {sum(cpu.values()):.2f} ({cpu['odoo']:.2f} + {cpu['postgres']:.2f} + {cpu['redis']:.3f}) |"
             )
     per_request = writes_per_request(rounds, writes)
+    if args.sequential:
+        return "\n".join(lines + sequential_costs(rounds, per_request))
     lines += [
         "",
         "| store | cost of the rate limit: throughput | server CPU per request "
@@ -111,6 +184,29 @@ def report(rounds, args, load_before, writes):
             f"| {cpu[0]:+.1f} % (rounds {cpu[1]:+.1f} to {cpu[2]:+.1f} %) | {per_request[store]:.2f} |"
         )
     return "\n".join(lines)
+
+
+def sequential_costs(rounds, per_request):
+    lines = [
+        "",
+        "| store | cost in server CPU per request: median of the rounds | quartiles | 95 % interval "
+        "| ratio of the totals | target | PostgreSQL throttle rows written per request |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for store in ("postgresql", "redis"):
+        cost = median_interval(costs(rounds, store, "cpu_total_ms"))
+        total = {
+            key: sum(entry[(store, key)]["cpu_total_ms"] * entry[(store, key)]["requests"] for entry in rounds)
+            / sum(entry[(store, key)]["requests"] for entry in rounds)
+            for key, _scenario in SCENARIOS
+        }
+        lines.append(
+            f"| {store} | {cost['median']:+.2f} % | {cost['quartiles'][0]:+.1f} to {cost['quartiles'][1]:+.1f} % "
+            f"| {cost['interval'][0]:+.2f} to {cost['interval'][1]:+.2f} % "
+            f"| {100 * (total['rate-limited'] / total['unlimited'] - 1):+.2f} % "
+            f"| ≤ {TARGETS[store]:.0f} %: {verdict(cost['interval'], TARGETS[store])} | {per_request[store]:.3f} |"
+        )
+    return lines
 
 
 def run(args):
@@ -137,16 +233,18 @@ def run(args):
                 time.sleep(11)  # the warm-up's statistics are published (within 10 s) before counting
                 writes = throttle_writes(database)
                 rounds = []
+                measure = sequential_run if args.sequential else measured
                 for number in range(args.rounds):
                     shift = number % len(order)
+                    runs = sequential_order(number) if args.sequential else order[shift:] + order[:shift]
                     entry = {}
-                    for store, key, name in order[shift:] + order[:shift]:
-                        entry[(store, key)] = result = measured(
+                    for store, key, name in runs:
+                        entry[(store, key)] = result = measure(
                             servers[store], scenarios[name], args, redis.process.pid, database
                         )
                         print(
                             f"[bench] round {number + 1} {store:10} {key:12} {result['rps']:7.1f} req/s "
-                            f"CPU {result['cpu_total_ms']:.2f} ms/request {json.dumps(result['cpu_ms'])} "
+                            f"CPU {result['cpu_total_ms']:.3f} ms/request {json.dumps(result['cpu_ms'])} "
                             f"errors {result['errors']}",
                             flush=True,
                         )
@@ -164,6 +262,8 @@ def main(argv):
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per scenario and server")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--partners", type=int, default=2000)
+    parser.add_argument("--sequential", type=int, metavar="N", help="N requests one at a time per run instead of wrk")
+    parser.add_argument("--warm", type=int, default=50, help="with --sequential: unmeasured requests before each run")
     args = parser.parse_args(argv)
     args.argv = argv
     exit_on_sigterm()

@@ -3,9 +3,11 @@ not to be the bottleneck, driven by a generated Lua script.
 
 Every run replays a fixed list of prepared requests round-robin (e.g. reads of
 500 different partners), from one wrk thread over ``connections`` connections,
-for a bounded time.
+for a bounded time. :func:`run_sequential` sends them one at a time from Python instead: a fixed
+number of requests, at most one in flight, for measures that wrk's saturation blurs.
 """
 
+import http.client
 import json
 import resource
 import shutil
@@ -132,6 +134,25 @@ def run_wrk(base_url, requests, seconds, connections=4, timeout_seconds=10):
         raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr.strip() or result.stdout[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return parse_wrk_output(result.stdout, cpu)
+
+
+def run_sequential(base_url, requests, count, start=0, timeout_seconds=120):
+    """Send ``count`` of ``requests`` round-robin from index ``start``, one at a time, on one
+    connection (reopened when the server closes it, as Odoo's workers do after each request):
+    ``{status: count}`` of the answers."""
+    host, port = base_url.removeprefix("http://").rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=timeout_seconds)
+    statuses = {}
+    try:
+        for index in range(start, start + count):
+            item = requests[index % len(requests)]
+            connection.request(item.method, item.path, item.body, item.headers)
+            response = connection.getresponse()
+            response.read()
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+    finally:
+        connection.close()
+    return statuses
 
 
 def wrk_version():

@@ -350,15 +350,18 @@ class OdooWorkspace:
 class OdooServer:
     """An Odoo server process on loopback serving one database (context manager).
 
-    ``extra_args`` go to ``odoo`` as given, e.g. ``["--workers=2"]``. The
+    ``extra_args`` go to ``odoo`` as given, e.g. ``["--workers=2"]``; ``prefix`` runs it under
+    another command (``["valgrind", ...]``), ``env`` adds to its environment. The
     server's output goes to ``log_file`` (``"-"``: this process's stderr); ``start()`` waits until
     ``/api/health`` answers 200.
     """
 
     PORT_ATTEMPTS = 3
 
-    def __init__(self, workspace, database, port=None, extra_args=(), log_file=None):
+    def __init__(self, workspace, database, port=None, extra_args=(), log_file=None, *, prefix=(), env=None):
         self.workspace = workspace
+        self.prefix = list(prefix)
+        self.env = env
         self.database = database
         self.fixed_port = port is not None
         self.port = port or free_port()
@@ -407,7 +410,7 @@ class OdooServer:
 
     def _launch(self, timeout):
         """True once serving; False when the port was already in use; SetupError on any other failure."""
-        command = self.workspace.odoo_command(
+        command = self.prefix + self.workspace.odoo_command(
             *self.server_args(), f"--http-port={self.port}", "--gevent-port", str(free_port()),
             "--log-level=warn", *self.extra_args,
         )  # fmt: skip
@@ -419,7 +422,12 @@ class OdooServer:
             log_start = output.tell()
         try:
             self.process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=output, stderr=output, start_new_session=True
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=output,
+                start_new_session=True,
+                env={**os.environ, **self.env} if self.env else None,
             )
         finally:
             if output:

@@ -7,7 +7,7 @@
     "author": "odoo-rest-api contributors",
     "website": "https://github.com/odoo-rest-api/odoo-rest-api",
     "license": "LGPL-3",
-    "depends": ["base", "web"],
+    "depends": ["base", "web", "rest_api_auth"],
     "data": [],
     "installable": True,
 }
