@@ -71,6 +71,15 @@ NO_NUL = "^[^\\u0000]*$"
 BASE64_PATTERN = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 REFERENCE_PATTERN = "^[a-z0-9_]+([.][a-z0-9_]+)*,[1-9][0-9]{0,9}$"
 COMMAND_FORMS = "[0, 0, {values}], [1, id, {values}], [2, id], [3, id], [4, id], [5] or [6, 0, [ids]]"
+COMMAND_TEXTS = (
+    (0, "`[0, 0, {values}]` create"),
+    (1, "`[1, id, {values}]` update"),
+    (2, "`[2, id]` delete"),
+    (3, "`[3, id]` unlink"),
+    (4, "`[4, id]` link"),
+    (5, "`[5]` clear"),
+    (6, "`[6, 0, [ids]]` replace"),
+)
 
 
 def empty():
@@ -144,28 +153,38 @@ def _command(code, *items, padded_to=None):
     return schema
 
 
-def x2many_commands_schema():
-    """A list of Odoo commands of exactly Odoo's shapes (values of create/update: any object here;
-    :mod:`.serialization` checks them against the comodel's fields)."""
-    values = {"type": "object", "description": "Values of the related record."}
+def any_values(_relation, _code):
+    """The values of every create/update command, as the server checks a command's shape: any
+    object (:mod:`.serialization` then checks them against the comodel's own write schemas)."""
+    return {"type": "object", "description": "Values of the related record."}
+
+
+def x2many_commands_schema(relation=None, command_values=any_values):
+    """A list of Odoo commands of exactly Odoo's shapes.
+
+    ``command_values(relation, code)`` is the schema of the values of the create (``0``) and
+    update (``1``) commands on comodel ``relation``, or ``None`` where that command is not
+    accepted at all: the OpenAPI document gives a ``$ref`` to the comodel's values schema
+    (``rest_api_docs.model_schemas``), the server's shape check any object (:func:`any_values`).
+    """
     commands = [
-        _command({"type": "integer", "const": 0}, _padding(), values),  # create
-        _command({"type": "integer", "const": 1}, record_id(), values),  # update
+        _command({"type": "integer", "const": code}, first, values)
+        for code, first in ((0, _padding()), (1, record_id()))  # create, update
+        if (values := command_values(relation, code)) is not None
+    ]
+    commands += [
         _command({"type": "integer", "enum": [2, 3, 4]}, record_id(), padded_to=3),  # delete, unlink, link
         _command({"type": "integer", "const": 5}, padded_to=3),  # clear
         _command({"type": "integer", "const": 6}, _padding(), {"type": "array", "items": record_id()}),  # set
     ]
-    return {
-        "type": "array",
-        "items": {"anyOf": commands},
-        "description": "Odoo commands: `[0, 0, {values}]` create, `[1, id, {values}]` update, "
-        "`[2, id]` delete, `[3, id]` unlink, `[4, id]` link, `[5]` clear, `[6, 0, [ids]]` replace.",
-    }
+    forms = [form for code, form in COMMAND_TEXTS if code > 1 or command_values(relation, code) is not None]
+    return {"type": "array", "items": {"anyOf": commands}, "description": f"Odoo commands: {', '.join(forms)}."}
 
 
-def _x2many_write(_description):
+def _x2many_write(description, command_values=any_values):
     ids = {"type": "array", "items": record_id(), "description": "Record ids: they replace the current set."}
-    return _or_cleared({"anyOf": [ids, x2many_commands_schema()]})
+    commands = x2many_commands_schema(description.get("relation"), command_values)
+    return _or_cleared({"anyOf": [ids, commands]})
 
 
 def _many2one_read(_description):
@@ -305,10 +324,16 @@ def read_schema(description):
     return field_type(description).read(description)
 
 
-def write_schema(description):
+def write_schema(description, command_values=any_values):
     """What a write accepts for a field with this ``fields_get()`` ``description``: a required
-    field cannot be emptied (Odoo refuses a create or write that leaves it empty)."""
-    schema = field_type(description).write(description)
+    field cannot be emptied (Odoo refuses a create or write that leaves it empty).
+    ``command_values``: the values of an x2many's create/update commands (see
+    :func:`x2many_commands_schema`)."""
+    kind = field_type(description)
+    if description.get("type") in X2MANY_TYPES:
+        schema = kind.write(description, command_values)
+    else:
+        schema = kind.write(description)
     if description.get("required") and _is_cleared(schema):
         return schema["anyOf"][0]
     return schema
