@@ -22,7 +22,7 @@ class TestSettingsScreen(HttpCase):
                 self.assertIn(f'name="{field}"', arch)
 
     def test_settings_search_finds_them(self):
-        """Searching "CORS", "page size", "bulk", "webhook", "lease" or "documentation" in Settings shows the setting."""
+        """Searching "CORS", "page size", "bulk", "webhook", "lease" or "documentation" in Settings shows it."""
         self.start_tour(
             "/odoo/action-rest_api_auth.rest_api_config_settings_action", "rest_api_settings_search", login="admin"
         )
