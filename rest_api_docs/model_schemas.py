@@ -63,11 +63,7 @@ def document_command_values(model_doc, documented):
             return None
         if relation in documented:
             return {"$ref": schema_ref(values_schema_name(relation))}
-        return {
-            "type": "object",
-            "description": f"Values of the `{relation}` record, checked against its fields: "
-            f"the document of `?models={relation}` describes them.",
-        }
+        return {"type": "object", "description": f"Values of a `{relation}` record."}
 
     return command_values
 
