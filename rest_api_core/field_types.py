@@ -15,7 +15,8 @@ The decisions, for every type (docs/api.md, "Field values"):
   stores ``0`` for an empty number, and reads it back as ``0``);
 * numbers follow JSON Schema: ``2.0`` is the integer ``2`` (whole-number
   floats are accepted wherever an integer is, ids included);
-* integers are PostgreSQL ``integer`` (32 bits); ids are 1 to 2**31 - 1;
+* integers are PostgreSQL ``integer`` (32 bits); ids are 1 to 2**31 - 1; floats and
+  monetaries at most 1e300 in magnitude (Odoo's rounding overflows beyond);
 * dates are ``YYYY-MM-DD``, datetimes ``YYYY-MM-DD HH:MM:SS`` in UTC, read
   and written (Odoo's own format; a datetime may be written as a date, at
   midnight); the patterns accept only days that exist;
@@ -36,6 +37,9 @@ from odoo.addons.rest_api_auth.scope import model_denied
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer: larger ids cannot exist
 MIN_INTEGER = -(2**31)
+# Odoo rounds a float to its digits, and a monetary to its currency, through value * 10**digits:
+# beyond 1e300 that overflows (OverflowError in float_round, a 500), up to 8 digits
+MAX_FLOAT = 1e300
 # the fields_get() attributes the contract (and the documentation) uses
 FIELD_ATTRIBUTES = (
     "type",
@@ -234,6 +238,13 @@ def _fixed(build):
 
 
 _CLEARED = "; false or null empties it"
+_FLOAT_REASON = "a number, at most 1e300 in magnitude"
+
+
+def _float_write():
+    return {"type": "number", "minimum": -MAX_FLOAT, "maximum": MAX_FLOAT}
+
+
 ANY = FieldType(_fixed(dict), _fixed(dict), "any JSON value")
 
 # Odoo field type -> its contract. Field types of other modules are any JSON value (ANY).
@@ -249,8 +260,8 @@ FIELD_TYPES = {
         _fixed(lambda: {"type": "integer", "minimum": 0, "maximum": MAX_ID}),
         "a record id, or 0",
     ),
-    "float": FieldType(_fixed(lambda: {"type": "number"}), _fixed(lambda: {"type": "number"}), "a number"),
-    "monetary": FieldType(_fixed(lambda: {"type": "number"}), _fixed(lambda: {"type": "number"}), "a number"),
+    "float": FieldType(_fixed(lambda: {"type": "number"}), _fixed(_float_write), _FLOAT_REASON),
+    "monetary": FieldType(_fixed(lambda: {"type": "number"}), _fixed(_float_write), _FLOAT_REASON),
     "char": FieldType(
         lambda d: _or_empty(_string()),
         lambda d: _or_cleared(_string(d, write=True)),
