@@ -12,7 +12,8 @@ detailed document covers those three models:
   404, 409, 415, 422, 429; 405, which no operation of the path documents, against the
   Problem schema) against the document (``livetests/clients/client_cycle.py``);
 * a property test (hypothesis, ``livetests/clients/write_contract.py``) proves, field by
-  field, that the published write schemas and the server agree;
+  field, that the published write schemas and the server agree (x2many commands with the
+  values of the related model's referenced schema included);
 * schemathesis runs every check, stateful phase included, bounded in examples and time:
   zero failures. The failed-authentication limit of this server is raised so that
   schemathesis' bad-credential probes are answered 401, never 429. Its configuration

@@ -15,7 +15,8 @@ The decisions, for every type (docs/api.md, "Field values"):
   stores ``0`` for an empty number, and reads it back as ``0``);
 * numbers follow JSON Schema: ``2.0`` is the integer ``2`` (whole-number
   floats are accepted wherever an integer is, ids included);
-* integers are PostgreSQL ``integer`` (32 bits); ids are 1 to 2**31 - 1;
+* integers are PostgreSQL ``integer`` (32 bits); ids are 1 to 2**31 - 1; floats and
+  monetaries at most 1e300 in magnitude (Odoo's rounding overflows beyond);
 * dates are ``YYYY-MM-DD``, datetimes ``YYYY-MM-DD HH:MM:SS`` in UTC, read
   and written (Odoo's own format; a datetime may be written as a date, at
   midnight); the patterns accept only days that exist;
@@ -36,6 +37,9 @@ from odoo.addons.rest_api_auth.scope import model_denied
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer: larger ids cannot exist
 MIN_INTEGER = -(2**31)
+# Odoo rounds a float to its digits, and a monetary to its currency, through value * 10**digits:
+# beyond 1e300 that overflows (OverflowError in float_round, a 500), up to 8 digits
+MAX_FLOAT = 1e300
 # the fields_get() attributes the contract (and the documentation) uses
 FIELD_ATTRIBUTES = (
     "type",
@@ -71,6 +75,15 @@ NO_NUL = "^[^\\u0000]*$"
 BASE64_PATTERN = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 REFERENCE_PATTERN = "^[a-z0-9_]+([.][a-z0-9_]+)*,[1-9][0-9]{0,9}$"
 COMMAND_FORMS = "[0, 0, {values}], [1, id, {values}], [2, id], [3, id], [4, id], [5] or [6, 0, [ids]]"
+COMMAND_TEXTS = (
+    (0, "`[0, 0, {values}]` create"),
+    (1, "`[1, id, {values}]` update"),
+    (2, "`[2, id]` delete"),
+    (3, "`[3, id]` unlink"),
+    (4, "`[4, id]` link"),
+    (5, "`[5]` clear"),
+    (6, "`[6, 0, [ids]]` replace"),
+)
 
 
 def empty():
@@ -144,28 +157,38 @@ def _command(code, *items, padded_to=None):
     return schema
 
 
-def x2many_commands_schema():
-    """A list of Odoo commands of exactly Odoo's shapes (values of create/update: any object here;
-    :mod:`.serialization` checks them against the comodel's fields)."""
-    values = {"type": "object", "description": "Values of the related record."}
+def any_values(_relation, _code):
+    """The values of every create/update command, as the server checks a command's shape: any
+    object (:mod:`.serialization` then checks them against the comodel's own write schemas)."""
+    return {"type": "object", "description": "Values of the related record."}
+
+
+def x2many_commands_schema(relation=None, command_values=any_values):
+    """A list of Odoo commands of exactly Odoo's shapes.
+
+    ``command_values(relation, code)`` is the schema of the values of the create (``0``) and
+    update (``1``) commands on comodel ``relation``, or ``None`` where that command is not
+    accepted at all: the OpenAPI document gives a ``$ref`` to the comodel's values schema
+    (``rest_api_docs.model_schemas``), the server's shape check any object (:func:`any_values`).
+    """
     commands = [
-        _command({"type": "integer", "const": 0}, _padding(), values),  # create
-        _command({"type": "integer", "const": 1}, record_id(), values),  # update
+        _command({"type": "integer", "const": code}, first, values)
+        for code, first in ((0, _padding()), (1, record_id()))  # create, update
+        if (values := command_values(relation, code)) is not None
+    ]
+    commands += [
         _command({"type": "integer", "enum": [2, 3, 4]}, record_id(), padded_to=3),  # delete, unlink, link
         _command({"type": "integer", "const": 5}, padded_to=3),  # clear
         _command({"type": "integer", "const": 6}, _padding(), {"type": "array", "items": record_id()}),  # set
     ]
-    return {
-        "type": "array",
-        "items": {"anyOf": commands},
-        "description": "Odoo commands: `[0, 0, {values}]` create, `[1, id, {values}]` update, "
-        "`[2, id]` delete, `[3, id]` unlink, `[4, id]` link, `[5]` clear, `[6, 0, [ids]]` replace.",
-    }
+    forms = [form for code, form in COMMAND_TEXTS if code > 1 or command_values(relation, code) is not None]
+    return {"type": "array", "items": {"anyOf": commands}, "description": f"Odoo commands: {', '.join(forms)}."}
 
 
-def _x2many_write(_description):
+def _x2many_write(description, command_values=any_values):
     ids = {"type": "array", "items": record_id(), "description": "Record ids: they replace the current set."}
-    return _or_cleared({"anyOf": [ids, x2many_commands_schema()]})
+    commands = x2many_commands_schema(description.get("relation"), command_values)
+    return _or_cleared({"anyOf": [ids, commands]})
 
 
 def _many2one_read(_description):
@@ -215,6 +238,13 @@ def _fixed(build):
 
 
 _CLEARED = "; false or null empties it"
+_FLOAT_REASON = "a number, at most 1e300 in magnitude"
+
+
+def _float_write():
+    return {"type": "number", "minimum": -MAX_FLOAT, "maximum": MAX_FLOAT}
+
+
 ANY = FieldType(_fixed(dict), _fixed(dict), "any JSON value")
 
 # Odoo field type -> its contract. Field types of other modules are any JSON value (ANY).
@@ -230,8 +260,8 @@ FIELD_TYPES = {
         _fixed(lambda: {"type": "integer", "minimum": 0, "maximum": MAX_ID}),
         "a record id, or 0",
     ),
-    "float": FieldType(_fixed(lambda: {"type": "number"}), _fixed(lambda: {"type": "number"}), "a number"),
-    "monetary": FieldType(_fixed(lambda: {"type": "number"}), _fixed(lambda: {"type": "number"}), "a number"),
+    "float": FieldType(_fixed(lambda: {"type": "number"}), _fixed(_float_write), _FLOAT_REASON),
+    "monetary": FieldType(_fixed(lambda: {"type": "number"}), _fixed(_float_write), _FLOAT_REASON),
     "char": FieldType(
         lambda d: _or_empty(_string()),
         lambda d: _or_cleared(_string(d, write=True)),
@@ -305,10 +335,16 @@ def read_schema(description):
     return field_type(description).read(description)
 
 
-def write_schema(description):
+def write_schema(description, command_values=any_values):
     """What a write accepts for a field with this ``fields_get()`` ``description``: a required
-    field cannot be emptied (Odoo refuses a create or write that leaves it empty)."""
-    schema = field_type(description).write(description)
+    field cannot be emptied (Odoo refuses a create or write that leaves it empty).
+    ``command_values``: the values of an x2many's create/update commands (see
+    :func:`x2many_commands_schema`)."""
+    kind = field_type(description)
+    if description.get("type") in X2MANY_TYPES:
+        schema = kind.write(description, command_values)
+    else:
+        schema = kind.write(description)
     if description.get("required") and _is_cleared(schema):
         return schema["anyOf"][0]
     return schema

@@ -26,7 +26,7 @@ from odoo import fields as odoo_fields
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied
 from odoo.addons.rest_api_auth.scope import model_denied
 from odoo.addons.rest_api_core.change_feed import has_change_dates
-from odoo.addons.rest_api_core.field_types import FIELD_ATTRIBUTES
+from odoo.addons.rest_api_core.field_types import FIELD_ATTRIBUTES, X2MANY_TYPES
 from odoo.addons.rest_api_core.files import ATTACHMENT_MODEL, image_sizes
 from odoo.addons.rest_api_core.reports import report_references
 
@@ -70,14 +70,19 @@ def candidate_models(env, scope):
     return [name for name in names if name in env.registry and _documentable(env.registry[name])]
 
 
-def model_operations(env, name, scope):
-    """The :class:`ModelDoc` of model ``name`` without its fields, or None if the key may do nothing there."""
+def _operations(env, name, scope):
+    """What the key's ``scope`` and its user's access rights both allow on model ``name``."""
     access = env["ir.model.access"]
-    operations = frozenset(
+    return frozenset(
         operation
         for operation in OPERATIONS
         if scope.allows(name, operation) and access.check(name, ACL_MODE[operation], raise_exception=False)
     )
+
+
+def model_operations(env, name, scope):
+    """The :class:`ModelDoc` of model ``name`` without its fields, or None if the key may do nothing there."""
+    operations = _operations(env, name, scope)
     if not operations:
         return None
     model_access = scope.access.get(name)
@@ -178,7 +183,19 @@ def model_docs(env, scope, names=None):
 
 
 def _detailed(env, scope, docs):
-    """``docs`` with their fields and files (the reports of all of them read at once)."""
+    """``docs`` with their fields and files (the reports of all of them read at once), and what
+    the key may do on the comodels of their x2many fields that are not among them."""
     attachments = _attachment_operations(env, scope)
     reports = report_references(env, [doc.model for doc in docs])
-    return [with_fields(env, doc, attachments, reports.get(doc.model, ())) for doc in docs]
+    detailed = [with_fields(env, doc, attachments, reports.get(doc.model, ())) for doc in docs]
+    names, operations = {doc.model for doc in docs}, {}
+    for index, doc in enumerate(detailed):
+        comodels = {
+            field["relation"]
+            for field in doc.fields.values()
+            if field.get("type") in X2MANY_TYPES and field.get("relation") and field["relation"] not in names
+        }
+        for comodel in comodels - operations.keys():
+            operations[comodel] = _operations(env, comodel, scope) if comodel in env.registry else frozenset()
+        detailed[index] = dataclasses.replace(doc, comodels={name: operations[name] for name in sorted(comodels)})
+    return detailed

@@ -29,9 +29,10 @@ def _field_description(description):
     return "\n\n".join(parts)
 
 
-def field_schemas(name, description):
-    """``(read schema, write schema)`` of field ``name`` with its ``fields_get()`` ``description``."""
-    read, write = field_types.read_schema(description), field_types.write_schema(description)
+def field_schemas(name, description, command_values=field_types.any_values):
+    """``(read schema, write schema)`` of field ``name`` with its ``fields_get()`` ``description``
+    (``command_values``: see :func:`document_command_values`)."""
+    read, write = field_types.read_schema(description), field_types.write_schema(description, command_values)
     annotations = {}
     if description.get("string"):
         annotations["title"] = description["string"]
@@ -44,12 +45,40 @@ def field_schemas(name, description):
     return read, {**write, **annotations}
 
 
-def model_schemas(model_doc):
-    """The component schemas of one model: its records, writable values, and create body."""
+# x2many command code -> the operation it needs on the comodel (``reach``)
+COMMAND_OPERATIONS = {0: "create", 1: "write"}
+
+
+def document_command_values(model_doc, documented):
+    """``command_values(relation, code)`` for :func:`.field_types.x2many_commands_schema` in the
+    document of ``model_doc``, whose models are ``documented`` (``{model: operations}``): the
+    values of a create/update command on a comodel of the document are its values schema (a
+    ``$ref``: exactly what the server checks them against); the command is left out where the
+    key may not create/write the comodel's records (the server refuses it whatever its values:
+    403); otherwise (a comodel that ``?models=`` left out) an object of the comodel's fields."""
+
+    def command_values(relation, code):
+        operations = documented[relation] if relation in documented else model_doc.comodels.get(relation, ())
+        if COMMAND_OPERATIONS[code] not in operations:
+            return None
+        if relation in documented:
+            return {"$ref": schema_ref(values_schema_name(relation))}
+        return {"type": "object", "description": f"Values of a `{relation}` record."}
+
+    return command_values
+
+
+def model_schemas(model_doc, documented=None):
+    """The component schemas of one model: its records, writable values, and create body
+    (``documented``: ``{model: operations}`` of the document, whose values its x2many commands
+    reference; by default ``model_doc`` alone)."""
+    if documented is None:
+        documented = {model_doc.model: model_doc.operations}
     properties, writable, required = {}, {}, []
+    command_values = document_command_values(model_doc, documented)
     for name, fields_get_entry in model_doc.fields.items():
         description = field_types.contract_description(fields_get_entry)
-        read, write = field_schemas(name, description)
+        read, write = field_schemas(name, description, command_values)
         properties[name] = read
         if field_types.writable(name, description):
             writable[name] = write

@@ -69,6 +69,9 @@ class ModelDoc:
     defaulted: frozenset = field(default_factory=frozenset)  # fields that get a value when omitted on create
     feed: bool = True  # whether the model keeps write dates, which its change feed needs
     files: FileDoc = None  # its binary fields, reports and attachments (catalog.with_fields); None: none
+    # what the key may do on the comodels of its x2many fields that the document leaves out:
+    # {model: operations} (catalog)
+    comodels: dict = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- the document
@@ -189,6 +192,7 @@ def build_openapi(
         paths.update(compact_paths(models))
         tags.append({"name": "Records", "description": "The models this API key may use."})
     else:
+        documented = {doc.model: doc.operations for doc in models}
         for model_doc in _in_documentation_order(models):
             paths.update(
                 model_paths(
@@ -200,7 +204,7 @@ def build_openapi(
                     files=model_doc.files,
                 )
             )
-            schemas.update(model_schemas(model_doc))
+            schemas.update(model_schemas(model_doc, documented))
             tags.append({"name": model_doc.model, "description": model_doc.description or model_doc.model})
     if models is None or any(doc.operations & BATCH_OPERATIONS for doc in models):
         paths.update(batch_paths("Batch", _batch_example(models)))

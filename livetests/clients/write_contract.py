@@ -8,10 +8,11 @@ schemathesis' generator of values from a JSON Schema, jsonschema, httpx):
 ``RECORDS_JSON`` maps each model to a scratch record's id. For every writable field of the
 model's ``-values`` schema in the document (so every field type those models have):
 
-* values generated from the field's write schema (x2many commands without nested values,
-  which are the related model's contract) are written with ``PUT``: the server
-  never answers 400 (nor 500) to what the document allows (it may answer 403, 404, 409 or
-  422: access rights, constraints and business rules are no JSON Schema);
+* values generated from the field's write schema are written with ``PUT``, x2many commands
+  included, with the values of their create/update commands generated from the related
+  model's values schema the document references: the server never answers 400 (nor 500) to
+  what the document allows (it may answer 403, 404, 409 or 422: access rights, constraints and
+  business rules are no JSON Schema);
 * arbitrary JSON values are written: when the server answers 400, the document forbids the
   value; when the document forbids it, the server answers 400; never 500.
 
@@ -37,34 +38,20 @@ JSON_VALUES = st.recursive(
 )
 
 
-def without_nested_values(schema):
-    """``schema`` with the values of x2many create/update commands (``[0, 0, {values}]``,
-    ``[1, id, {values}]``) restricted to ``{}``: the server checks them against the related
-    model's own write schemas, which this test checks when it checks that model."""
-    if isinstance(schema, list):
-        return [without_nested_values(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    schema = {key: without_nested_values(value) for key, value in schema.items()}
-    prefix = schema.get("prefixItems")
-    if prefix and prefix[0].get("const") in (0, 1) and len(prefix) == 3 and prefix[2].get("type") == "object":
-        schema["prefixItems"] = [*prefix[:2], {"type": "object", "maxProperties": 0}]
-    return schema
-
-
-def allowed_values(schema):
+def allowed_values(schema, components):
     """Values valid for ``schema``: the JSON bodies schemathesis generates for an operation
-    whose body is ``{"value": <schema>}`` (its public API, the generator of its runs)."""
+    whose body is ``{"value": <schema>}`` (its public API, the generator of its runs), the
+    document's ``components`` (which its ``$ref`` point into) alongside."""
     body = {"type": "object", "properties": {"value": schema}, "required": ["value"], "additionalProperties": False}
     content = {"application/json": {"schema": body}}
     operation = {"requestBody": {"required": True, "content": content}, "responses": {"200": {"description": "OK"}}}
-    document = {"openapi": "3.1.0", "info": {"title": "field", "version": "1"}, "paths": {"/f": {"put": operation}}}
+    document = {"openapi": "3.1.0", "info": {"title": "field", "version": "1"}, "paths": {"/f": {"put": operation}},
+                "components": components}  # fmt: skip
     return schemathesis.openapi.from_dict(document)["/f"]["PUT"].as_strategy().map(lambda case: case.body["value"])
 
 
-def check_field(client, path, name, schema, *, examples, report):
-    schema = without_nested_values(schema)
-    validator = jsonschema.Draft202012Validator(schema)
+def check_field(client, path, name, schema, *, components, examples, report):
+    validator = jsonschema.Draft202012Validator({**schema, "components": components})
     disagreements = report["disagreements"]
 
     def put(value):
@@ -81,7 +68,7 @@ def check_field(client, path, name, schema, *, examples, report):
     )
 
     @run
-    @given(allowed_values(schema))
+    @given(allowed_values(schema, components))
     def allowed(value):
         response = put(value)
         if response.status_code not in ALLOWED_OUTCOMES:
@@ -120,7 +107,8 @@ def main(document_path, base_url, key, records_json, examples):
             for name, schema in values.items():
                 report["types"].setdefault(fields[name]["type"], 0)
                 report["types"][fields[name]["type"]] += 1
-                check_field(client, f"/api/{model}/{record_id}", name, schema, examples=int(examples), report=report)
+                check_field(client, f"/api/{model}/{record_id}", name, schema, components=document["components"],
+                            examples=int(examples), report=report)  # fmt: skip
     print(json.dumps(report))
 
 

@@ -9,6 +9,7 @@ from ..settings import (
     FAILED_AUTH_PERIOD,
     PERSONAL_KEYS_ENABLED,
     THROTTLE_FAIL_OPEN,
+    THROTTLE_LEASE,
     format_setting,
     get_setting,
 )
@@ -20,6 +21,7 @@ SETTING_FIELDS = {
     "rest_api_default_rate_period": DEFAULT_RATE_PERIOD,
     "rest_api_default_rate_burst": DEFAULT_RATE_BURST,
     "rest_api_throttle_fail_open": THROTTLE_FAIL_OPEN,
+    "rest_api_throttle_lease": THROTTLE_LEASE,
     "rest_api_failed_auth_limit": FAILED_AUTH_LIMIT,
     "rest_api_failed_auth_period": FAILED_AUTH_PERIOD,
 }
@@ -41,6 +43,12 @@ class ResConfigSettings(models.TransientModel):
     rest_api_throttle_fail_open = fields.Boolean(
         string="Admit requests when throttling is unavailable",
         help="When the throttle store cannot answer, admit requests (on) or refuse them with 503 (off).",
+    )
+    rest_api_throttle_lease = fields.Boolean(
+        string="Quota leases",
+        help="A process serving a busy rate-limited key charges several of its requests in the throttle store "
+        "at once and admits them without a round trip for up to a second; the limit stays exact. "
+        "Off: one store round trip per rate-limited request.",
     )
     rest_api_failed_auth_limit = fields.Integer(
         string="Failed authentications per client address and key prefix", help="Per period; 0 = unlimited."

@@ -9,6 +9,7 @@ PARAMETERS = (
     "rest_api.default_rate_burst",
     "rest_api.throttle_fail_open",
     "rest_api.throttle_store",
+    "rest_api.throttle_lease",
     "rest_api.failed_auth_limit",
     "rest_api.failed_auth_period",
 )
@@ -34,6 +35,7 @@ class TestSettings(RestApiUsersMixin, TransactionCase):
                 "rest_api.default_rate_burst": "60",
                 "rest_api.throttle_fail_open": "True",
                 "rest_api.throttle_store": "postgresql",
+                "rest_api.throttle_lease": "True",
                 "rest_api.failed_auth_period": "60",
             },
         )
@@ -43,11 +45,13 @@ class TestSettings(RestApiUsersMixin, TransactionCase):
     def test_off_and_zero_survive_a_save(self):
         settings = self.env["res.config.settings"].with_user(self.admin).create({})
         self.assertTrue(settings.rest_api_personal_keys_enabled)
+        self.assertTrue(settings.rest_api_throttle_lease)
         self.assertEqual(settings.rest_api_default_rate_limit, 600)
         settings.write(
             {
                 "rest_api_personal_keys_enabled": False,
                 "rest_api_throttle_fail_open": False,
+                "rest_api_throttle_lease": False,
                 "rest_api_default_rate_limit": 0,
                 "rest_api_default_rate_burst": 0,
                 "rest_api_failed_auth_limit": 7,
@@ -56,12 +60,14 @@ class TestSettings(RestApiUsersMixin, TransactionCase):
         settings.execute()
         self.assertEqual(self.parameters.get_param("rest_api.personal_keys_enabled"), "False")
         self.assertEqual(self.parameters.get_param("rest_api.throttle_fail_open"), "False")
+        self.assertEqual(self.parameters.get_param("rest_api.throttle_lease"), "False")
         self.assertEqual(self.parameters.get_param("rest_api.default_rate_limit"), "0")
         self.assertEqual(self.parameters.get_param("rest_api.default_rate_burst"), "0")
         self.assertEqual(self.parameters.get_param("rest_api.failed_auth_limit"), "7")
         reopened = self.env["res.config.settings"].with_user(self.admin).create({})
         self.assertFalse(reopened.rest_api_personal_keys_enabled)
         self.assertFalse(reopened.rest_api_throttle_fail_open)
+        self.assertFalse(reopened.rest_api_throttle_lease)
         self.assertEqual(reopened.rest_api_default_rate_limit, 0)
         self.assertEqual(reopened.rest_api_default_rate_period, 60)
 

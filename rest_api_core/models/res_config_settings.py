@@ -5,6 +5,8 @@ from ..settings import (
     CORS_ORIGINS_PARAM,
     DEFAULT_LIMIT,
     DEFAULT_LIMIT_PARAM,
+    IDEMPOTENCY_TTL_HOURS,
+    IDEMPOTENCY_TTL_PARAM,
     LOG_BODIES_PARAM,
     LOG_MODE,
     LOG_MODE_PARAM,
@@ -13,11 +15,16 @@ from ..settings import (
     LOG_RETENTION_PARAM,
     LOG_SAMPLE_PARAM,
     LOG_SAMPLE_PERCENT,
+    MAX_BATCH,
+    MAX_BATCH_PARAM,
     MAX_LIMIT,
     MAX_LIMIT_PARAM,
     TOMBSTONE_DAYS,
     TOMBSTONE_DAYS_PARAM,
     TRACKED_MODELS_PARAM,
+    WEBHOOK_ALLOW_PRIVATE_PARAM,
+    WEBHOOK_RETENTION_DAYS,
+    WEBHOOK_RETENTION_PARAM,
 )
 
 
@@ -41,6 +48,20 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=CORS_ORIGINS_PARAM,
         help="Comma-separated origins (e.g. https://shop.example.com) whose browser pages may call "
         "the REST API; * allows any origin. Empty: no CORS headers, browsers refuse cross-origin calls.",
+    )
+    rest_api_max_batch = fields.Integer(
+        string="Largest bulk request",
+        config_parameter=MAX_BATCH_PARAM,
+        default=MAX_BATCH,
+        help="The most elements of an array create, ids of a multi-record update or delete, and operations "
+        "of a batch; larger requests are refused with 413 (400 for a delete's ids).",
+    )
+    rest_api_idempotency_ttl = fields.Integer(
+        string="Replay idempotent answers (hours)",
+        config_parameter=IDEMPOTENCY_TTL_PARAM,
+        default=IDEMPOTENCY_TTL_HOURS,
+        help="How long the answer to a request with an Idempotency-Key header is replayed to a retry with "
+        "the same key; older ones are deleted every hour.",
     )
 
     rest_api_request_log_mode = fields.Selection(
@@ -83,6 +104,28 @@ class ResConfigSettings(models.TransientModel):
         default=TOMBSTONE_DAYS,
         help="Deletions older than this are dropped every day; a change-feed token older than this gets 410.",
     )
+    rest_api_webhook_allow_private = fields.Boolean(
+        string="Webhooks to private addresses",
+        config_parameter=WEBHOOK_ALLOW_PRIVATE_PARAM,
+        help="Let webhook URLs resolve to loopback, private, link-local or reserved addresses (a receiver on "
+        "this host or network). Off: such targets are refused, so that webhooks cannot probe the internal network.",
+    )
+    rest_api_webhook_retention_days = fields.Integer(
+        string="Keep webhook events (days)",
+        config_parameter=WEBHOOK_RETENTION_PARAM,
+        default=WEBHOOK_RETENTION_DAYS,
+        help="Delivered, failed and skipped webhook events (and their attempts) older than this are deleted every day.",
+    )
+
+    @api.constrains("rest_api_max_batch", "rest_api_idempotency_ttl", "rest_api_webhook_retention_days")
+    def _check_rest_api_positive(self):
+        for config in self:
+            if config.rest_api_max_batch < 1:
+                raise ValidationError(_("A bulk request must be allowed at least one element."))
+            if config.rest_api_idempotency_ttl < 1:
+                raise ValidationError(_("Idempotent answers must be replayed for at least one hour."))
+            if config.rest_api_webhook_retention_days < 1:
+                raise ValidationError(_("Webhook events must be kept at least one day."))
 
     @api.constrains("rest_api_tombstone_days")
     def _check_rest_api_tombstone_days(self):

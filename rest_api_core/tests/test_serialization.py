@@ -227,6 +227,13 @@ class TestWriteValues(BaseCase):
             with self.subTest(name=name), self.assertRaises(InvalidInput):
                 write_values({name: value})
 
+    def test_floats_are_at_most_1e300_in_magnitude(self):
+        self.assertEqual(write_values({"ratio": 1e300, "amount": -1e300}), {"ratio": 1e300, "amount": -1e300})
+        for name in ("ratio", "amount"):
+            for value in (1.7976931348623157e308, -1e301):
+                with self.subTest(name=name, value=value), self.assertRaises(InvalidInput):
+                    write_values({name: value})
+
     def test_integers_are_32_bits(self):
         self.assertEqual(write_values({"color": -(2**31)}), {"color": -(2**31)})
         for value in (2**31, -(2**31) - 1):

@@ -1,7 +1,21 @@
 from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase
 
-from ..settings import cors_origins, page_limits
+from ..settings import (
+    cors_origins,
+    idempotency_ttl_hours,
+    max_batch,
+    page_limits,
+    webhook_allow_private,
+    webhook_retention_days,
+)
+
+# settings field -> (its default, a value to save, the reader of the parameter)
+BOUNDS = {
+    "rest_api_max_batch": (1000, 250, max_batch),
+    "rest_api_idempotency_ttl": (24, 2, idempotency_ttl_hours),
+    "rest_api_webhook_retention_days": (30, 7, webhook_retention_days),
+}
 
 
 class TestSettings(TransactionCase):
@@ -38,3 +52,41 @@ class TestSettings(TransactionCase):
         parameters.set_param("rest_api.default_limit", "5000")
         parameters.set_param("rest_api.max_limit", "100")
         self.assertEqual(page_limits(self.env), (100, 100))
+
+    def test_bulk_idempotency_and_webhook_settings_are_system_parameters(self):
+        parameters = self.env["ir.config_parameter"]
+        for key in ("rest_api.max_batch", "rest_api.idempotency_ttl", "rest_api.webhook_retention_days",
+                    "rest_api.webhook_allow_private"):  # fmt: skip
+            parameters.set_param(key, False)
+        defaults = self.env["res.config.settings"].create({})
+        for field, (default, _value, reader) in BOUNDS.items():
+            with self.subTest(field=field):
+                self.assertEqual(defaults[field], default)
+                self.assertEqual(reader(self.env), default)
+        self.assertFalse(defaults.rest_api_webhook_allow_private)
+        self.assertFalse(webhook_allow_private(self.env))
+
+        settings = self.env["res.config.settings"].create(
+            {**{field: value for field, (_default, value, _reader) in BOUNDS.items()},
+             "rest_api_webhook_allow_private": True}
+        )  # fmt: skip
+        settings.set_values()
+        self.assertEqual(parameters.get_param("rest_api.max_batch"), "250")
+        self.assertEqual(parameters.get_param("rest_api.idempotency_ttl"), "2")
+        self.assertEqual(parameters.get_param("rest_api.webhook_retention_days"), "7")
+        for field, (_default, value, reader) in BOUNDS.items():
+            with self.subTest(field=field):
+                self.assertEqual(reader(self.env), value)
+        self.assertTrue(webhook_allow_private(self.env))
+        reopened = self.env["res.config.settings"].create({})
+        self.assertEqual([reopened[field] for field in BOUNDS], [value for _d, value, _r in BOUNDS.values()])
+        self.assertTrue(reopened.rest_api_webhook_allow_private)
+
+        settings = self.env["res.config.settings"].create({"rest_api_webhook_allow_private": False})
+        settings.set_values()
+        self.assertFalse(webhook_allow_private(self.env))
+
+    def test_bounds_below_one_are_refused(self):
+        for field in BOUNDS:
+            with self.subTest(field=field), self.assertRaises(ValidationError):
+                self.env["res.config.settings"].create({field: 0})

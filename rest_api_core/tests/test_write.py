@@ -128,6 +128,18 @@ class TestCreate(RestApiCase):
                 self.assertProblem(response, 400, "not valid JSON", invalid_param="body")
         self.assertNothingCreated("res.partner", [("name", "=", "REST not a number")])
 
+    def test_floats_too_large_for_odoo_to_round_are_400_not_500(self):
+        """Odoo rounds a float to its digits through value * 10**digits, which overflows near the
+        largest double (found by the write-contract property test: 1.7976931348623157e+308 was a 500)."""
+        for number in (1.7976931348623157e308, -1e301):
+            with self.subTest(number=number):
+                body = {"name": "REST huge", "partner_latitude": number}
+                response = self.api("POST", "/api/res.partner/create", key=self.admin_key, body=body)
+                self.assertProblem(response, 400, invalid_param="partner_latitude")
+        self.assertNothingCreated("res.partner", [("name", "=", "REST huge")])
+        body = {"name": "REST huge", "partner_latitude": 1e300}
+        self.assertEqual(self.api("POST", "/api/res.partner/create", key=self.admin_key, body=body).status_code, 201)
+
     def test_malformed_commands_are_400_with_their_position(self):
         for value, param in (
             ([[0, "virtual_1", {"name": "REST bad command"}]], "category_id"),

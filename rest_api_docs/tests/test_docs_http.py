@@ -235,6 +235,28 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertProblem(self.get("/api/openapi.json?models=res.users", self.specific_key), 403)
         self.assertProblem(self.get("/api/openapi.json?models=ir.config_parameter", self.specific_key), 403)
 
+    def test_x2many_commands_follow_what_the_key_may_do_on_the_comodel(self):
+        """The values of create/update commands: the comodel's values schema where the document has
+        it; no such command where the key or its user may not create/write the comodel's records."""
+
+        def commands(spec, field):
+            schema = spec["components"]["schemas"]["res.partner-values"]["properties"][field]
+            forms = schema["anyOf"][0]["anyOf"][1]["items"]["anyOf"]
+            return {form["prefixItems"][0].get("const"): form["prefixItems"][2] for form in forms[:-3]}
+
+        ref = {"$ref": "#/components/schemas/res.partner-values"}
+        spec = self.get("/api/openapi.json?models=res.partner", self.admin_key).json()
+        self.assertEqual(commands(spec, "child_ids"), {0: ref, 1: ref})
+        # a comodel ?models= left out, which the key may use: an object, named
+        self.assertEqual(
+            commands(spec, "category_id"),
+            {code: {"type": "object", "description": "Values of a `res.partner.category` record."} for code in (0, 1)},
+        )
+        spec = self.get("/api/openapi.json", self.specific_key).json()
+        self.assertEqual(commands(spec, "child_ids"), {})  # the key may only read and execute on contacts
+        self.assertEqual(commands(spec, "category_id"), {})  # its user may only read tags
+        self.assertEqual(commands(spec, "bank_ids"), {})  # not in the key's scope
+
     def test_key_requiring_login_tokens_documents_how_to_get_one(self):
         """The key alone reads its documentation, which shows the token flow; following it works."""
         _key, secret = make_api_key(

@@ -13,7 +13,7 @@ from .test_openapi import PARTNER_FIELDS, SERVER, VERSION, partner_doc
 class TestFieldSchemas(BaseCase):
     def setUp(self):
         super().setUp()
-        spec = build_openapi(SERVER, [partner_doc()], version=VERSION)
+        self.spec = spec = build_openapi(SERVER, [partner_doc()], version=VERSION)
         schemas = spec["components"]["schemas"]
         self.record = schemas["res.partner"]
         self.values = schemas["res.partner-values"]
@@ -122,7 +122,7 @@ class TestFieldSchemas(BaseCase):
         self.assertTrue(all(name[0].isalpha() and name.isidentifier() for name in names))
 
     def test_write_shapes(self):
-        write = Draft202012Validator(self.values)
+        write = Draft202012Validator({**self.values, "components": self.spec["components"]})
         for values in (
             {"parent_id": 3, "category_id": [1, 2]},
             {"parent_id": False, "category_id": [[6, 0, [1, 2]]], "child_ids": [[0, 0, {"name": "Child"}]]},
@@ -135,6 +135,44 @@ class TestFieldSchemas(BaseCase):
         self.assertFalse(write.is_valid({"category_id": [1, [4, 2]]}))  # ids and commands mixed
         self.assertFalse(write.is_valid({"unknown_field": 1}))
         self.assertFalse(write.is_valid({"write_date": "2026-01-31 13:45:07"}))  # readonly
+
+    def test_command_values_are_the_comodels_values_schema(self):
+        """The document holds what the server checks the values of x2many create/update commands
+        against: a comodel of the document by reference; a comodel the key may not create or write
+        records of has no such command (the server refuses it whatever its values)."""
+        spec = build_openapi(
+            SERVER, [partner_doc(comodels={"res.partner.category": frozenset({"read", "write"})})], version=VERSION
+        )
+        values = spec["components"]["schemas"]["res.partner-values"]
+        write = Draft202012Validator({**values, "components": spec["components"]})
+        ref = {"$ref": "#/components/schemas/res.partner-values"}
+
+        def command_values(name):
+            commands = values["properties"][name]["anyOf"][0]["anyOf"][1]["items"]["anyOf"]
+            return {command["prefixItems"][0].get("const"): command["prefixItems"][2] for command in commands[:-3]}
+
+        self.assertEqual(command_values("child_ids"), {0: ref, 1: ref})
+        self.assertEqual(list(command_values("category_id")), [1])  # write, not create: [1, id, {values}] only
+        self.assertEqual(command_values("category_id")[1]["type"], "object")  # a comodel ?models= left out
+        for value, valid in (
+            ([[0, 0, {"name": "Child", "child_ids": [[0, 0, {"name": "Grandchild"}]]}]], True),
+            ([[1, 8, {"comment": "<p>Moved</p>"}]], True),
+            ([[0, 0, {"name": "Child", "unknown_field": 1}]], False),  # the server: 400 unknown field
+            ([[0, 0, {"name": "Child", "child_ids": [[0, 0, {"color": "red"}]]}]], False),  # nested: 400
+            ([[1, 8, {"write_date": "2026-01-31 13:45:07"}]], False),  # read-only
+        ):
+            with self.subTest(value=value):
+                self.assertEqual(write.is_valid({"child_ids": value}), valid)
+        self.assertTrue(write.is_valid({"category_id": [[1, 3, {"name": "VIP"}], [4, 2]]}))
+        self.assertFalse(write.is_valid({"category_id": [[0, 0, {"name": "VIP"}]]}))
+        described = values["properties"]["category_id"]["anyOf"][0]["anyOf"][1]["description"]
+        self.assertNotIn("create", described)
+        self.assertIn("`[1, id, {values}]` update", described)
+
+        # a key that may not create contacts: no create command on them either
+        spec = build_openapi(SERVER, [partner_doc(operations={"read", "write"})], version=VERSION)
+        values = spec["components"]["schemas"]["res.partner-values"]
+        self.assertEqual(list(command_values("child_ids")), [1])
 
     def test_datetimes(self):
         read, write = field_schemas("date_deadline", {"type": "datetime"})

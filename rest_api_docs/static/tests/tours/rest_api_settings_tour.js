@@ -22,6 +22,15 @@ registry.category("web_tour.tours").add("rest_api_settings_search", {
         {
             trigger: ".o_setting_container [name=rest_api_default_limit] input",
         },
+        ...searchSettings("bulk", "[name=rest_api_max_batch] input"),
+        {
+            trigger: ".o_setting_container [name=rest_api_idempotency_ttl] input",
+        },
+        ...searchSettings("webhook", "[name=rest_api_webhook_retention_days] input"),
+        {
+            trigger: ".o_setting_container [name=rest_api_webhook_allow_private] input[type=checkbox]",
+        },
+        ...searchSettings("lease", "[name=rest_api_throttle_lease] input[type=checkbox]"),
         ...searchSettings("documentation", "[name=rest_api_docs_public] input[type=checkbox]"),
     ],
 });
