@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_bulk import SERVER_ARGS, bench_server, git_commit, load_average
 from loadgen import Request, run_wrk, wrk_path
 from odoo_env import SetupError, exit_on_sigterm, exits_on_setup_error, http_json
-from report import paired_ratio
+from report import paired_ratio, paired_rows
 from run import run_measured
 
 WITHOUT, WITH = "without key", "with key"
@@ -100,17 +100,12 @@ def report(rounds, args, loads):
         "| figure | without key | with key | with / without, median of the rounds (range) |",
         "|---|---|---|---|",
     ]
-    for figure, label in (("server_cpu_ms", "server CPU per create (ms, Odoo + PostgreSQL)"), ("rps", "creates/s")):
-
-        def value(result, figure=figure):
-            return sum(result[figure].values()) if figure == "server_cpu_ms" else result[figure]
-
-        medians = [statistics.median(value(r) for r in rounds[mode]) for mode in MODES]
-        median, lowest, highest = paired_ratio(scenarios, WITH, WITHOUT, figure)
-        lines.append(
-            f"| {label} | {medians[0]:.3f} | {medians[1]:.3f} | "
-            f"{median - 1:+.1%} ({lowest - 1:+.1%} to {highest - 1:+.1%}) |"
-        )
+    lines += paired_rows(
+        rounds,
+        WITHOUT,
+        WITH,
+        (("server_cpu_ms", "server CPU per create (ms, Odoo + PostgreSQL)"), ("rps", "creates/s")),
+    )
     errors = sum(sum(r["errors"].values()) for runs in rounds.values() for r in runs)
     cpu = paired_ratio(scenarios, WITH, WITHOUT, "server_cpu_ms")[0] - 1
     verdict = "met" if cpu <= TARGET else "MISSED"

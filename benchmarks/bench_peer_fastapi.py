@@ -26,7 +26,6 @@ then the SQL statements per request of each, on a server of its own that logs th
 import argparse
 import importlib.metadata
 import os
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from loadgen import Request, run_wrk, wrk_path
 from odoo_env import OdooServer, SetupError, exit_on_sigterm, exits_on_setup_error, http_json, odoo_root
-from report import paired_ratio
+from report import paired_rows
 from run import FIELDS, MODULES, REUSED_WORKSPACE, SERVER_ARGS, bench_database, is_record, query, run_measured
 
 PEER_VENV = REUSED_WORKSPACE / "peer-venv"
@@ -143,21 +142,18 @@ def queries_per_request(workspace, database, reads, count=25):
 
 
 def report(rounds, queries):
-    scenarios = {side: {"status": "ok", "rounds": runs} for side, runs in rounds.items()}
     lines = [
         "| figure | ours `GET /api/res.partner/<id>` | peer `GET /peer/res.partner/{id}` "
         "| peer / ours, median of the rounds (range) |",
         "|---|---|---|---|",
     ]
-    for figure, label in (("rps", "requests/s"), ("server_cpu_ms", "server CPU per request (ms, Odoo + PostgreSQL)")):
-
-        def value(result, figure=figure):
-            return sum(result[figure].values()) if figure == "server_cpu_ms" else result[figure]
-
-        medians = [statistics.median(value(r) for r in rounds[side]) for side in SIDES]
-        median, lowest, highest = paired_ratio(scenarios, PEER, OURS, figure)
-        ratio = f"{median:.3f} ({lowest:.3f} to {highest:.3f})"
-        lines.append(f"| {label} | {medians[0]:.2f} | {medians[1]:.2f} | {ratio} |")
+    lines += paired_rows(
+        rounds,
+        OURS,
+        PEER,
+        (("rps", "requests/s"), ("server_cpu_ms", "server CPU per request (ms, Odoo + PostgreSQL)")),
+        relative=False,
+    )
     lines.append(f"| SQL statements per request | {queries[OURS]:.1f} | {queries[PEER]:.1f} | |")
     loads = [r["load"] for runs in rounds.values() for r in runs]
     lines.append(f"\n1-minute load average during the rounds: {min(loads):.2f} to {max(loads):.2f}.")

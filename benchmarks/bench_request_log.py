@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from loadgen import Request, run_wrk, wrk_path
 from odoo_env import OdooServer, SetupError, exit_on_sigterm, exits_on_setup_error, http_json, pg_value
-from report import paired_ratio
+from report import paired_ratio, paired_rows
 from run import FIELDS, SERVER_ARGS, Scenario, bench_database, expect, is_record, query, run_measured
 
 MODE_PARAM = "rest_api.request_log_mode"  # rest_api_core.MODE_PARAM
@@ -99,17 +99,7 @@ def measure(server, setup, args):
 def report(rounds):
     scenarios = {mode: {"status": "ok", "rounds": runs} for mode, runs in rounds.items()}
     lines = ["| figure | mode off | mode all | all / off, median of the rounds (range) |", "|---|---|---|---|"]
-    for figure, label in (("server_cpu_ms", "server CPU per request (ms)"), ("rps", "requests/s")):
-
-        def value(result, figure=figure):
-            return sum(result[figure].values()) if figure == "server_cpu_ms" else result[figure]
-
-        medians = [statistics.median(value(r) for r in rounds[mode]) for mode in MODES]
-        median, lowest, highest = paired_ratio(scenarios, ALL, OFF, figure)
-        lines.append(
-            f"| {label} | {medians[0]:.3f} | {medians[1]:.3f} | "
-            f"{median - 1:+.1%} ({lowest - 1:+.1%} to {highest - 1:+.1%}) |"
-        )
+    lines += paired_rows(rounds, OFF, ALL, (("server_cpu_ms", "server CPU per request (ms)"), ("rps", "requests/s")))
     cpu = paired_ratio(scenarios, ALL, OFF, "server_cpu_ms")[0] - 1
     verdict = "met" if cpu <= TARGET else "MISSED"
     lines.append(f"\nTarget: mode all ≤ {TARGET:.0%} more server CPU per read than off: {cpu:+.1%}, {verdict}.")

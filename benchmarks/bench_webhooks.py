@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loadgen import Request, run_wrk, wrk_path
 from odoo_env import OdooRpc, OdooServer, SetupError, exit_on_sigterm, exits_on_setup_error, http_json, pg_value
 from process_stats import cpu_ms_per_request, server_cpu
-from report import paired_ratio
+from report import paired_ratio, paired_rows
 from run import SERVER_ARGS, bench_database, run_measured
 
 ON, OFF = "subscribed", "unsubscribed"
@@ -148,17 +148,7 @@ def write_report(rounds):
         "| figure | unsubscribed | subscribed | subscribed / unsubscribed, median of the rounds (range) |",
         "|---|---|---|---|",
     ]
-    for figure, label in (("server_cpu_ms", "server CPU per write (ms)"), ("rps", "writes/s")):
-
-        def value(result, figure=figure):
-            return sum(result[figure].values()) if figure == "server_cpu_ms" else result[figure]
-
-        medians = [statistics.median(value(r) for r in rounds[state]) for state in STATES]
-        median, lowest, highest = paired_ratio(scenarios, ON, OFF, figure)
-        lines.append(
-            f"| {label} | {medians[0]:.3f} | {medians[1]:.3f} | "
-            f"{median - 1:+.1%} ({lowest - 1:+.1%} to {highest - 1:+.1%}) |"
-        )
+    lines += paired_rows(rounds, OFF, ON, (("server_cpu_ms", "server CPU per write (ms)"), ("rps", "writes/s")))
     cpu = paired_ratio(scenarios, ON, OFF, "server_cpu_ms")[0] - 1
     verdict = "met" if cpu <= TARGET else "MISSED"
     lines.append(

@@ -111,6 +111,26 @@ def paired_ratio(scenarios, measured_name, reference_name, figure="rps"):
     return statistics.median(ratios), min(ratios), max(ratios)
 
 
+def paired_rows(rounds, reference_name, measured_name, figures, relative=True):
+    """Markdown table rows comparing two ways measured in paired rounds (``{name: [round, ...]}``):
+    per ``(figure, label)``, the median of each way's rounds (the reference first) and the median
+    of the per-round ratios measured / reference with their range, as a change (``+4.1%``) when
+    ``relative``, else as a ratio."""
+    scenarios = {name: {"status": "ok", "rounds": runs} for name, runs in rounds.items()}
+    rows = []
+    for figure, label in figures:
+        medians = [
+            statistics.median(_round_value(r, figure) for r in rounds[name]) for name in (reference_name, measured_name)
+        ]
+        median, lowest, highest = paired_ratio(scenarios, measured_name, reference_name, figure)
+        if relative:
+            change = f"{median - 1:+.1%} ({lowest - 1:+.1%} to {highest - 1:+.1%})"
+        else:
+            change = f"{median:.3f} ({lowest:.3f} to {highest:.3f})"
+        rows.append(f"| {label} | {medians[0]:.3f} | {medians[1]:.3f} | {change} |")
+    return rows
+
+
 def _medians_text(scenarios, measured_name, reference_name, figure="rps"):
     measured, reference = _figure(scenarios, measured_name, figure), _figure(scenarios, reference_name, figure)
     if figure == "rps":

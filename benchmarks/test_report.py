@@ -8,6 +8,7 @@ from benchmarks.report import (
     evaluate_memory,
     evaluate_targets,
     paired_ratio,
+    paired_rows,
     render_markdown,
     summarize,
 )
@@ -100,6 +101,18 @@ def test_ratios_are_paired_within_each_round_not_ratios_of_medians():
     scenarios = by_name(scenario("read.rest", 100, 130, 130), scenario("read.jsonrpc", 100, 120, 100))
     assert paired_ratio(scenarios, "read.rest", "read.jsonrpc")[0] == 1.0833333333333333
     assert evaluate_targets(scenarios)[0][2] == "MISSED"  # medians alone (130 vs 100) would say 1.30
+
+
+def test_paired_rows_give_both_medians_and_the_paired_change():
+    rounds = {
+        "off": [run(100, cpu=(4.0, 1.0)), run(80, cpu=(6.0, 2.0))],
+        "on": [run(90, cpu=(4.5, 1.0)), run(76, cpu=(6.5, 2.1))],
+    }
+    cpu, rps = paired_rows(rounds, "off", "on", (("server_cpu_ms", "CPU"), ("rps", "req/s")))
+    assert cpu == "| CPU | 6.500 | 7.050 | +8.7% (+7.5% to +10.0%) |"  # per round: 5.5/5 and 8.6/8
+    assert rps == "| req/s | 90.000 | 83.000 | -7.5% (-10.0% to -5.0%) |"
+    (ratio,) = paired_rows(rounds, "off", "on", (("rps", "req/s"),), relative=False)
+    assert ratio.endswith("| 0.925 (0.900 to 0.950) |")
 
 
 def test_throttling_target_is_a_maximum_difference_either_way():
