@@ -1,7 +1,7 @@
 """The webhook outbox and its sender.
 
 Events are written by the change itself, in its transaction (``models/base_webhook.py``): a
-rollback leaves none, a commit keeps them. The sender (``ir.cron``, triggered after each commit
+rollback leaves none, a commit keeps them. The sender (``ir.cron``, triggered by each commit
 that captured events, and by itself for retries) claims the oldest pending event of each
 subscription with ``FOR UPDATE SKIP LOCKED``, so that senders of several workers and hosts never
 post one event at once, nor a subscription's events out of order; it commits after each attempt.
@@ -17,7 +17,7 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tools import SQL
 
-from .. import field_lists, request_log, serialization, settings, webhook_delivery
+from .. import field_lists, request_log, serialization, settings, webhook_delivery, webhook_wakeup
 
 _logger = logging.getLogger(__name__)
 
@@ -85,61 +85,54 @@ class RestApiWebhookEvent(models.Model):
 
     @api.model
     def _capture(self, event, pairs):
-        """Queue ``event`` for ``pairs`` of (webhook id, record id): one INSERT; a record created
-        or updated again in the same transaction keeps its one pending event. A subscription
-        deleted since this worker cached it is skipped, never a failed write."""
+        """Queue ``event`` for ``pairs`` of (webhook id, record id) and wake a sender at commit, in
+        one statement: a record created or updated again in the same transaction keeps its one
+        pending event; a subscription deleted since this worker cached it is skipped, never a
+        failed write.
+
+        The wake-up is what ``ir.cron._trigger()`` does, in plain SQL (the ORM's way cost more CPU
+        than the write itself, ``benchmarks/bench_webhooks.py``): a trigger row in this
+        transaction, the cron workers' notification after its commit (``webhook_wakeup``). Written by the capturing
+        transaction itself, not after it in one of its own (a second commit and WAL flush per
+        write halved the writes/s of a subscribed model): a rollback drops it with the events, and
+        a sender's clean-up of the triggers, in a repeatable-read snapshot, never sees one whose
+        events its snapshot missed."""
         if not pairs:
             return
         webhook_ids, res_ids = zip(*pairs, strict=True)
-        self.env.cr.execute(
+        cr = self.env.cr
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(CRON_XMLID, raise_if_not_found=False)
+        cr.execute(
             SQL(
-                """INSERT INTO rest_api_webhook_event
-                          (webhook_id, event, res_id, txid, created_at, state, attempts, next_attempt)
-                   SELECT w, %s, r, txid_current()::text, %s, 'pending', 0, %s
-                     FROM unnest(%s::int[], %s::int[]) AS t(w, r)
-                     JOIN rest_api_webhook ON rest_api_webhook.id = t.w
-                   ON CONFLICT (webhook_id, res_id, txid) WHERE state = 'pending' AND event IN ('created', 'updated')
-                   DO NOTHING""",
+                """WITH captured AS (
+                       INSERT INTO rest_api_webhook_event
+                              (webhook_id, event, res_id, txid, created_at, state, attempts, next_attempt)
+                       SELECT w, %s, r, txid_current()::text, %s, 'pending', 0, %s
+                         FROM unnest(%s::int[], %s::int[]) AS t(w, r)
+                         JOIN rest_api_webhook ON rest_api_webhook.id = t.w
+                       ON CONFLICT (webhook_id, res_id, txid)
+                          WHERE state = 'pending' AND event IN ('created', 'updated') DO NOTHING
+                       RETURNING 1)
+                   INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+                   SELECT c.id, %s, %s, %s, %s, %s
+                     FROM ir_cron c
+                    WHERE c.id = %s AND c.active AND EXISTS (SELECT FROM captured)""",
                 event,
-                self.env.cr.now(),
-                self.env.cr.now(),
+                cr.now(),
+                cr.now(),
                 list(webhook_ids),
                 list(res_ids),
+                cr.now(),
+                SUPERUSER_ID,
+                SUPERUSER_ID,
+                cr.now(),
+                cr.now(),
+                cron_id,
             )
         )
-        cr = self.env.cr
-        if not cr.postcommit.data.get(TRIGGERED):
+        if cr.rowcount and not cr.postcommit.data.get(TRIGGERED):
             cr.postcommit.data[TRIGGERED] = True
-            cron_id = self.env["ir.model.data"]._xmlid_to_res_id(CRON_XMLID, raise_if_not_found=False)
-            if cron_id:
-                cr.postcommit.add(functools.partial(self._trigger_after_commit, cron_id))
-
-    @api.model
-    def _trigger_after_commit(self, cron_id):
-        """After the capturing commit, in a transaction of its own: wake a sender, as
-        ``ir.cron._trigger()`` does (a trigger now, then the cron workers' notification), in plain
-        SQL: this runs after every capturing commit, where the ORM's way cost more CPU than the
-        write itself (``benchmarks/bench_webhooks.py``). After the commit, so that a sender run
-        that missed these events, and reschedules, keeps this trigger (it drops older ones)."""
-        try:
-            with self.env.registry.cursor() as cr:
-                cr.execute(
-                    SQL(
-                        """INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date,
-                                                        write_date)
-                           SELECT c.id, t.at, %s, %s, t.at, t.at
-                             FROM ir_cron c, (SELECT now() AT TIME ZONE 'UTC' AS at) t
-                            WHERE c.id = %s AND c.active""",
-                        SUPERUSER_ID,
-                        SUPERUSER_ID,
-                        cron_id,
-                    )
-                )
-                triggered = cr.rowcount
-            if triggered:
-                self.env["ir.cron"]._notifydb()
-        except Exception:  # the events are committed: the sender's own schedule picks them up
-            _logger.warning("Could not trigger the webhook sender of %s", self.env.cr.dbname, exc_info=True)
+            cr.postcommit.add(functools.partial(webhook_wakeup.notify_soon, cr.dbname))
 
     @api.model
     def _trigger_sender(self, at=None):
