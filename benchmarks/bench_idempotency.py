@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_bulk import SERVER_ARGS, bench_server, git_commit, load_average
-from loadgen import Request, run_wrk, wrk_path
+from loadgen import Request, require_wrk, run_wrk
 from odoo_env import SetupError, exit_on_sigterm, exits_on_setup_error, http_json
 from report import paired_ratio, paired_rows
 from run import run_measured
@@ -205,8 +205,7 @@ def main(argv):
         return 0
     args = parse_args(argv)
     exit_on_sigterm()
-    if not wrk_path():
-        raise SetupError("wrk is not installed (Debian/Ubuntu: apt-get install wrk).")
+    require_wrk()
     load_before = load_average()
     with bench_server("rest_api_bench_idem") as (server, database, _rpc, key):
         rounds = measure(server, database, key, args)

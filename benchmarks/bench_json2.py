@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import Request, wrk_path
+from loadgen import Request, require_wrk
 from odoo_env import OdooServer, SetupError, exit_on_sigterm, pg_connect
 from report import paired_ratio
 from run import FIELDS, SERVER_ARGS, Scenario, bench_database, build_scenarios, expect, is_record, measure, query
@@ -170,8 +170,7 @@ def main(argv):
     exit_on_sigterm()
     try:
         pg_connect().close()
-        if not wrk_path():
-            raise SetupError("wrk is not installed (Debian/Ubuntu: apt-get install wrk).")
+        require_wrk()
         return run(args)
     except SetupError as error:
         print(f"ERROR: {error}", file=sys.stderr)

@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import Request, run_wrk, wrk_path
+from loadgen import Request, require_wrk, run_wrk
 from odoo_env import OdooServer, SetupError, exit_on_sigterm, exits_on_setup_error, http_json, odoo_root
 from report import paired_rows
 from run import FIELDS, MODULES, REUSED_WORKSPACE, SERVER_ARGS, bench_database, is_record, query, run_measured
@@ -174,8 +174,7 @@ def parse_args(argv):
 def main(argv):
     args = parse_args(argv)
     exit_on_sigterm()
-    if not wrk_path():
-        raise SetupError("wrk is not installed (Debian/Ubuntu: apt-get install wrk).")
+    require_wrk()
     if not in_peer_venv():
         odoo_root()
         python = create_peer_venv()

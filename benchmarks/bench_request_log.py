@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import Request, run_wrk, wrk_path
+from loadgen import Request, require_wrk, run_wrk
 from odoo_env import OdooServer, SetupError, exit_on_sigterm, exits_on_setup_error, http_json, pg_value
 from report import paired_ratio, paired_rows
 from run import FIELDS, SERVER_ARGS, Scenario, bench_database, expect, is_record, query, run_measured
@@ -162,9 +162,7 @@ def main(argv):
         return 0
     args = parse_args(argv)
     exit_on_sigterm()
-    if not wrk_path():
-        print("ERROR: wrk is not installed (Debian/Ubuntu: apt-get install wrk).", file=sys.stderr)
-        return 2
+    require_wrk()
     with bench_database("rest_api_bench", args.partners, 0) as (workspace, database, setup):
         setup["database"] = database
         with OdooServer(workspace, database, extra_args=SERVER_ARGS) as server:

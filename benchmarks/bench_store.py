@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "rest_api_auth" / "tests"))  # redis_helpers
 
-from loadgen import run_sequential, run_wrk, wrk_path
+from loadgen import require_wrk, run_sequential, run_wrk
 from odoo_env import OdooServer, SetupError, exit_on_sigterm, pg_connect, pg_value
 from process_stats import cpu_ms_per_request, server_cpu
 from redis_helpers import PrivateRedis
@@ -269,8 +269,7 @@ def main(argv):
     exit_on_sigterm()
     try:
         pg_connect().close()
-        if not wrk_path():
-            raise SetupError("wrk is not installed (Debian/Ubuntu: apt-get install wrk).")
+        require_wrk()
         return run(args)
     except SetupError as error:
         print(f"ERROR: {error}", file=sys.stderr)

@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import Request, run_wrk, wrk_path
+from loadgen import Request, require_wrk, run_wrk
 from odoo_env import OdooRpc, OdooServer, SetupError, exit_on_sigterm, exits_on_setup_error, http_json, pg_value
 from process_stats import cpu_ms_per_request, server_cpu
 from report import paired_ratio, paired_rows
@@ -223,9 +223,7 @@ def parse_args(argv):
 def main(argv):
     args = parse_args(argv)
     exit_on_sigterm()
-    if not wrk_path():
-        print("ERROR: wrk is not installed (Debian/Ubuntu: apt-get install wrk).", file=sys.stderr)
-        return 2
+    require_wrk()
     print(f"[bench] load average at the start: {' '.join(f'{n:.2f}' for n in os.getloadavg())}", flush=True)
     with bench_database("rest_api_bench", args.partners, 0) as (workspace, database, setup):
         setup["database"] = database

@@ -118,6 +118,14 @@ def wrk_path():
     return shutil.which("wrk")
 
 
+def require_wrk():
+    """Stop a benchmark command with SetupError (exit status 2, the install hint) when wrk is missing."""
+    from odoo_env import SetupError  # noqa: PLC0415 - tools/ is on the commands' path, not on loadgen's tests'
+
+    if not wrk_path():
+        raise SetupError("wrk is not installed (Debian/Ubuntu: apt-get install wrk).")
+
+
 def run_wrk(base_url, requests, seconds, connections=4, timeout_seconds=10):
     """Load ``base_url`` with ``requests`` for ``seconds``."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench_") as script:

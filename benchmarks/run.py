@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import Request, run_wrk, wrk_path, wrk_version
+from loadgen import Request, require_wrk, run_wrk, wrk_version
 from odoo_env import (
     ADDONS,
     REPO_ROOT,
@@ -477,8 +477,7 @@ def main(argv):
     try:
         odoo_root()
         pg_connect().close()
-        if not wrk_path():
-            raise SetupError("wrk is not installed (Debian/Ubuntu: apt-get install wrk).")
+        require_wrk()
         if args.reuse:
             workspace, database = OdooWorkspace(directory=REUSED_WORKSPACE), REUSED_DATABASE
         else:
