@@ -187,18 +187,13 @@ def _write_validator(validators, model_name, name, description):
 
 class _AnyOf:
     """``{"anyOf": [...]}`` (no other keyword) validated branch by branch, each branch's validator
-    built once, when first needed: jsonschema's own ``anyOf`` builds one per branch for every
-    value it checks."""
+    built once: jsonschema's own ``anyOf`` builds one per branch for every value it checks."""
 
     def __init__(self, branches):
-        self.schemas, self.validators = branches, {}
+        self.validators = [Draft202012Validator(schema) for schema in branches]
 
     def is_valid(self, value):
-        for index, schema in enumerate(self.schemas):
-            validator = self.validators.get(index) or self.validators.setdefault(index, Draft202012Validator(schema))
-            if validator.is_valid(value):
-                return True
-        return False
+        return any(validator.is_valid(value) for validator in self.validators)
 
 
 def _validator(schema):
