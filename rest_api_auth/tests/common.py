@@ -7,6 +7,10 @@ from odoo.tests import HttpCase, new_test_user
 from ..settings import FAILED_AUTH_LIMIT
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# Seconds a browser tour may take. The first page a test database opens builds the web client's
+# asset bundles (SCSS compiled in the test server's process): on a loaded 2-core CI host that
+# alone can take much of Odoo's default 60 s (a full CI run once timed out before a first step).
+TOUR_TIMEOUT = 180
 
 
 def make_api_key(env, user, **policy):

@@ -2,7 +2,7 @@
 
 from odoo.tests import HttpCase, tagged
 
-from .common import RestApiUsersMixin
+from .common import TOUR_TIMEOUT, RestApiUsersMixin
 
 
 @tagged("post_install", "-at_install", "is_tour")
@@ -21,17 +21,23 @@ class TestNewKeyTours(RestApiUsersMixin, HttpCase):
     def test_new_key_from_the_key_list(self):
         """A REST API manager (not an administrator) creates a key from the key list's header button."""
         self.start_tour(
-            "/odoo/action-rest_api_auth.rest_api_key_action", "rest_api_new_key_from_list", login="rest_manager"
+            "/odoo/action-rest_api_auth.rest_api_key_action",
+            "rest_api_new_key_from_list",
+            login="rest_manager",
+            timeout=TOUR_TIMEOUT,
         )
         self.assertKeyCreated("key from the list", self.manager)
 
     def test_new_key_from_the_user_form(self):
         self.start_tour(
-            f"/odoo/action-base.action_res_users/{self.user.id}", "rest_api_new_key_from_user_form", login="admin"
+            f"/odoo/action-base.action_res_users/{self.user.id}",
+            "rest_api_new_key_from_user_form",
+            login="admin",
+            timeout=TOUR_TIMEOUT,
         )
         self.assertKeyCreated("key from the user form", self.user)
 
     def test_new_key_from_settings(self):
         settings = "/odoo/action-rest_api_auth.rest_api_config_settings_action"
-        self.start_tour(settings, "rest_api_new_key_from_settings", login="admin")
+        self.start_tour(settings, "rest_api_new_key_from_settings", login="admin", timeout=TOUR_TIMEOUT)
         self.assertKeyCreated("key from settings", self.admin)

@@ -2,6 +2,8 @@
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.rest_api_auth.tests.common import TOUR_TIMEOUT
+
 
 @tagged("post_install", "-at_install", "is_tour")
 class TestSettingsScreen(HttpCase):
@@ -24,5 +26,8 @@ class TestSettingsScreen(HttpCase):
     def test_settings_search_finds_them(self):
         """Searching "CORS", "page size", "bulk", "webhook", "lease" or "documentation" in Settings shows it."""
         self.start_tour(
-            "/odoo/action-rest_api_auth.rest_api_config_settings_action", "rest_api_settings_search", login="admin"
+            "/odoo/action-rest_api_auth.rest_api_config_settings_action",
+            "rest_api_settings_search",
+            login="admin",
+            timeout=TOUR_TIMEOUT,
         )
