@@ -22,6 +22,7 @@ from odoo.http import request
 
 from .. import field_types
 from ..model_schemas import (
+    COMMAND_OPERATIONS,
     defaulted_fields,
     model_schemas,
     record_schema_name,
@@ -29,10 +30,10 @@ from ..model_schemas import (
     values_schema_name,
 )
 from .protocol import INVALID_PARAMS, RESOURCE_NOT_FOUND, ProtocolError
+from .tools import MODEL_NAME
 
 URI_TEMPLATE = "odoo://model/{model}/schema"
-MODEL_NAME = r"[a-z0-9_]+(?:\.[a-z0-9_]+)*"
-SCHEMA_URI = re.compile(rf"^odoo://model/({MODEL_NAME})/schema$")
+SCHEMA_URI = re.compile(f"^{re.escape(URI_TEMPLATE).replace(re.escape('{model}'), f'(?P<model>{MODEL_NAME})')}$")
 MAX_URI_LENGTH = 256  # longer than any model's URI: refused before anything is looked up
 MIME_TYPE = "application/schema+json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -46,7 +47,6 @@ TEMPLATE = {
     "technical name, e.g. res.partner.",
     "mimeType": MIME_TYPE,
 }
-WRITE_OPERATIONS = ("create", "write")  # what an x2many's create/update commands need on the comodel
 
 
 def schema_uri(model):
@@ -108,9 +108,9 @@ def read_resource(auth, params):
     if not isinstance(uri, str) or len(uri) > MAX_URI_LENGTH:
         raise ProtocolError(INVALID_PARAMS, f"uri must be a string of at most {MAX_URI_LENGTH} characters.")
     match = SCHEMA_URI.match(uri)
-    if not match or not _readable(auth.scope, match.group(1)):
+    if not match or not _readable(auth.scope, match["model"]):
         raise ProtocolError(RESOURCE_NOT_FOUND, "Resource not found.", data={"uri": uri})
-    document = schema_document(auth.scope, match.group(1))
+    document = schema_document(auth.scope, match["model"])
     return {"contents": [{"uri": uri, "mimeType": MIME_TYPE, "text": json.dumps(document, ensure_ascii=False)}]}
 
 
@@ -136,7 +136,7 @@ def _command_values(scope, name):
             exists = relation in request.env.registry
             operations[relation] = frozenset(
                 operation
-                for operation in WRITE_OPERATIONS
+                for operation in COMMAND_OPERATIONS.values()
                 if exists and scope.allows(relation, operation) and request.env[relation].has_access(operation)
             )
         return operations[relation]
