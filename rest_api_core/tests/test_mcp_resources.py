@@ -31,7 +31,7 @@ class TestMcpResources(McpCase):
             self.assertEqual(resource["mimeType"], SCHEMA_MIME_TYPE)
         return [resource["name"] for resource in result["resources"]], result.get("nextCursor")
 
-    def read(self, model, key=None):
+    def read_schema(self, model, key=None):
         uri = f"odoo://model/{model}/schema"
         contents = self.result("resources/read", {"uri": uri}, key=key)["contents"]
         self.assertEqual([(content["uri"], content["mimeType"]) for content in contents], [(uri, SCHEMA_MIME_TYPE)])
@@ -86,7 +86,7 @@ class TestMcpResources(McpCase):
         self.assertNotIn("res.country", errors[0]["message"])
         self.assertEqual(self.rpc_error("resources/read", {"uri": "odoo://model/rest.api.key/schema"})["code"],
                          NOT_FOUND)  # fmt: skip
-        self.assertEqual(self.read("res.country", key=self.writer_key)["$id"], "odoo://model/res.country/schema")
+        self.assertEqual(self.read_schema("res.country", key=self.writer_key)["$id"], "odoo://model/res.country/schema")
 
     def test_a_key_whose_user_may_read_none_of_its_models_has_no_resources(self):
         key = make_api_key(self.env, self.employee, scope_mode="specific", rate_limit=0,
@@ -105,7 +105,7 @@ class TestMcpResources(McpCase):
         self.assertEqual(template["name"], "model_schema")
 
     def test_read_is_the_json_schema_of_the_field_type_contract(self):
-        document = self.read("res.partner")
+        document = self.read_schema("res.partner")
         Draft202012Validator.check_schema(document)
         self.assertEqual(document["$schema"], "https://json-schema.org/draft/2020-12/schema")
         self.assertEqual((document["type"], document["title"]), ("object", "Contact"))
@@ -121,7 +121,7 @@ class TestMcpResources(McpCase):
         self.assertFalse(create.is_valid({"name": "New", "surprise": 1}))
         self.assertFalse(create.is_valid({"name": "New", "date": "2025-02-30"}))
         # the reader may not create partners: its schema has no create command for child_ids
-        reader = schema_of(self.read("res.partner", key=self.reader_key), "res.partner-values")
+        reader = schema_of(self.read_schema("res.partner", key=self.reader_key), "res.partner-values")
         self.assertTrue(reader.is_valid({"child_ids": [[4, self.partner.id]]}))
         self.assertFalse(reader.is_valid({"child_ids": [[0, 0, {"name": "Child"}]]}))
         # what the schema refuses, the server refuses
@@ -143,7 +143,7 @@ class TestMcpResources(McpCase):
 
     def test_a_throttled_key_gets_a_429(self):
         _key, secret = make_api_key(self.env, self.manager, rate_limit=1, rate_period=3600, rate_burst=1)
-        self.assertIn("res.partner", self.read("res.partner", key=secret)["$id"])
+        self.assertIn("res.partner", self.read_schema("res.partner", key=secret)["$id"])
         response = self.rpc("resources/read", {"uri": "odoo://model/res.partner/schema"}, key=secret)
         self.assertEqual(response.status_code, 429)
         self.assertTrue(response.headers["Retry-After"])
