@@ -4,8 +4,9 @@ The SDK (requirements-tools.txt, in the tools virtualenv) connects over Streamab
 default negotiation, lists the tools and runs a record's life on ``res.partner`` (create,
 search, update, read, delete) in several sessions at once, until both workers have served
 them (the server keeps no session: any worker answers any message); a read-only key's tool
-list has no write tool and a write is refused; a throttled key's tool call gets the 429
-problem as a tool error.
+list has no write tool and a write is refused, and it lists and reads res.partner's JSON Schema
+(a resource) but not another model's; a throttled key's tool call gets the 429 problem as a tool
+error.
 """
 
 import json
@@ -63,5 +64,15 @@ def test_the_official_sdk_runs_a_record_life_on_both_workers(prefork_server, rpc
         assert report["read_only"] == {
             "tools": ["count_records", "describe_model", "read_record", "search_records"],
             "refused": 403,
+        }
+        assert report["resources"] == {
+            "listed": ["odoo://model/res.partner/schema"],
+            "templates": ["odoo://model/{model}/schema"],
+            "read": {
+                "uri": "odoo://model/res.partner/schema",
+                "mime_type": "application/schema+json",
+                "id": "odoo://model/res.partner/schema",
+            },
+            "out_of_scope": -32002,
         }
         assert report["throttled"]["statuses"][-1] == 429

@@ -28,6 +28,7 @@ from odoo.addons.rest_api_auth.scope import model_denied
 from odoo.addons.rest_api_core.change_feed import has_change_dates
 from odoo.addons.rest_api_core.field_types import FIELD_ATTRIBUTES, X2MANY_TYPES
 from odoo.addons.rest_api_core.files import ATTACHMENT_MODEL, image_sizes
+from odoo.addons.rest_api_core.model_schemas import defaulted_fields
 from odoo.addons.rest_api_core.reports import report_references
 
 from . import openapi
@@ -103,7 +104,7 @@ def with_fields(env, doc, attachments=frozenset(), reports=()):
     model = env[doc.model]
     fields = model.fields_get(attributes=FIELD_ATTRIBUTES)
     files = _file_doc(model, fields, attachments, reports)
-    return dataclasses.replace(doc, fields=fields, defaulted=_defaulted_fields(env, model), files=files)
+    return dataclasses.replace(doc, fields=fields, defaulted=defaulted_fields(env, model), files=files)
 
 
 def _file_doc(model, fields, attachments, reports):
@@ -130,25 +131,6 @@ def _attachment_operations(env, scope):
         if scope.allows(ATTACHMENT_MODEL, operation)
         and access.check(ATTACHMENT_MODEL, operation, raise_exception=False)
     )
-
-
-def _defaulted_fields(env, model):
-    """Fields that get a value when a create omits them: defaults, computes, related, ``ir.default``,
-    the links to ``_inherits`` parents (Odoo creates the parent: ``product.product.product_tmpl_id``; a new user
-    gets a new partner: the example must not name one)
-    and the parents' fields that get one there."""
-    names = set(model._inherits.values())
-    parents = {}
-    for name, field in model._fields.items():
-        if field.inherited:
-            parent = field.related_field.model_name
-            if parent not in parents:
-                parents[parent] = _defaulted_fields(env, env[parent])
-            if name in parents[parent]:
-                names.add(name)
-        elif field.default is not None or field.compute or field.related:
-            names.add(name)
-    return frozenset(names | set(env["ir.default"]._get_model_defaults(model._name)))
 
 
 def model_docs(env, scope, names=None):

@@ -12,6 +12,7 @@ Without models (anonymous visitors) the document describes the generic
 from dataclasses import dataclass, field
 
 from odoo.addons.rest_api_auth.scope import DENIED_MODEL_PREFIXES, model_denied
+from odoo.addons.rest_api_core.model_schemas import field_schemas
 
 from .components import (
     KEY_ONLY_SECURITY,
@@ -26,7 +27,7 @@ from .components import (
 )
 from .examples import add_body_examples
 from .file_paths import FileDoc
-from .model_schemas import field_schemas, model_schemas
+from .model_schemas import model_schemas
 from .paths import batch_example, batch_paths, compact_paths, metrics_paths, model_paths, token_paths
 from .tags import documentation_order
 from .webhook_docs import (

@@ -2,6 +2,7 @@
 
 from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS, bulk_write_body_schema, execute_kw_body_schema
 from odoo.addons.rest_api_core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from odoo.addons.rest_api_core.model_schemas import create_schema_name, record_schema_name, values_schema_name
 
 from .components import (
     ACTION_ERRORS,
@@ -15,7 +16,7 @@ from .components import (
     parameter_refs,
 )
 from .file_paths import file_paths
-from .model_schemas import create_schema_name, record_schema_name, schema_ref, values_schema_name
+from .model_schemas import schema_ref
 from .request_headers import header_parameter_refs, header_responses
 from .tags import documentation_order
 

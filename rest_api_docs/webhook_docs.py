@@ -12,8 +12,9 @@ or generic one, one entry per event, whose ``type`` names the models (it has no 
 
 from odoo.addons.rest_api_core import webhook_delivery, webhook_provisioning
 from odoo.addons.rest_api_core.endpoints import BY_ACTION
+from odoo.addons.rest_api_core.model_schemas import record_schema_name
 
-from .model_schemas import record_schema_name, schema_ref
+from .model_schemas import schema_ref
 from .paths import _json_body, _operation, _responses
 
 EVENTS = webhook_provisioning.EVENTS

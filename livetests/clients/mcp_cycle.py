@@ -8,8 +8,9 @@ Run by livetests/test_live_mcp.py with the tools virtualenv's Python (never Odoo
 "throttled": a key with a burst of a few requests}``. ``SESSIONS`` sessions of the first key run
 at once, each a record's life: connect (the SDK's default negotiation), list the tools, create a
 partner, search it, read it, update it, delete it; then a read-only session (its tools and a
-refused write) and a throttled one (a tool call over the rate). Prints one JSON object: what
-each step saw, and the failures.
+refused write; its resources: the model schema template, res.partner's schema listed and read,
+another model's "not found") and a throttled one (a tool call over the rate). Prints one JSON
+object: what each step saw, and the failures.
 """
 
 import asyncio
@@ -17,7 +18,7 @@ import json
 import sys
 
 import httpx2
-from mcp import Client
+from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 
 WRITE_TOOLS = {"create_record", "update_record", "delete_record", "call_method"}
@@ -61,6 +62,28 @@ async def read_only(url, key, failures):
         return {"tools": sorted(tools), "refused": refused.structured_content["status"]}
 
 
+async def resources(url, key, failures):
+    """The read-only key's resources: res.partner's JSON Schema, and no other model's."""
+    async with connect(url, key) as client:
+        listed = [resource.uri for resource in (await client.list_resources()).resources]
+        templates = [template.uri_template for template in (await client.list_resource_templates()).resource_templates]
+        (content,) = (await client.read_resource("odoo://model/res.partner/schema")).contents
+        schema = json.loads(content.text)
+        try:
+            await client.read_resource("odoo://model/res.country/schema")
+            out_of_scope = None
+        except MCPError as error:
+            out_of_scope = error.error.code
+        if "email" not in schema["properties"] or "res.partner-values" not in schema["$defs"]:
+            failures.append(f"resources: res.partner's schema {content.text[:300]}")
+        return {
+            "listed": listed,
+            "templates": templates,
+            "read": {"uri": content.uri, "mime_type": content.mime_type, "id": schema["$id"]},
+            "out_of_scope": out_of_scope,
+        }
+
+
 async def throttled(url, key, failures):
     async with connect(url, key) as client:
         await client.list_tools()  # the SDK checks each tool result against the listed tool
@@ -81,6 +104,7 @@ async def main(url, keys, sessions):
     report = {
         "sessions": lives,
         "read_only": await read_only(url, keys["reader"], failures),
+        "resources": await resources(url, keys["reader"], failures),
         "throttled": await throttled(url, keys["throttled"], failures),
         "failures": failures,
     }

@@ -18,12 +18,17 @@ from odoo.addons.rest_api_auth.exceptions import Throttled, TooManyFailedAuthent
 
 from ..dispatch import LET_ODOO_RETRY, _rollback, authenticate_request, to_rest_error
 from ..errors import UnsupportedMediaType
-from ..mcp import protocol, tools
+from ..mcp import protocol, resources, tools
 from ..responses import JSON_CONTENT_TYPE
 from ..routes import api_route
 from .api import read_body
 
 SERVER_ERROR = -32000  # JSON-RPC's range for implementation-defined server errors
+RESOURCE_METHODS = {
+    "resources/list": resources.list_resources,
+    "resources/templates/list": resources.list_templates,
+    "resources/read": resources.read_resource,
+}
 
 
 class RestApiMcp(http.Controller):
@@ -70,6 +75,8 @@ def _answer(auth, message):
         return {"tools": tools.list_tools(auth)}
     if method == "tools/call":
         return _call_tool(auth, params)
+    if method in RESOURCE_METHODS:
+        return RESOURCE_METHODS[method](auth, params)
     raise protocol.ProtocolError(protocol.METHOD_NOT_FOUND, f"Method not found: {method}.")
 
 

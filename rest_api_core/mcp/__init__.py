@@ -1,1 +1,2 @@
-"""The Model Context Protocol server at ``/api/mcp``: its JSON-RPC layer (``protocol``) and tools (``tools``)."""
+"""The Model Context Protocol server at ``/api/mcp``: its JSON-RPC layer (``protocol``), tools (``tools``)
+and resources (``resources``: the models' JSON Schemas)."""

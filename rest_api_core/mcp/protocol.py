@@ -19,16 +19,23 @@ VERSION_HEADER = "MCP-Protocol-Version"
 SERVER_NAME = "odoo-rest-api"
 INSTRUCTIONS = (
     "Odoo's records through this API key: find them with search_records or count_records, read one with "
-    "read_record, learn a model's fields and value forms with describe_model. The key's scope, the user's "
+    "read_record, learn a model's fields and value forms with describe_model or from its JSON Schema (the "
+    "resource odoo://model/{model}/schema). The key's scope, the user's "
     "access rights and record rules apply; a refusal is a tool error with the problem details "
     "(status, detail, invalid_params)."
 )
+
+# tools and resources (the model schemas), fixed: no list-changed notifications, no subscriptions
+CAPABILITIES = {"tools": {"listChanged": False}, "resources": {"subscribe": False, "listChanged": False}}
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 UNSUPPORTED_PROTOCOL_VERSION = -32022
+# "Resource not found" in the resources chapter of every revision above (SEP-2164 makes it
+# -32602 from 2026-07-28 on, a revision this server does not negotiate)
+RESOURCE_NOT_FOUND = -32002
 
 
 class ProtocolError(Exception):
@@ -104,7 +111,7 @@ def initialize_result(params, server_version):
     requested = params.get("protocolVersion")
     return {
         "protocolVersion": requested if requested in SUPPORTED_VERSIONS else LATEST_VERSION,
-        "capabilities": {"tools": {"listChanged": False}},
+        "capabilities": CAPABILITIES,
         "serverInfo": {"name": SERVER_NAME, "title": "Odoo REST API", "version": server_version},
         "instructions": INSTRUCTIONS,
     }

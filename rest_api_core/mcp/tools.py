@@ -89,6 +89,7 @@ FIELDS = {
     "description": "Field names to return; default: every field the user may read except binary ones.",
 }
 ORDER = {"type": "string", "description": 'Sort order, e.g. "name asc, id desc".'}
+MODEL_NAME = r"[a-z0-9_]+(\.[a-z0-9_]+)*"  # a technical model name (the resources' URIs name models too)
 
 
 def _values_schema():
@@ -102,7 +103,7 @@ def _values_schema():
 
 def _model_schema(models):
     if models is None:
-        return {"type": "string", "pattern": r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", "description": "Technical model name, "
+        return {"type": "string", "pattern": f"^{MODEL_NAME}$", "description": "Technical model name, "
                 "e.g. res.partner."}  # fmt: skip
     return {"type": "string", "enum": models, "description": "Technical name of a model this API key may use."}
 

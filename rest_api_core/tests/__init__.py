@@ -19,6 +19,7 @@ from . import (
     test_idempotency,
     test_json2,
     test_mcp,
+    test_mcp_resources,
     test_method_call,
     test_metrics,
     test_probes,

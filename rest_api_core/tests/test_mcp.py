@@ -6,7 +6,7 @@ from odoo.tests import tagged
 
 from odoo.addons.rest_api_auth.tests.common import allow_failed_authentications, make_api_key
 
-from ..mcp.protocol import LATEST_VERSION, SUPPORTED_VERSIONS
+from ..mcp.protocol import CAPABILITIES, LATEST_VERSION, SUPPORTED_VERSIONS
 from ..mcp.tools import TOOLS
 from .common import JSON_CONTENT_TYPE, RestApiCase
 
@@ -14,8 +14,9 @@ READ_TOOLS = {"search_records", "read_record", "count_records", "describe_model"
 ALL_TOOLS = {tool.name for tool in TOOLS}
 
 
-@tagged("post_install", "-at_install")
-class TestMcp(RestApiCase):
+class McpCase(RestApiCase):
+    """Keys of several scopes, and JSON-RPC messages POSTed to ``/api/mcp``."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -53,6 +54,17 @@ class TestMcp(RestApiCase):
         self.assertNotIn("error", answer, answer)
         return answer["result"]
 
+    def rpc_error(self, method, params=None, *, key=None):
+        """The JSON-RPC error of a request answered with status 200."""
+        response = self.rpc(method, params, key=key)
+        self.assertEqual(response.status_code, 200, response.text)
+        answer = response.json()
+        self.assertNotIn("result", answer, answer)
+        return answer["error"]
+
+
+@tagged("post_install", "-at_install")
+class TestMcp(McpCase):
     def call(self, tool, key=None, **arguments):
         """The result of ``tools/call`` of ``tool``: ``(structuredContent, isError)``."""
         result = self.result("tools/call", {"name": tool, "arguments": arguments}, key=key)
@@ -75,7 +87,7 @@ class TestMcp(RestApiCase):
                 result = self.result("initialize", {"protocolVersion": version, "capabilities": {},
                                                     "clientInfo": {"name": "test", "version": "1"}})  # fmt: skip
                 self.assertEqual(result["protocolVersion"], version)
-                self.assertEqual(result["capabilities"], {"tools": {"listChanged": False}})
+                self.assertEqual(result["capabilities"], CAPABILITIES)
                 self.assertEqual(result["serverInfo"]["name"], "odoo-rest-api")
         result = self.result("initialize", {"protocolVersion": "1999-01-01", "capabilities": {}})
         self.assertEqual(result["protocolVersion"], LATEST_VERSION)
@@ -88,7 +100,7 @@ class TestMcp(RestApiCase):
         self.assertEqual(response.status_code, 400)
         self.assertEqual(response.json()["error"]["code"], -32022)
         self.assertIn(LATEST_VERSION, response.json()["error"]["data"]["supported"])
-        self.assertEqual(self.rpc("resources/list").json()["error"]["code"], -32601)
+        self.assertEqual(self.rpc("prompts/list").json()["error"]["code"], -32601)
         self.assertEqual(self.rpc("tools/call", {"name": "nothing"}).json()["error"]["code"], -32602)
         batch = self.api("POST", "/api/mcp", body=[{"jsonrpc": "2.0", "id": 1, "method": "ping"}])
         self.assertEqual((batch.status_code, batch.json()["error"]["code"]), (400, -32600))

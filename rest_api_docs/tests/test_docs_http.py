@@ -185,6 +185,18 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertIn("/api/metrics", spec["paths"])
         self.assertIn("Monitoring", [tag["name"] for tag in spec["tags"]])
 
+    def test_mcp_resources_are_the_documents_model_schemas(self):
+        """The MCP resource of a model holds the very component schemas of its OpenAPI document."""
+        message = {"jsonrpc": "2.0", "id": 1, "method": "resources/read",
+                   "params": {"uri": "odoo://model/res.partner/schema"}}  # fmt: skip
+        headers = {"api-key": self.admin_key, "Content-Type": "application/json"}
+        answer = self.url_open("/api/mcp", data=json.dumps(message), headers=headers).json()
+        resource = json.loads(answer["result"]["contents"][0]["text"].replace("#/$defs/", "#/components/schemas/"))
+        components = self.get("/api/openapi.json?models=res.partner", self.admin_key).json()["components"]["schemas"]
+        self.assertEqual(resource["properties"], components["res.partner"]["properties"])
+        for name in ("res.partner-values", "res.partner-create"):
+            self.assertEqual(resource["$defs"][name], components[name])
+
     def test_bad_models_parameter(self):
         body = self.assertProblem(self.get("/api/openapi.json?models=no.such.model", self.admin_key), 404)
         self.assertIn("no.such.model", body["detail"])
