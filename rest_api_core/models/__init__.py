@@ -1,6 +1,5 @@
 from . import (
     base,
-    base_webhook,
     ir_http,
     ir_model,
     res_config_settings,
