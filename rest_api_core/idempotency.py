@@ -30,6 +30,7 @@ from odoo.addons.rest_api_auth.exceptions import BadRequest, Conflict, Unprocess
 
 from . import settings
 from .files import FORM_TYPES
+from .models.rest_api_idempotency import CLAIM_FUNCTION, STORE_FUNCTION
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -42,6 +43,7 @@ RETRY_AFTER_SECONDS = 1
 # the response headers replayed; the others belong to each request (X-Request-ID, RateLimit, CORS)
 STORED_HEADERS = ("Content-Type", "Location", "ETag")
 _LOCK_NAMESPACE = b"rest_api.idempotency"
+_CLAIM, _STORE = SQL.identifier(CLAIM_FUNCTION), SQL.identifier(STORE_FUNCTION)
 
 
 @dataclass(frozen=True)
@@ -110,13 +112,12 @@ def begin(request, auth):
     env, native_key_id, uid = request.env, auth.key.native_key_id, request.env.uid
     env.cr.execute(
         SQL(
-            "SELECT pg_try_advisory_xact_lock(%s), i.fingerprint, i.status, i.response_headers, i.response_body,"
-            " i.created_at FROM (SELECT 1) AS one LEFT JOIN rest_api_idempotency i"
-            " ON i.native_key_id = %s AND i.user_id = %s AND i.idempotency_key = %s",
-            _lock_id(native_key_id, uid, key),
+            "SELECT * FROM %s(%s, %s, %s, %s)",
+            _CLAIM,
             native_key_id,
             uid,
             key,
+            _lock_id(native_key_id, uid, key),
         )
     )
     locked, stored_fingerprint, status, headers, body, created_at = env.cr.fetchone()
@@ -150,20 +151,11 @@ def store(request, claim, response):
         return
     httprequest = request.httprequest
     headers = {name: response.headers[name] for name in STORED_HEADERS if name in response.headers}
-    conflict = SQL(
-        "DO UPDATE SET fingerprint = EXCLUDED.fingerprint, method = EXCLUDED.method, path = EXCLUDED.path,"
-        " status = EXCLUDED.status, response_headers = EXCLUDED.response_headers,"
-        " response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at"
-        if claim.replace
-        else "DO NOTHING"
-    )
     # a row committed after this transaction's snapshot: serialization failure (Odoo runs the request again)
     request.env.cr.execute(
         SQL(
-            "INSERT INTO rest_api_idempotency (native_key_id, user_id, idempotency_key, fingerprint, method, path,"
-            " status, response_headers, response_body, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (native_key_id, user_id, idempotency_key) %s",
+            "SELECT %s(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            _STORE,
             claim.native_key_id,
             claim.uid,
             claim.key,
@@ -174,6 +166,6 @@ def store(request, claim, response):
             json.dumps(headers),
             response.get_data(as_text=True),
             fields.Datetime.now(),
-            conflict,
+            claim.replace,
         )
     )

@@ -62,6 +62,24 @@ class TestIdempotency(RestApiCase):
         self.assertNotEqual(self.assertJson(other, 201)["id"], first["id"])
         self.assertEqual(len(self.partners("Idem per key")), 2)
 
+    def test_a_deleted_keys_responses_replay_for_nobody_and_the_cron_drops_them(self):
+        key = str(uuid.uuid4())
+        doomed = self.api_key_for(self.manager)
+        first = self.assertJson(self.post(key, {"name": "Idem deleted key"}, api_key=doomed), 201)
+        stored = self.stored(key)
+        self.env["res.users.apikeys"].browse(stored.native_key_id).with_user(self.manager)._remove()
+        self.assertTrue(stored.exists())  # no foreign key: the row waits for the cron
+        self.assertProblem(self.post(key, {"name": "Idem deleted key"}, api_key=doomed), 401)
+        # the next key never has the deleted one's id (a sequence), so nobody reaches that row
+        successor = self.api_key_for(self.manager)
+        again = self.post(key, {"name": "Idem deleted key"}, api_key=successor)
+        self.assertNotIn("Idempotent-Replayed", again.headers)
+        self.assertNotEqual(self.assertJson(again, 201)["id"], first["id"])
+        self.assertGreater(self.stored(key).filtered(lambda row: row != stored).native_key_id, stored.native_key_id)
+        self.env["rest.api.idempotency"]._gc_expired()
+        self.assertFalse(stored.exists())
+        self.assertEqual(len(self.stored(key)), 1)  # the live key's response stays
+
     def test_a_failed_request_stores_nothing_and_runs_again(self):
         key = str(uuid.uuid4())
         self.assertProblem(self.post(key, {"name": "Idem failed", "no_such_field": 1}), 400)
