@@ -5,7 +5,8 @@ retries it with the same key and gets the first answer again, with ``Idempotent-
 instead of a second effect. Keys are per API key and effective user: nobody else's key ever
 replays, nor collides.
 
-The guarantees come from the request's own transaction:
+The guarantees come from the request's own transaction (the two statements are functions of the
+table's model, ``models/rest_api_idempotency.py``):
 
 * the 2xx response is stored (``rest.api.idempotency``) in the transaction of the effect: a
   rolled-back request (any 4xx or 5xx) stores nothing and runs again on retry; a committed one

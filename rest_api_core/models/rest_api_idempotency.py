@@ -50,7 +50,7 @@ class RestApiIdempotency(models.Model):
     """One writing request's 2xx response, per API key, effective user and ``Idempotency-Key``.
 
     Inserted in the transaction of the request's effect (a rolled-back request leaves none),
-    by SQL (``idempotency.store``); out of reach of the REST API (``rest_api_auth.scope``): it
+    by the function ``init`` creates (``idempotency.store``); out of reach of the REST API (``rest_api_auth.scope``): it
     holds other clients' responses. Dropped after ``rest_api.idempotency_ttl`` hours by a cron.
     """
 
@@ -73,7 +73,9 @@ class RestApiIdempotency(models.Model):
     status = fields.Integer(required=True, readonly=True)
     response_headers = fields.Json(readonly=True)
     response_body = fields.Text(readonly=True)
-    created_at = fields.Datetime(required=True, readonly=True, index=True, default=lambda self: self.env.cr.now())
+    # not indexed: the cron's clean-up reads the whole table anyway (the deleted keys' rows), and an
+    # index costs every keyed request an entry
+    created_at = fields.Datetime(required=True, readonly=True, default=lambda self: self.env.cr.now())
 
     _sql_constraints = [
         (
