@@ -7,7 +7,9 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
+from .. import uninstall_hook
 from ..idempotency import parse_key
+from ..models.rest_api_idempotency import CLAIM_FUNCTION, STORE_FUNCTION
 from .common import RestApiCase
 
 
@@ -165,3 +167,12 @@ class TestIdempotency(RestApiCase):
         self.assertFalse(self.stored("read"))
         for path in ("/api/rest.api.idempotency/search", "/api/rest.api.idempotency/record_count"):
             self.assertProblem(self.api("GET", path, key=self.admin_key), 403, "retries")
+
+    def test_uninstall_drops_the_functions(self):
+        def functions():
+            self.env.cr.execute("SELECT count(*) FROM pg_proc WHERE proname IN %s", [(CLAIM_FUNCTION, STORE_FUNCTION)])
+            return self.env.cr.fetchone()[0]
+
+        self.assertEqual(functions(), 2)
+        uninstall_hook(self.env)  # inside the test transaction, rolled back afterwards
+        self.assertEqual(functions(), 0)
