@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import fields
 from odoo.tools import SQL
@@ -111,32 +111,25 @@ def begin(request, auth):
     if key is None:
         return None
     env, native_key_id, uid = request.env, auth.key.native_key_id, request.env.uid
-    env.cr.execute(
-        SQL(
-            "SELECT * FROM %s(%s, %s, %s, %s)",
-            _CLAIM,
-            native_key_id,
-            uid,
-            key,
-            _lock_id(native_key_id, uid, key),
-        )
-    )
-    locked, stored_fingerprint, status, headers, body, created_at = env.cr.fetchone()
-    if not locked:
+    env.cr.execute(SQL("SELECT %s(%s, %s, %s, %s)", _CLAIM, native_key_id, uid, key, _lock_id(native_key_id, uid, key)))
+    stored = env.cr.fetchone()[0]  # None: locked by another request; {}: no response stored
+    if stored is None:
         raise Conflict(
             f"A request with this {HEADER} is still being processed; retry after {RETRY_AFTER_SECONDS} s.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             retry_after=RETRY_AFTER_SECONDS,
         )
     current = fingerprint(request.httprequest)
-    expired = created_at is not None and created_at < _horizon(env)
-    if stored_fingerprint is not None and not expired:
-        if stored_fingerprint != current:
+    expired = bool(stored) and datetime.fromisoformat(stored["created_at"]) < _horizon(env)
+    if stored and not expired:
+        if stored["fingerprint"] != current:
             raise UnprocessableContent(
                 f"This {HEADER} was used for another request (method, path, {COMPANY_HEADER} or body); "
                 "send a new key with a new request."
             )
-        replayed = request.make_response(body, headers=list(headers.items()), status=status)
+        replayed = request.make_response(
+            stored["body"], headers=list(stored["headers"].items()), status=stored["status"]
+        )
         replayed.headers[REPLAYED_HEADER] = "true"
         raise Replay(replayed)
     return Claim(native_key_id, uid, key, current, replace=expired)

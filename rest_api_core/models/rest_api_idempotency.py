@@ -10,22 +10,24 @@ from .. import settings
 # The two statements a keyed request adds (``idempotency.begin`` and ``store``), as functions: a
 # plpgsql function keeps its statements' plans for the connection's life, where a statement sent
 # as text is parsed and planned anew on every request (that planning was most of the key's cost in
-# PostgreSQL, ``benchmarks/bench_idempotency.py``).
+# PostgreSQL, docs/performance.md). The look-up answers one jsonb value: a plain function call is
+# cheaper to plan than a ``SELECT * FROM`` the function's columns.
 CLAIM_FUNCTION = "rest_api_idempotency_claim"
 STORE_FUNCTION = "rest_api_idempotency_store"
 _FUNCTIONS = """
-CREATE OR REPLACE FUNCTION %(claim)s(p_native_key_id integer, p_user_id integer, p_key varchar,
-    p_lock bigint, OUT locked boolean, OUT fingerprint varchar, OUT status integer, OUT response_headers jsonb,
-    OUT response_body text, OUT created_at timestamp)
-LANGUAGE plpgsql AS $$
+-- NULL while another transaction holds the key's lock, else its stored response ({} when none)
+CREATE OR REPLACE FUNCTION %(claim)s(p_native_key_id integer, p_user_id integer, p_key varchar, p_lock bigint)
+RETURNS jsonb LANGUAGE plpgsql AS $$
 BEGIN
-    locked := pg_try_advisory_xact_lock(p_lock);
-    IF locked THEN
-        SELECT i.fingerprint, i.status, i.response_headers, i.response_body, i.created_at
-          INTO fingerprint, status, response_headers, response_body, created_at
-          FROM rest_api_idempotency i
-         WHERE i.native_key_id = p_native_key_id AND i.user_id = p_user_id AND i.idempotency_key = p_key;
+    IF NOT pg_try_advisory_xact_lock(p_lock) THEN
+        RETURN NULL;
     END IF;
+    RETURN COALESCE((
+        SELECT jsonb_build_object('fingerprint', i.fingerprint, 'status', i.status, 'headers', i.response_headers,
+                                  'body', i.response_body, 'created_at', i.created_at)
+          FROM rest_api_idempotency i
+         WHERE i.native_key_id = p_native_key_id AND i.user_id = p_user_id AND i.idempotency_key = p_key
+    ), '{}');
 END $$;
 
 CREATE OR REPLACE FUNCTION %(store)s(p_native_key_id integer, p_user_id integer, p_key varchar,
@@ -64,7 +66,7 @@ class RestApiIdempotency(models.Model):
     # deleted keys are never given again (a sequence), so their rows replay for nobody; the cron
     # drops them with the expired ones.
     native_key_id = fields.Integer(string="API Key", required=True, readonly=True)
-    user_id = fields.Integer(string="User", required=True, readonly=True)
+    user_id = fields.Integer(required=True, readonly=True)
     idempotency_key = fields.Char(required=True, readonly=True)
     # SHA-256 of the method, path and query, X-Odoo-Company and body (see idempotency.fingerprint)
     fingerprint = fields.Char(required=True, readonly=True)
