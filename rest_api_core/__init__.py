@@ -9,3 +9,8 @@ def post_load():
     multidb.post_load()
     if "rest_api_core" in odoo.conf.server_wide_modules:
         availability.install()
+
+
+def uninstall_hook(env):
+    """Odoo's ``uninstall_hook``: what the ORM does not drop with the models (their SQL functions)."""
+    env["rest.api.idempotency"]._drop_functions()

@@ -24,6 +24,7 @@
     # Loaded server-wide (--load=base,web,rest_api_core), routes /api requests
     # to the database they name; see multidb.py.
     "post_load": "post_load",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,
 }

@@ -5,7 +5,8 @@ retries it with the same key and gets the first answer again, with ``Idempotent-
 instead of a second effect. Keys are per API key and effective user: nobody else's key ever
 replays, nor collides.
 
-The guarantees come from the request's own transaction:
+The guarantees come from the request's own transaction (the two statements are functions of the
+table's model, ``models/rest_api_idempotency.py``):
 
 * the 2xx response is stored (``rest.api.idempotency``) in the transaction of the effect: a
   rolled-back request (any 4xx or 5xx) stores nothing and runs again on retry; a committed one
@@ -21,7 +22,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import fields
 from odoo.tools import SQL
@@ -30,6 +31,7 @@ from odoo.addons.rest_api_auth.exceptions import BadRequest, Conflict, Unprocess
 
 from . import settings
 from .files import FORM_TYPES
+from .models.rest_api_idempotency import CLAIM_FUNCTION, STORE_FUNCTION
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -42,6 +44,7 @@ RETRY_AFTER_SECONDS = 1
 # the response headers replayed; the others belong to each request (X-Request-ID, RateLimit, CORS)
 STORED_HEADERS = ("Content-Type", "Location", "ETag")
 _LOCK_NAMESPACE = b"rest_api.idempotency"
+_CLAIM, _STORE = SQL.identifier(CLAIM_FUNCTION), SQL.identifier(STORE_FUNCTION)
 
 
 @dataclass(frozen=True)
@@ -108,33 +111,25 @@ def begin(request, auth):
     if key is None:
         return None
     env, native_key_id, uid = request.env, auth.key.native_key_id, request.env.uid
-    env.cr.execute(
-        SQL(
-            "SELECT pg_try_advisory_xact_lock(%s), i.fingerprint, i.status, i.response_headers, i.response_body,"
-            " i.created_at FROM (SELECT 1) AS one LEFT JOIN rest_api_idempotency i"
-            " ON i.native_key_id = %s AND i.user_id = %s AND i.idempotency_key = %s",
-            _lock_id(native_key_id, uid, key),
-            native_key_id,
-            uid,
-            key,
-        )
-    )
-    locked, stored_fingerprint, status, headers, body, created_at = env.cr.fetchone()
-    if not locked:
+    env.cr.execute(SQL("SELECT %s(%s, %s, %s, %s)", _CLAIM, native_key_id, uid, key, _lock_id(native_key_id, uid, key)))
+    stored = env.cr.fetchone()[0]  # None: locked by another request; {}: no response stored
+    if stored is None:
         raise Conflict(
             f"A request with this {HEADER} is still being processed; retry after {RETRY_AFTER_SECONDS} s.",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             retry_after=RETRY_AFTER_SECONDS,
         )
     current = fingerprint(request.httprequest)
-    expired = created_at is not None and created_at < _horizon(env)
-    if stored_fingerprint is not None and not expired:
-        if stored_fingerprint != current:
+    expired = bool(stored) and datetime.fromisoformat(stored["created_at"]) < _horizon(env)
+    if stored and not expired:
+        if stored["fingerprint"] != current:
             raise UnprocessableContent(
                 f"This {HEADER} was used for another request (method, path, {COMPANY_HEADER} or body); "
                 "send a new key with a new request."
             )
-        replayed = request.make_response(body, headers=list(headers.items()), status=status)
+        replayed = request.make_response(
+            stored["body"], headers=list(stored["headers"].items()), status=stored["status"]
+        )
         replayed.headers[REPLAYED_HEADER] = "true"
         raise Replay(replayed)
     return Claim(native_key_id, uid, key, current, replace=expired)
@@ -150,20 +145,11 @@ def store(request, claim, response):
         return
     httprequest = request.httprequest
     headers = {name: response.headers[name] for name in STORED_HEADERS if name in response.headers}
-    conflict = SQL(
-        "DO UPDATE SET fingerprint = EXCLUDED.fingerprint, method = EXCLUDED.method, path = EXCLUDED.path,"
-        " status = EXCLUDED.status, response_headers = EXCLUDED.response_headers,"
-        " response_body = EXCLUDED.response_body, created_at = EXCLUDED.created_at"
-        if claim.replace
-        else "DO NOTHING"
-    )
     # a row committed after this transaction's snapshot: serialization failure (Odoo runs the request again)
     request.env.cr.execute(
         SQL(
-            "INSERT INTO rest_api_idempotency (native_key_id, user_id, idempotency_key, fingerprint, method, path,"
-            " status, response_headers, response_body, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (native_key_id, user_id, idempotency_key) %s",
+            "SELECT %s(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            _STORE,
             claim.native_key_id,
             claim.uid,
             claim.key,
@@ -174,6 +160,6 @@ def store(request, claim, response):
             json.dumps(headers),
             response.get_data(as_text=True),
             fields.Datetime.now(),
-            conflict,
+            claim.replace,
         )
     )

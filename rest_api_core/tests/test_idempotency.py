@@ -7,7 +7,9 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
+from .. import uninstall_hook
 from ..idempotency import parse_key
+from ..models.rest_api_idempotency import CLAIM_FUNCTION, STORE_FUNCTION
 from .common import RestApiCase
 
 
@@ -61,6 +63,24 @@ class TestIdempotency(RestApiCase):
         self.assertNotIn("Idempotent-Replayed", other.headers)
         self.assertNotEqual(self.assertJson(other, 201)["id"], first["id"])
         self.assertEqual(len(self.partners("Idem per key")), 2)
+
+    def test_a_deleted_keys_responses_replay_for_nobody_and_the_cron_drops_them(self):
+        key = str(uuid.uuid4())
+        doomed = self.api_key_for(self.manager)
+        first = self.assertJson(self.post(key, {"name": "Idem deleted key"}, api_key=doomed), 201)
+        stored = self.stored(key)
+        self.env["res.users.apikeys"].browse(stored.native_key_id).with_user(self.manager)._remove()
+        self.assertTrue(stored.exists())  # no foreign key: the row waits for the cron
+        self.assertProblem(self.post(key, {"name": "Idem deleted key"}, api_key=doomed), 401)
+        # the next key never has the deleted one's id (a sequence), so nobody reaches that row
+        successor = self.api_key_for(self.manager)
+        again = self.post(key, {"name": "Idem deleted key"}, api_key=successor)
+        self.assertNotIn("Idempotent-Replayed", again.headers)
+        self.assertNotEqual(self.assertJson(again, 201)["id"], first["id"])
+        self.assertGreater(self.stored(key).filtered(lambda row: row != stored).native_key_id, stored.native_key_id)
+        self.env["rest.api.idempotency"]._gc_expired()
+        self.assertFalse(stored.exists())
+        self.assertEqual(len(self.stored(key)), 1)  # the live key's response stays
 
     def test_a_failed_request_stores_nothing_and_runs_again(self):
         key = str(uuid.uuid4())
@@ -147,3 +167,12 @@ class TestIdempotency(RestApiCase):
         self.assertFalse(self.stored("read"))
         for path in ("/api/rest.api.idempotency/search", "/api/rest.api.idempotency/record_count"):
             self.assertProblem(self.api("GET", path, key=self.admin_key), 403, "retries")
+
+    def test_uninstall_drops_the_functions(self):
+        def functions():
+            self.env.cr.execute("SELECT count(*) FROM pg_proc WHERE proname IN %s", [(CLAIM_FUNCTION, STORE_FUNCTION)])
+            return self.env.cr.fetchone()[0]
+
+        self.assertEqual(functions(), 2)
+        uninstall_hook(self.env)  # inside the test transaction, rolled back afterwards
+        self.assertEqual(functions(), 0)
