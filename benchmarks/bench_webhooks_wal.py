@@ -10,11 +10,13 @@ makes it (600 partners), a subscription to ``res.partner`` updates, and Odoo in 
 from one thread and from 4 at once (the multixacts of concurrent key-share locks appear only
 then), with the subscription active and archived in turn (ABBA, ``--rounds`` times).
 
-Per write: the WAL bytes and records (kept by a temporary replication slot until read) of this database's changes (``pg_walinspect`` between the
-LSNs around the writes; the records that name the database's relations, and those of the same
-transactions, such as their commits, so that the other databases of a shared server are left
-out; without the full-page images, which depend on when the last checkpoint was), by record
-type and relation where the two states differ, and the SQL statements of Odoo's cursor.
+Per write: the WAL bytes and records of this database's changes (``pg_walinspect`` between the
+LSNs around the writes, the WAL kept by a temporary replication slot until it is read; the
+records that name the database's relations, and those of the same transactions, such as their
+commits, so that the other databases of a shared server are left out; without the full-page
+images, which depend on when the last checkpoint was), by record type and relation where the two
+states differ, and the SQL statements of Odoo's cursor. Writers of one commercial partner that
+collide are retried, as Odoo's service does.
 """
 
 import argparse
@@ -32,7 +34,7 @@ from run import bench_database
 
 ON, OFF = "subscribed", "unsubscribed"
 
-WAL_RECORDS = """
+WAL_RECORDS = r"""
     WITH r AS (SELECT * FROM pg_get_wal_records_info(%(start)s, %(end)s)),
          ours AS (SELECT DISTINCT xid FROM r WHERE xid::text != '0' AND block_ref LIKE %(rel)s)
     SELECT resource_manager || ' ' || split_part(record_type, ' ', 1) || coalesce(' ' || pg_filenode_relation(
@@ -56,9 +58,9 @@ def wal_records(admin, start, end, database_oid):
 
 def run_writes(registry, uid, partner_ids, threads, tag):
     """Write each partner once from ``threads`` threads; the statements Odoo ran, in all."""
-    import odoo  # noqa: PLC0415
-
     from psycopg2.extensions import TransactionRollbackError  # noqa: PLC0415
+
+    import odoo  # noqa: PLC0415
 
     statements = []
 
@@ -96,6 +98,26 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def report(threads, off_totals, on_totals, statements, writes):
+    """The per-write figures of one thread count, and the WAL record kinds that differ."""
+    print(f"\n{threads} thread(s), per write: | figure | {OFF} | {ON} | added |")
+    totals = {OFF: off_totals, ON: on_totals}
+    per = {state: writes[threads, state] for state in (OFF, ON)}
+    wal = {state: sum(s for _r, s in totals[state].values()) / per[state] for state in (OFF, ON)}
+    recs = {state: sum(r for r, _s in totals[state].values()) / per[state] for state in (OFF, ON)}
+    stmts = {state: statements[threads, state] / per[state] for state in (OFF, ON)}
+    for label, figure in (("WAL bytes", wal), ("WAL records", recs), ("SQL statements", stmts)):
+        added = figure[ON] / figure[OFF] - 1 if figure[OFF] else 0
+        print(f"| {label} | {figure[OFF]:.1f} | {figure[ON]:.1f} | {figure[ON] - figure[OFF]:+.1f} ({added:+.1%}) |")
+    for kind in sorted(set(off_totals) | set(on_totals)):
+        off, on = (totals[state].get(kind, (0, 0)) for state in (OFF, ON))
+        if off != on:
+            print(
+                f"|   {kind} | {off[0] / per[OFF]:.2f} rec, {off[1] / per[OFF]:.0f} B "
+                f"| {on[0] / per[ON]:.2f} rec, {on[1] / per[ON]:.0f} B | |"
+            )
+
+
 @exits_on_setup_error
 def main(argv):
     args = parse_args(argv)
@@ -109,9 +131,7 @@ def main(argv):
             cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
             # the server keeps the WAL from now on for this session (the checkpoints of a busy shared
             # server would recycle it before it is read); a temporary slot goes with the session
-            cursor.execute(
-                "SELECT pg_create_physical_replication_slot(%s, true, true)", [f"bench_wal_{os.getpid()}"]
-            )
+            cursor.execute("SELECT pg_create_physical_replication_slot(%s, true, true)", [f"bench_wal_{os.getpid()}"])
             cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
             database_oid = cursor.fetchone()[0]
         with registry.cursor() as cr:
@@ -159,22 +179,7 @@ def main(argv):
             print(f"[bench] events captured: {cr.fetchone()[0]}")
         print(f"[bench] load average: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
         for threads in args.threads:
-            print(f"\n{threads} thread(s), per write: | figure | {OFF} | {ON} | added |")
-            per = {state: writes[threads, state] for state in (OFF, ON)}
-            wal = {state: sum(s for _r, s in totals[threads, state].values()) / per[state] for state in (OFF, ON)}
-            recs = {state: sum(r for r, _s in totals[threads, state].values()) / per[state] for state in (OFF, ON)}
-            stmts = {state: statements[threads, state] / per[state] for state in (OFF, ON)}
-            for label, figure in (("WAL bytes", wal), ("WAL records", recs), ("SQL statements", stmts)):
-                added = figure[ON] / figure[OFF] - 1 if figure[OFF] else 0
-                print(f"| {label} | {figure[OFF]:.1f} | {figure[ON]:.1f} | {added:+.1%} |")
-            kinds = sorted(set(totals[threads, OFF]) | set(totals[threads, ON]))
-            for kind in kinds:
-                off, on = (totals[threads, state].get(kind, (0, 0)) for state in (OFF, ON))
-                if off != on:
-                    print(
-                        f"|   {kind} | {off[0] / per[OFF]:.2f} rec, {off[1] / per[OFF]:.0f} B "
-                        f"| {on[0] / per[ON]:.2f} rec, {on[1] / per[ON]:.0f} B | |"
-                    )
+            report(threads, totals[threads, OFF], totals[threads, ON], statements, writes)
         admin.close()
         odoo.modules.registry.Registry.delete(database)
         odoo.sql_db.close_all()

@@ -31,7 +31,8 @@ class RestApiKey(models.Model):
 
     def unlink(self):
         # the database cascades the key's webhooks, not their events (rest_api_webhook_event.UnkeyedMany2one)
-        self.env["rest.api.webhook.event"].sudo()._drop_events(self.with_context(active_test=False).webhook_ids.ids)
+        webhooks = self.sudo().with_context(active_test=False).webhook_ids
+        self.env["rest.api.webhook.event"].sudo()._drop_events(webhooks.ids)
         return super().unlink()
 
     def _rest_api_verified_key(self, *args, **kwargs):

@@ -108,22 +108,23 @@ class RestApiWebhookEvent(models.Model):
     def _capture(self, event, pairs):
         """Queue ``event`` for ``pairs`` of (webhook id, record id) and wake a sender at commit, in
         one statement: a record created or updated again in the same transaction keeps its one
-        pending event (found through the capture index: only this transaction writes its txid); a subscription deleted since this worker cached it is skipped, never a
-        failed write.
+        pending event (found through the capture index: only this transaction writes its txid);
+        a subscription deleted since this worker cached it is skipped, never a failed write.
 
         The wake-up is what ``ir.cron._trigger()`` does, in plain SQL (the ORM's way cost more CPU
         than the write itself, ``benchmarks/bench_webhooks.py``): a trigger row in this
-        transaction, the cron workers' notification after its commit (``webhook_wakeup``). Written by the capturing
-        transaction itself, not after it in one of its own (a second commit and WAL flush per
-        write halved the writes/s of a subscribed model): a rollback drops it with the events, and
-        a sender's clean-up of the triggers, in a repeatable-read snapshot, never sees one whose
-        events its snapshot missed. The trigger names no user (``create_uid``): each user column
-        is a foreign key check, and a key-share lock of the user's row, per write."""
+        transaction, the cron workers' notification after its commit (``webhook_wakeup``). Written
+        by the capturing transaction itself, not after it in one of its own (a second commit and
+        WAL flush per write halved the writes/s of a subscribed model): a rollback drops it with
+        the events, and a sender's clean-up of the triggers, in a repeatable-read snapshot, never
+        sees one whose events its snapshot missed. The cron is found by its XML id in the
+        statement (the ORM's cached look-up cost a hundred Python calls per capture). The trigger
+        names no user (``create_uid``): each user column is a foreign key check, and a key-share
+        lock of the user's row, per write."""
         if not pairs:
             return
         webhook_ids, res_ids = zip(*dict.fromkeys(pairs), strict=True)  # a record named twice: one event
         cr = self.env.cr
-        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(CRON_XMLID, raise_if_not_found=False)
         now = cr.now()
         cr.execute(
             SQL(
@@ -140,8 +141,8 @@ class RestApiWebhookEvent(models.Model):
                        RETURNING 1)
                    INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
                    SELECT c.id, %s, %s, %s
-                     FROM ir_cron c
-                    WHERE c.id = %s AND c.active AND EXISTS (SELECT FROM captured)""",
+                     FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'ir.cron'
+                    WHERE d.module = %s AND d.name = %s AND c.active AND EXISTS (SELECT FROM captured)""",
                 event,
                 now,
                 now,
@@ -151,7 +152,7 @@ class RestApiWebhookEvent(models.Model):
                 now,
                 now,
                 now,
-                cron_id,
+                *CRON_XMLID.split("."),
             )
         )
         if cr.rowcount and not cr.postcommit.data.get(TRIGGERED):
