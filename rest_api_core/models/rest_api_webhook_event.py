@@ -36,9 +36,9 @@ class Skipped(Exception):
 
 class UnkeyedMany2one(fields.Many2one):
     """A Many2one without a foreign key in the database. The outbox's reference to its
-    subscription: a foreign key check locks the referenced row (``FOR KEY SHARE``), so every
-    concurrent write on a subscribed model would lock the same subscription row and PostgreSQL
-    would make a multixact of each set of lockers (``benchmarks/bench_webhooks_wal.py``). The
+    subscription: a foreign key check per event row is a query, and a ``FOR KEY SHARE`` lock
+    of the subscription row that every write on the model takes (a WAL record per capturing
+    transaction, ``benchmarks/bench_webhooks_wal.py``). The
     events of a deleted subscription are deleted with it (``rest.api.webhook.unlink``); those a
     database cascade (from the key or the model) or a capture committed during the deletion
     leaves are never claimed (the claim joins the subscriptions) and go with the clean-up."""
