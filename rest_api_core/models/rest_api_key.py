@@ -29,6 +29,12 @@ class RestApiKey(models.Model):
         for key in self:
             key.request_log_count = counts.get(key, 0)
 
+    def unlink(self):
+        # the database cascades the key's webhooks, not their events (rest_api_webhook_event.UnkeyedMany2one)
+        webhooks = self.sudo().with_context(active_test=False).webhook_ids
+        self.env["rest.api.webhook.event"].sudo()._drop_events(webhooks.ids)
+        return super().unlink()
+
     def _rest_api_verified_key(self, *args, **kwargs):
         """Remember the verified key on the request, so that its later refusal (429, 403) is logged with it."""
         verified = super()._rest_api_verified_key(*args, **kwargs)

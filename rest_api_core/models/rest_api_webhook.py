@@ -193,6 +193,7 @@ class RestApiWebhook(models.Model):
 
     def unlink(self):
         self.key_id._check_may_manage_keys()
+        self.env["rest.api.webhook.event"].sudo()._drop_events(self.ids)
         result = super().unlink()
         self.env.registry.clear_cache()
         return result

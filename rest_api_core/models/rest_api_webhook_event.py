@@ -13,7 +13,7 @@ import threading
 import time
 from datetime import datetime, timedelta
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tools import SQL
 
@@ -34,13 +34,26 @@ class Skipped(Exception):
     """An event with nothing the key may be shown (the record is gone or out of its reach)."""
 
 
+class UnkeyedMany2one(fields.Many2one):
+    """A Many2one without a foreign key in the database. The outbox's reference to its
+    subscription: a foreign key check per event row is a query, and a ``FOR KEY SHARE`` lock
+    of the subscription row that every write on the model takes (a WAL record per capturing
+    transaction, ``benchmarks/bench_webhooks_wal.py``). The
+    events of a deleted subscription are deleted with it (``rest.api.webhook.unlink``); those a
+    database cascade (from the key or the model) or a capture committed during the deletion
+    leaves are never claimed (the claim joins the subscriptions) and go with the clean-up."""
+
+    def update_db_foreign_key(self, model, column):
+        pass
+
+
 class RestApiWebhookEvent(models.Model):
     _name = "rest.api.webhook.event"
     _description = "REST API Webhook Event"
     _order = "id desc"
     _log_access = False
 
-    webhook_id = fields.Many2one("rest.api.webhook", required=True, index=True, ondelete="cascade", readonly=True)
+    webhook_id = UnkeyedMany2one("rest.api.webhook", required=True, readonly=True)  # indexed in init()
     event = fields.Selection(
         [("created", "Created"), ("updated", "Updated"), ("deleted", "Deleted"), ("test", "Test")],
         required=True,
@@ -65,10 +78,18 @@ class RestApiWebhookEvent(models.Model):
 
     def init(self):
         self.env.cr.execute(
-            """CREATE UNIQUE INDEX IF NOT EXISTS rest_api_webhook_event_coalesce_idx
-                   ON rest_api_webhook_event (webhook_id, res_id, txid)
-                WHERE state = 'pending' AND event IN ('created', 'updated')"""
+            "ALTER TABLE rest_api_webhook_event DROP CONSTRAINT IF EXISTS rest_api_webhook_event_webhook_id_fkey"
         )
+        # three indexes maintained per captured event: the primary key, this one (the subscription's
+        # events, and the capture's look-up of the record's event in its own transaction) and the
+        # due index; a unique index for the look-up would cost one more, and its conflicts could
+        # only come from the transaction itself, whose own events its statements see
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS rest_api_webhook_event_capture_idx
+                   ON rest_api_webhook_event (webhook_id, res_id, txid)"""
+        )
+        self.env.cr.execute("DROP INDEX IF EXISTS rest_api_webhook_event_coalesce_idx")
+        self.env.cr.execute("DROP INDEX IF EXISTS rest_api_webhook_event__webhook_id_index")
         self.env.cr.execute(
             """CREATE INDEX IF NOT EXISTS rest_api_webhook_event_due_idx
                    ON rest_api_webhook_event (webhook_id, created_at, id) WHERE state = 'pending'"""
@@ -87,21 +108,24 @@ class RestApiWebhookEvent(models.Model):
     def _capture(self, event, pairs):
         """Queue ``event`` for ``pairs`` of (webhook id, record id) and wake a sender at commit, in
         one statement: a record created or updated again in the same transaction keeps its one
-        pending event; a subscription deleted since this worker cached it is skipped, never a
-        failed write.
+        pending event (found through the capture index: only this transaction writes its txid);
+        a subscription deleted since this worker cached it is skipped, never a failed write.
 
         The wake-up is what ``ir.cron._trigger()`` does, in plain SQL (the ORM's way cost more CPU
         than the write itself, ``benchmarks/bench_webhooks.py``): a trigger row in this
-        transaction, the cron workers' notification after its commit (``webhook_wakeup``). Written by the capturing
-        transaction itself, not after it in one of its own (a second commit and WAL flush per
-        write halved the writes/s of a subscribed model): a rollback drops it with the events, and
-        a sender's clean-up of the triggers, in a repeatable-read snapshot, never sees one whose
-        events its snapshot missed."""
+        transaction, the cron workers' notification after its commit (``webhook_wakeup``). Written
+        by the capturing transaction itself, not after it in one of its own (a second commit and
+        WAL flush per write halved the writes/s of a subscribed model): a rollback drops it with
+        the events, and a sender's clean-up of the triggers, in a repeatable-read snapshot, never
+        sees one whose events its snapshot missed. The cron is found by its XML id in the
+        statement (the ORM's cached look-up cost a hundred Python calls per capture). The trigger
+        names no user (``create_uid``): each user column is a foreign key check, and a key-share
+        lock of the user's row, per write."""
         if not pairs:
             return
-        webhook_ids, res_ids = zip(*pairs, strict=True)
+        webhook_ids, res_ids = zip(*dict.fromkeys(pairs), strict=True)  # a record named twice: one event
         cr = self.env.cr
-        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(CRON_XMLID, raise_if_not_found=False)
+        now = cr.now()
         cr.execute(
             SQL(
                 """WITH captured AS (
@@ -110,29 +134,37 @@ class RestApiWebhookEvent(models.Model):
                        SELECT w, %s, r, txid_current()::text, %s, 'pending', 0, %s
                          FROM unnest(%s::int[], %s::int[]) AS t(w, r)
                          JOIN rest_api_webhook ON rest_api_webhook.id = t.w
-                       ON CONFLICT (webhook_id, res_id, txid)
-                          WHERE state = 'pending' AND event IN ('created', 'updated') DO NOTHING
+                        WHERE %s = 'deleted' OR NOT EXISTS (
+                              SELECT FROM rest_api_webhook_event e
+                               WHERE e.webhook_id = t.w AND e.res_id = t.r AND e.txid = txid_current()::text
+                                 AND e.state = 'pending' AND e.event IN ('created', 'updated'))
                        RETURNING 1)
-                   INSERT INTO ir_cron_trigger (cron_id, call_at, create_uid, write_uid, create_date, write_date)
-                   SELECT c.id, %s, %s, %s, %s, %s
-                     FROM ir_cron c
-                    WHERE c.id = %s AND c.active AND EXISTS (SELECT FROM captured)""",
+                   INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
+                   SELECT c.id, %s, %s, %s
+                     FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'ir.cron'
+                    WHERE d.module = %s AND d.name = %s AND c.active AND EXISTS (SELECT FROM captured)""",
                 event,
-                cr.now(),
-                cr.now(),
+                now,
+                now,
                 list(webhook_ids),
                 list(res_ids),
-                cr.now(),
-                SUPERUSER_ID,
-                SUPERUSER_ID,
-                cr.now(),
-                cr.now(),
-                cron_id,
+                event,
+                now,
+                now,
+                now,
+                *CRON_XMLID.split("."),
             )
         )
         if cr.rowcount and not cr.postcommit.data.get(TRIGGERED):
             cr.postcommit.data[TRIGGERED] = True
             cr.postcommit.add(functools.partial(webhook_wakeup.notify_soon, cr.dbname))
+
+    @api.model
+    def _drop_events(self, webhook_ids):
+        """Delete the events (and their attempts) of the subscriptions ``webhook_ids``, being deleted."""
+        self.flush_model()
+        self.env.cr.execute(SQL("DELETE FROM rest_api_webhook_event WHERE webhook_id = ANY(%s)", list(webhook_ids)))
+        self.invalidate_model()
 
     @api.model
     def _trigger_sender(self, at=None):
@@ -324,12 +356,15 @@ class RestApiWebhookEvent(models.Model):
 
     @api.autovacuum
     def _gc_webhook_events(self):
-        """Drop the delivered, failed and skipped events older than ``rest_api.webhook_retention_days``."""
+        """Drop the delivered, failed and skipped events older than ``rest_api.webhook_retention_days``,
+        and those of subscriptions deleted without ``unlink`` (see :class:`UnkeyedMany2one`)."""
         days = settings.webhook_retention_days(self.env)
         self.flush_model()
         self.env.cr.execute(
             SQL(
-                "DELETE FROM rest_api_webhook_event WHERE state != 'pending' AND created_at < %s",
+                """DELETE FROM rest_api_webhook_event e
+                    WHERE (e.state != 'pending' AND e.created_at < %s)
+                       OR NOT EXISTS (SELECT FROM rest_api_webhook w WHERE w.id = e.webhook_id)""",
                 fields.Datetime.now() - timedelta(days=days),
             )
         )

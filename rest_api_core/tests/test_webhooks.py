@@ -2,6 +2,7 @@
 on loopback, Standard Webhooks signatures, retries, 410, the key's reach, the SSRF guard."""
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -72,6 +73,10 @@ def verify(secret, headers, body):
 
 
 @tagged("post_install", "-at_install")
+class RolledBack(Exception):
+    pass
+
+
 class WebhookCase(RestApiCase):
     @classmethod
     def setUpClass(cls):
@@ -157,6 +162,7 @@ class TestCaptureAndDelivery(WebhookCase):
         webhook, secret = self.subscribe()
         self.partner.write({"name": "One"})
         self.partner.write({"phone": "+32 2 555 01 01"})
+        self.env["res.partner"].browse([self.partner.id, self.partner.id]).write({"name": "Twice"})
         created = self.env["res.partner"].create({"name": "Fresh"})
         created.write({"email": "fresh@example.com"})
         self.assertEqual(self.events(webhook).mapped("event"), ["updated", "created"])
@@ -164,6 +170,16 @@ class TestCaptureAndDelivery(WebhookCase):
         bodies = self.delivered(secret)
         self.assertEqual([body["type"] for body in bodies], ["res.partner.updated", "res.partner.created"])
         self.assertEqual(bodies[1]["data"]["email"], "fresh@example.com")
+
+    def test_an_event_rolled_back_to_a_savepoint_is_captured_again(self):
+        webhook, _secret = self.subscribe(events=["updated", "deleted"])
+        with contextlib.suppress(RolledBack), self.env.cr.savepoint():
+            self.partner.write({"name": "Lost"})
+            self.env["res.partner"].create({"name": "Gone"}).unlink()
+            raise RolledBack
+        self.assertFalse(self.events(webhook))
+        self.partner.write({"name": "Kept"})
+        self.assertEqual(self.events(webhook).mapped("event"), ["updated"])
 
     def test_created_and_deleted_through_the_api(self):
         webhook, secret = self.subscribe(events=["created", "deleted"], fields=["name"])
@@ -430,6 +446,41 @@ class TestHotPath(WebhookCase):
         webhook.unlink()
         self.env["rest.api.webhook.event"]._capture("updated", [(gone, self.partner.id)])
         self.assertFalse(self.env["rest.api.webhook.event"].search([("webhook_id", "=", gone)]))
+
+
+class TestCleanUp(WebhookCase):
+    """The outbox names its subscription without a foreign key: the events go with the subscription."""
+
+    def test_events_deleted_with_their_subscription_or_key(self):
+        Event = self.env["rest.api.webhook.event"]
+        webhook, _secret = self.subscribe(events=["updated"])
+        kept, _secret = self.subscribe(events=["updated"])
+        self.partner.write({"name": "Twice hooked"})
+        Event.create({"webhook_id": webhook.id, "event": "test", "res_id": 0})
+        self.env["rest.api.webhook.attempt"].create({"event_id": self.events(webhook)[0].id, "status": 503})
+        gone = webhook.id
+        webhook.unlink()
+        self.assertFalse(Event.search([("webhook_id", "=", gone)]))
+        self.assertEqual(len(self.events(kept)), 1)
+        key = self.env["rest.api.key"].generate_api_key({"name": "short-lived", "user_id": self.manager.id})
+        doomed, _secret = self.subscribe(key_id=key["id"], events=["updated"])
+        doomed.active = False  # an archived one too
+        Event.create({"webhook_id": doomed.id, "event": "test", "res_id": 0})
+        gone = doomed.id
+        self.env["rest.api.key"].browse(key["id"]).unlink()
+        self.assertFalse(Event.with_context(active_test=False).search([("webhook_id", "=", gone)]))
+
+    def test_events_left_by_a_database_cascade_are_never_claimed_and_cleaned_up(self):
+        Event = self.env["rest.api.webhook.event"]
+        webhook, _secret = self.subscribe(events=["updated"])
+        self.partner.write({"name": "Orphaned"})
+        gone = webhook.id
+        Event.flush_model()
+        self.env.cr.execute("DELETE FROM rest_api_webhook WHERE id = %s", [gone])  # as a cascade does
+        self.assertEqual(self.send(), 0)
+        Event._gc_webhook_events()
+        self.env.cr.execute("SELECT count(*) FROM rest_api_webhook_event WHERE webhook_id = %s", [gone])
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
 
 
 class TestEndpoints(WebhookCase):
