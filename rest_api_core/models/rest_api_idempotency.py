@@ -88,6 +88,14 @@ class RestApiIdempotency(models.Model):
     ]
 
     def init(self):
+        # a database installed when these columns were Many2one fields keeps their keys otherwise
+        for column in ("native_key_id", "user_id"):
+            self.env.cr.execute(
+                SQL(
+                    "ALTER TABLE rest_api_idempotency DROP CONSTRAINT IF EXISTS %s",
+                    SQL.identifier(f"{self._table}_{column}_fkey"),
+                )
+            )
         self.env.cr.execute(SQL(_FUNCTIONS, **self._functions()))
 
     @api.model

@@ -1,6 +1,6 @@
 """The webhook outbox and its sender.
 
-Events are written by the change itself, in its transaction (``models/base_webhook.py``): a
+Events are written by the change itself, in its transaction (``models/base.py``): a
 rollback leaves none, a commit keeps them. The sender (``ir.cron``, triggered by each commit
 that captured events, and by itself for retries) claims the oldest pending event of each
 subscription with ``FOR UPDATE SKIP LOCKED``, so that senders of several workers and hosts never
