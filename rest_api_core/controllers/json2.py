@@ -14,7 +14,6 @@ import functools
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import NotFound, UnprocessableContent
 
 from .. import json2, method_call
@@ -59,8 +58,7 @@ class Json2(http.Controller):
     @json2_endpoint
     def json2(self, model, method, **_params):
         """The rules of ``execute_kw`` (``api.call_method``) on the named arguments, bound once."""
-        auth = authenticate_request(model=model)
-        check_scope(auth.key, model, "execute", method)
+        auth = authenticate_request(model=model, method=method)  # the scope with the method's allow-list
         body = json_body(empty={})
         ids = _record_ids(body.pop("ids", []))
         context = body.pop("context", None) or {}
