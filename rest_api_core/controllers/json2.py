@@ -3,10 +3,11 @@
 As Odoo 19 defines it: ``Authorization: bearer <key>`` (any credential the API takes: REST
 keys, personal keys, ``api-key``), the body the method's named arguments with optional
 ``ids`` and ``context``, the answer the method's result as JSON, an error the JSON-2 error
-object (``json2.py``) with Odoo 19's status. The call itself is ``execute_kw``'s
-(``api.call_method``): the key's scope with its method allow-list, the operations of the
-ORM's generic methods, private methods refused, the reach checks and the bounds of search
-limits, the throttle.
+object (``json2.py``) with Odoo 19's status. The call runs the rules of ``execute_kw``
+(``api.check_operations``, ``api.checked_call``, ``api.run_call``, which ``api.call_method``
+runs too) on the named arguments, bound once to the method's signature: the key's scope with
+its method allow-list, the operations of the ORM's generic methods, private methods refused,
+the reach checks and the bounds of search limits, the throttle.
 """
 
 import functools
@@ -57,7 +58,6 @@ class Json2(http.Controller):
     @http.route("/json/2/<string:model>/<string:method>", methods=["POST"], **JSON_ROUTE)
     @json2_endpoint
     def json2(self, model, method, **_params):
-        """The rules of ``execute_kw`` (``api.call_method``) on the named arguments, bound once."""
         auth = authenticate_request(model=model, method=method)  # the scope with the method's allow-list
         body = json_body(empty={})
         ids = _record_ids(body.pop("ids", []))
