@@ -67,10 +67,14 @@ class MethodCall:
     context: dict
 
 
-def parse_method_call(body):
-    method = body.get("method")
+def check_method_name(method):
     if not isinstance(method, str) or not _METHOD_NAME.match(method):
         raise InvalidInput(("method", 'must be the name of a model method, e.g. "name_search"'))
+
+
+def parse_method_call(body):
+    method = body.get("method")
+    check_method_name(method)
     args = body.get("args", [])
     if not isinstance(args, list):
         raise InvalidInput(("args", "must be a list of positional arguments"))

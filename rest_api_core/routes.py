@@ -13,7 +13,7 @@ from odoo import http
 from odoo.http import request
 
 from . import settings
-from .dispatch import api_endpoint, method_not_allowed, serve_endpoint
+from .dispatch import api_endpoint, body_limit, method_not_allowed, serve_endpoint
 from .endpoints import BY_ACTION, FIXED_NAMES
 
 # the registry's path parameters as Odoo's route converters (and the controllers' argument names)
@@ -32,7 +32,7 @@ def _body_limit(_controller):
     ``controllers.api.read_body`` can tell a chunked body over the limit from one just at it.
     Without a database (none named on a multi-database server) there is no setting to read:
     the default."""
-    return (settings.max_body_size(request.env) if request.db else settings.MAX_BODY_SIZE) + 1
+    return (body_limit() if request.db else settings.MAX_BODY_SIZE) + 1
 
 
 # The options of every /api route.

@@ -28,7 +28,7 @@ from .. import (
     serialization,
     settings,
 )
-from ..dispatch import authenticate_request, orm_call, orm_values
+from ..dispatch import authenticate_request, body_limit, orm_call, orm_values
 from ..errors import ContentTooLarge, UnsupportedMediaType
 from ..reach import (
     VALUES_METHODS,
@@ -120,7 +120,7 @@ def _record(model, record_id):
 def read_body():
     """The request body, at most ``rest_api.max_body_size`` bytes: 413 beyond, also for a
     chunked body, which announces no length and is read up to one byte over the limit."""
-    limit = settings.max_body_size(request.env)
+    limit = body_limit()
     body = request.httprequest.get_data()
     if len(body) > limit:
         raise ContentTooLarge(limit)
@@ -263,26 +263,36 @@ class RestApi(http.Controller):
 
 def call_method(auth, model, body):
     """The JSON result (bytes) of the method call ``body`` (``{"method", "args", "kwargs"}``) on
-    ``model``, under the rules of ``execute_kw``: also what MCP's ``call_method`` and JSON-2 run."""
+    ``model``, under the rules of ``execute_kw``: also what MCP's ``call_method`` runs (JSON-2
+    runs the same rules on its named arguments, see ``controllers.json2``)."""
     call = method_call.parse_method_call(body)
     check_scope(auth.key, model, "execute", call.method)
     records = _model(model)
-    for operation in required_operations(call.method):
-        if not auth.scope.allows(model, operation):
-            raise PermissionDenied(
-                f"This API key may not {operation} {model}, so it may not call {call.method} either."
-            )
+    check_operations(auth.scope, model, call.method)
     args, kwargs = _checked_arguments(records, call, auth.scope)
     endpoints.check_body(endpoints.execute_kw_body_schema(), body)
-    kwargs["context"] = {**request.env.context, **call.context}
-    with orm_call(f"{model}.{call.method}"):
-        result = api.call_kw(records, call.method, args, kwargs)
+    return run_call(records, call.method, args, kwargs, call.context)
+
+
+def check_operations(scope, model, method):
+    """403 unless ``scope`` allows the operations besides "execute" that ``method`` needs on ``model``."""
+    for operation in required_operations(method):
+        if not scope.allows(model, operation):
+            raise PermissionDenied(f"This API key may not {operation} {model}, so it may not call {method} either.")
+
+
+def run_call(records, method, args, kwargs, context):
+    """The JSON result (bytes) of ``api.call_kw`` with checked arguments; the client's (filtered)
+    ``context`` over the request's."""
+    kwargs["context"] = {**request.env.context, **context}
+    with orm_call(f"{records._name}.{method}"):
+        result = api.call_kw(records, method, args, kwargs)
         request.env.flush_all()
     try:
         return serialization.dumps(result)
     except (TypeError, ValueError) as error:
         raise UnprocessableContent(
-            f"The result of {model}.{call.method} cannot be represented as JSON ({error}); nothing was changed."
+            f"The result of {records._name}.{method} cannot be represented as JSON ({error}); nothing was changed."
         ) from None
 
 
@@ -292,11 +302,7 @@ def _checked_arguments(records, call, scope):
     Private methods (leading ``_``) and ``@api.private`` ones (``sudo``,
     ``with_user``...) are refused (403) exactly as ``/web/dataset/call_kw``
     refuses them. Arguments that do not fit the signature are a 400 here
-    rather than a TypeError inside the method. The ``limit`` of a search
-    method is bounded by ``rest_api.max_limit``; the x2many commands in the
-    values of ``create``, ``write``... and the sub-record columns of
-    ``load`` must stay within the key's ``scope`` (403), and so must the
-    other models their domains and field specifications read.
+    rather than a TypeError inside the method. Then :func:`checked_call`.
     """
     if call.method.startswith("_"):
         raise PermissionDenied(f"Private methods (such as {records._name}.{call.method}) cannot be called remotely.")
@@ -314,17 +320,30 @@ def _checked_arguments(records, call, scope):
         bound = signature.bind(records, *args, **call.kwargs)
     except TypeError as error:
         raise BadRequest(f"Arguments do not match {records._name}.{call.method}: {error}.") from None
-    if call.method in method_call.LIMITED_METHODS and "limit" in signature.parameters:
+    return checked_call(records, call.method, ids, bound, scope)
+
+
+def checked_call(records, method, ids, bound, scope):
+    """``(args, kwargs)`` for ``api.call_kw`` of ``method`` with the ``bound`` arguments (``ids``:
+    the records of a record method, else None), once they pass the rules of ``execute_kw``.
+
+    The ``limit`` of a search method is bounded by ``rest_api.max_limit``; the x2many commands
+    in the values of ``create``, ``write``... and the sub-record columns of ``load`` must stay
+    within the key's ``scope`` (403), and so must the other models their domains and field
+    specifications read.
+    """
+    signature = bound.signature
+    if method in method_call.LIMITED_METHODS and "limit" in signature.parameters:
         _default_limit, max_limit = settings.page_limits(request.env)
         default = signature.parameters["limit"].default
         bound.arguments["limit"] = method_call.checked_limit(bound.arguments.get("limit"), default, max_limit)
-    domains = call_domains(call.method, bound.arguments)
+    domains = call_domains(method, bound.arguments)
     limits = settings.domain_limits(request.env) if domains else None
     for domain in domains:
         query.check_domain_size(domain, limits)
-    _check_values_reach(records, call.method, ids, bound, scope)
-    reach = read_reach(call.method, bound.arguments, records._name, _fields_of(records), _rec_names_of(records))
-    check_reach(scope, reach, f"{call.method} through")
+    _check_values_reach(records, method, ids, bound, scope)
+    reach = read_reach(method, bound.arguments, records._name, _fields_of(records), _rec_names_of(records))
+    check_reach(scope, reach, f"{method} through")
     return [*([] if ids is None else [ids]), *bound.args[1:]], bound.kwargs
 
 

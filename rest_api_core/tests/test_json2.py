@@ -19,6 +19,9 @@ class TestJson2(RestApiCase):
         cls.caller_key = cls.provision(
             "json2 caller", [{"model": "res.partner", "read": True, "execute": True, "methods": ["name_search"]}]
         )
+        cls.partner_key = cls.provision(
+            "json2 partners only", [{"model": "res.partner", "read": True, "create": True, "execute": True}]
+        )
         cls.partner = cls.env["res.partner"].create({"name": "Json2 Deco Addict", "is_company": True})
 
     def json2(self, model, method, body=None, key=None, headers=None):
@@ -128,6 +131,27 @@ class TestJson2(RestApiCase):
         self.assertError(
             self.json2("res.users.apikeys", "search_read", key=self.admin_key), 403, "odoo.exceptions.AccessError"
         )
+
+    def test_the_rules_of_execute_kw_apply_to_the_named_arguments(self):
+        one = self.assertResult(self.json2("res.partner", "create", {"vals_list": {"name": "Json2 One"}}))
+        self.assertEqual(len(one), 1)  # one values object: a list of ids all the same
+        refused = (
+            ("search_read", {"domain": [["country_id.name", "=", "Belgium"]]}, "res.country"),  # a domain's reach
+            ("create", {"vals_list": {"name": "x", "category_id": [[0, 0, {"name": "y"}]]}}, "res.partner.category"),
+            ("unlink", {"ids": one}, "may not unlink"),  # the operations a generic method needs
+        )
+        for method, body, message in refused:
+            with self.subTest(method=method):
+                response = self.json2("res.partner", method, body, key=self.partner_key)
+                self.assertError(response, 403, "odoo.exceptions.AccessError", message)
+        bad = (({"domain": [], "limit": 0}, "limit"), ({"domain": [], "context": {"lang": 5}}, "context"))
+        for body, message in bad:
+            with self.subTest(body=body):
+                error = self.assertError(
+                    self.json2("res.partner", "search_read", body), 400, "werkzeug.exceptions.BadRequest"
+                )
+                self.assertIn(message, str(error))
+        self.assertTrue(self.env["res.partner"].browse(one).exists())
 
     def test_the_databases_header(self):
         self.assertResult(
