@@ -53,7 +53,7 @@ class RestApiWebhookEvent(models.Model):
     _order = "id desc"
     _log_access = False
 
-    webhook_id = UnkeyedMany2one("rest.api.webhook", required=True, readonly=True)  # indexed in init()
+    webhook_id = UnkeyedMany2one("rest.api.webhook", required=True, index=True, readonly=True)
     event = fields.Selection(
         [("created", "Created"), ("updated", "Updated"), ("deleted", "Deleted"), ("test", "Test")],
         required=True,
@@ -80,16 +80,15 @@ class RestApiWebhookEvent(models.Model):
         self.env.cr.execute(
             "ALTER TABLE rest_api_webhook_event DROP CONSTRAINT IF EXISTS rest_api_webhook_event_webhook_id_fkey"
         )
-        # three indexes maintained per captured event: the primary key, this one (the subscription's
-        # events, and the capture's look-up of the record's event in its own transaction) and the
-        # due index; a unique index for the look-up would cost one more, and its conflicts could
-        # only come from the transaction itself, whose own events its statements see
+        # one pending event per record and subscription in a transaction: the capture's ON CONFLICT
+        # (a NOT EXISTS look-up instead let the planner anti-join the whole outbox: PostgreSQL's CPU
+        # per subscribed write grew with the backlog, benchmarks/bench_webhooks.py)
         self.env.cr.execute(
-            """CREATE INDEX IF NOT EXISTS rest_api_webhook_event_capture_idx
-                   ON rest_api_webhook_event (webhook_id, res_id, txid)"""
+            """CREATE UNIQUE INDEX IF NOT EXISTS rest_api_webhook_event_coalesce_idx
+                   ON rest_api_webhook_event (webhook_id, res_id, txid)
+                WHERE state = 'pending' AND event IN ('created', 'updated')"""
         )
-        self.env.cr.execute("DROP INDEX IF EXISTS rest_api_webhook_event_coalesce_idx")
-        self.env.cr.execute("DROP INDEX IF EXISTS rest_api_webhook_event__webhook_id_index")
+        self.env.cr.execute("DROP INDEX IF EXISTS rest_api_webhook_event_capture_idx")
         self.env.cr.execute(
             """CREATE INDEX IF NOT EXISTS rest_api_webhook_event_due_idx
                    ON rest_api_webhook_event (webhook_id, created_at, id) WHERE state = 'pending'"""
@@ -108,8 +107,7 @@ class RestApiWebhookEvent(models.Model):
     def _capture(self, event, pairs):
         """Queue ``event`` for ``pairs`` of (webhook id, record id) and wake a sender at commit, in
         one statement: a record created or updated again in the same transaction keeps its one
-        pending event (found through the capture index: only this transaction writes its txid);
-        a subscription deleted since this worker cached it is skipped, never a failed write.
+        pending event; a subscription deleted since this worker cached it is skipped, never a failed write.
 
         The wake-up is what ``ir.cron._trigger()`` does, in plain SQL (the ORM's way cost more CPU
         than the write itself, ``benchmarks/bench_webhooks.py``): a trigger row in this
@@ -134,10 +132,8 @@ class RestApiWebhookEvent(models.Model):
                        SELECT w, %s, r, txid_current()::text, %s, 'pending', 0, %s
                          FROM unnest(%s::int[], %s::int[]) AS t(w, r)
                          JOIN rest_api_webhook ON rest_api_webhook.id = t.w
-                        WHERE %s = 'deleted' OR NOT EXISTS (
-                              SELECT FROM rest_api_webhook_event e
-                               WHERE e.webhook_id = t.w AND e.res_id = t.r AND e.txid = txid_current()::text
-                                 AND e.state = 'pending' AND e.event IN ('created', 'updated'))
+                       ON CONFLICT (webhook_id, res_id, txid)
+                          WHERE state = 'pending' AND event IN ('created', 'updated') DO NOTHING
                        RETURNING 1)
                    INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
                    SELECT c.id, %s, %s, %s
@@ -148,7 +144,6 @@ class RestApiWebhookEvent(models.Model):
                 now,
                 list(webhook_ids),
                 list(res_ids),
-                event,
                 now,
                 now,
                 now,
