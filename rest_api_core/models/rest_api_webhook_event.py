@@ -69,7 +69,7 @@ class RestApiWebhookEvent(models.Model):
         required=True,
         readonly=True,
     )
-    attempts = fields.Integer(readonly=True)
+    attempts = fields.Integer(string="Attempts Made", readonly=True)
     next_attempt = fields.Datetime(readonly=True, default=fields.Datetime.now)
     delivered_at = fields.Datetime(readonly=True)
     last_status = fields.Integer(readonly=True)
