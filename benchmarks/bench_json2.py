@@ -49,24 +49,42 @@ def json2_read(setup):
 # The same two reads in one Odoo process (``odoo shell``), through Odoo's WSGI application as a
 # server would call it: the Python CPU of each, paired, the order alternating, the garbage
 # collector off during a request; no PostgreSQL, no scheduling of worker processes in the figure.
-IN_PROCESS = r"""
-import gc, json, statistics, time
+# The two reads as WSGI environs, in this benchmark's ``odoo shell`` scripts and
+# bench_json2_callgrind's (its ``%(environ)s``): ``key``, ``fields`` and ``query_string`` set before.
+ENVIRON = r"""
+import json
 from werkzeug.test import EnvironBuilder
-import odoo.http
 
-ids, key, fields, rounds = %(ids)r, %(key)r, %(fields)r, %(rounds)d
-env.cr.commit()
 headers = {"json2": {"Authorization": "bearer " + key, "Content-Type": "application/json"}, "rest": {"api-key": key}}
 
 
-def request(kind, record_id):
+def environ(kind, record_id):
     if kind == "json2":
         body = json.dumps({"ids": [record_id], "fields": fields})
         builder = EnvironBuilder(path="/json/2/res.partner/read", method="POST", headers=headers[kind], data=body)
     else:
-        builder = EnvironBuilder(path=f"/api/res.partner/{record_id}", query_string=%(query)r, headers=headers[kind])
+        builder = EnvironBuilder(path=f"/api/res.partner/{record_id}", query_string=query_string, headers=headers[kind])
+    return builder.get_environ()
+"""
+
+
+def shell_values(setup):
+    """The values ``ENVIRON`` expects, for a script's ``%`` formatting."""
+    return {"ids": setup["read_ids"], "key": setup["rest_key"], "fields": FIELDS, "query": query(fields=FIELDS),
+            "environ": ENVIRON}  # fmt: skip
+
+
+IN_PROCESS = r"""
+import gc, statistics, time
+import odoo.http
+
+ids, key, fields, query_string, rounds = %(ids)r, %(key)r, %(fields)r, %(query)r, %(rounds)d
+env.cr.commit()
+%(environ)s
+
+def request(kind, record_id):
     status = []
-    b"".join(odoo.http.root(builder.get_environ(), lambda line, _headers, _exc=None: status.append(line)))
+    b"".join(odoo.http.root(environ(kind, record_id), lambda line, _headers, _exc=None: status.append(line)))
     assert status[0].startswith("200"), status
 
 
@@ -95,10 +113,7 @@ print(f"IN_PROCESS Python CPU per request, in one process through odoo.http.root
 
 
 def in_process(workspace, database, setup, rounds):
-    script = IN_PROCESS % {
-        "ids": setup["read_ids"], "key": setup["rest_key"], "fields": FIELDS, "rounds": rounds,
-        "query": query(fields=FIELDS),
-    }  # fmt: skip
+    script = IN_PROCESS % {**shell_values(setup), "rounds": rounds}
     output = workspace.shell(database, script)
     return next(line.removeprefix("IN_PROCESS ") for line in output.splitlines() if line.startswith("IN_PROCESS "))
 

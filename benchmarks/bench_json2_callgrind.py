@@ -31,8 +31,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_json2 import shell_values
 from odoo_env import OdooWorkspace, SetupError, addons_path, exit_on_sigterm, pg_connect
-from run import BENCH_DIR, FIELDS, bench_database, prepare_database, query
+from run import BENCH_DIR, bench_database, prepare_database
 
 REUSED_WORKSPACE = Path.home() / ".cache" / "odoo-rest-api-bench-json2"
 REUSED_DATABASE = "rest_api_bench_json2"
@@ -42,23 +43,12 @@ KINDS = ("json2", "rest")
 SHELL = r"""
 import cProfile, gc, json, os, pstats, subprocess, time
 from pathlib import Path
-from werkzeug.test import EnvironBuilder
 import odoo.http
 
 ids, key, fields, query_string = %(ids)r, %(key)r, %(fields)r, %(query)r
 requests, blocks, profile, out_file = %(requests)d, %(blocks)d, %(profile)d, %(out_file)r
 env.cr.commit()
-headers = {"json2": {"Authorization": "bearer " + key, "Content-Type": "application/json"}, "rest": {"api-key": key}}
-
-
-def environ(kind, record_id):
-    if kind == "json2":
-        body = json.dumps({"ids": [record_id], "fields": fields})
-        builder = EnvironBuilder(path="/json/2/res.partner/read", method="POST", headers=headers[kind], data=body)
-    else:
-        builder = EnvironBuilder(path=f"/api/res.partner/{record_id}", query_string=query_string, headers=headers[kind])
-    return builder.get_environ()
-
+%(environ)s
 
 def serve(request_environ):
     status = []
@@ -125,7 +115,7 @@ else:
 
 def run_shell(workspace, database, setup, args, out_file):
     script = SHELL % {
-        "ids": setup["read_ids"], "key": setup["rest_key"], "fields": FIELDS, "query": query(fields=FIELDS),
+        **shell_values(setup),
         "requests": args.requests, "blocks": args.blocks, "profile": args.profile, "out_file": str(out_file),
     }  # fmt: skip
     command = workspace.odoo_command("-d", database, "--no-http", subcommand="shell")
