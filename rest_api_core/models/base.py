@@ -34,23 +34,23 @@ class Base(models.AbstractModel):
             return ()
         return self.env["rest.api.webhook"]._subscriptions().get(self._name, {}).get(event, ())
 
+    def _rest_api_capture(self, event):
+        """Queue ``event`` of these records for every subscription to it."""
+        webhook_ids = self._rest_api_webhooks(event)
+        if webhook_ids and self:
+            self.env["rest.api.webhook.event"]._capture(
+                event, [(webhook_id, record_id) for webhook_id in webhook_ids for record_id in self.ids]
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
-        webhook_ids = records._rest_api_webhooks("created")
-        if webhook_ids and records:
-            records.env["rest.api.webhook.event"]._capture(
-                "created", [(webhook_id, record_id) for webhook_id in webhook_ids for record_id in records.ids]
-            )
+        records._rest_api_capture("created")
         return records
 
     def write(self, vals):
         result = super().write(vals)
-        webhook_ids = self._rest_api_webhooks("updated")
-        if webhook_ids and self:
-            self.env["rest.api.webhook.event"]._capture(
-                "updated", [(webhook_id, record_id) for webhook_id in webhook_ids for record_id in self.ids]
-            )
+        self._rest_api_capture("updated")
         return result
 
     def unlink(self):
