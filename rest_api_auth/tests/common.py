@@ -2,6 +2,7 @@
 
 import json
 
+from odoo import http
 from odoo.tests import HttpCase, new_test_user
 
 from ..settings import FAILED_AUTH_LIMIT
@@ -11,6 +12,15 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 # asset bundles (SCSS compiled in the test server's process): on a loaded 2-core CI host that
 # alone can take much of Odoo's default 60 s (a full CI run once timed out before a first step).
 TOUR_TIMEOUT = 180
+
+
+def load_static_routes():
+    """Build Odoo's map of the addons' static folders (``http.root.statics``) before a browser tour.
+    It is built on first use, by reading every manifest with ``ast.literal_eval``; the browser's
+    first parallel requests to the threaded test server built it in several threads at once, and
+    CPython 3.11's compiler is not safe to run so ("SystemError: AST constructor recursion depth
+    mismatch", a 500 page where the tour expected JSON: a CI run's tour failure)."""
+    return http.root.statics  # a lazy property: computed here, once
 
 
 def make_api_key(env, user, **policy):

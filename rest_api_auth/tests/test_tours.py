@@ -2,7 +2,7 @@
 
 from odoo.tests import HttpCase, tagged
 
-from .common import TOUR_TIMEOUT, RestApiUsersMixin
+from .common import TOUR_TIMEOUT, RestApiUsersMixin, load_static_routes
 
 
 @tagged("post_install", "-at_install", "is_tour")
@@ -11,6 +11,7 @@ class TestNewKeyTours(RestApiUsersMixin, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_rest_api_users()
+        load_static_routes()
 
     def assertKeyCreated(self, name, user):
         key = self.env["rest.api.key"].search([("name", "=", name)])

@@ -2,7 +2,7 @@
 
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.rest_api_auth.tests.common import TOUR_TIMEOUT
+from odoo.addons.rest_api_auth.tests.common import TOUR_TIMEOUT, load_static_routes
 
 
 @tagged("post_install", "-at_install", "is_tour")
@@ -25,6 +25,7 @@ class TestSettingsScreen(HttpCase):
 
     def test_settings_search_finds_them(self):
         """Searching "CORS", "page size", "bulk", "webhook", "lease" or "documentation" in Settings shows it."""
+        load_static_routes()
         self.start_tour(
             "/odoo/action-rest_api_auth.rest_api_config_settings_action",
             "rest_api_settings_search",
