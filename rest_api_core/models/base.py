@@ -7,7 +7,7 @@ from .. import settings
 class Base(models.AbstractModel):
     """What every model's changes leave for the REST API, in the same transaction: deletions of the
     models with change tracking on leave a tombstone; changes of the models a webhook subscribes
-    to write their events.
+    to queue their events, which the transaction writes when it flushes (one statement).
 
     The subscribed models are cached per registry (``rest.api.webhook._subscriptions``): a model
     nobody subscribes to costs a dictionary lookup, no query.

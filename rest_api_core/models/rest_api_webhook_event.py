@@ -25,9 +25,60 @@ CRON_XMLID = "rest_api_core.ir_cron_rest_api_webhook_send"
 TIME_BUDGET = 50  # seconds a sender run spends before it hands over to a new run
 BATCH = 50  # events claimed at once (at most one per subscription)
 TRIGGERED = "rest_api_core.webhook_triggered"  # cr.postcommit.data: this transaction triggers the sender
+CAPTURED = "rest_api_core.webhook_captured"  # cr.precommit.data: {(webhook, record, change): event} to write
 # seconds a run waits before handing over when due events could not be claimed (another sender
 # holds them, or a transaction older than them is still running): no busy loop meanwhile
 BLOCKED_PAUSE = 1
+
+
+def _write_captured(cr):
+    """Write the events ``_capture`` queued on ``cr`` and wake a sender at commit, in one statement.
+
+    The wake-up is what ``ir.cron._trigger()`` does, in plain SQL (the ORM's way cost more CPU
+    than the write itself, ``benchmarks/bench_webhooks.py``): a trigger row in this transaction,
+    the cron workers' notification after its commit (``webhook_wakeup``). Written by the
+    capturing transaction itself, not after it in one of its own (a second commit and WAL flush
+    per write halved the writes/s of a subscribed model): a rollback drops it with the events, and
+    a sender's clean-up of the triggers, in a repeatable-read snapshot, never sees one whose events
+    its snapshot missed. The cron is found by its XML id in the statement (the ORM's cached
+    look-up cost a hundred Python calls per capture). The trigger names no user (``create_uid``):
+    each user column is a foreign key check, and a key-share lock of the user's row. A
+    subscription deleted since this worker cached it is skipped, never a failed write."""
+    captured = cr.precommit.data.pop(CAPTURED, None)
+    if not captured:
+        return
+    (webhook_ids, res_ids, _changes), events = zip(*captured, strict=True), list(captured.values())
+    now = cr.now()
+    cr.execute(
+        SQL(
+            """WITH captured AS (
+                   INSERT INTO rest_api_webhook_event
+                          (webhook_id, event, res_id, txid, created_at, state, attempts, next_attempt)
+                   SELECT t.w, t.e, t.r, txid_current()::text, %s, 'pending', 0, %s
+                     FROM unnest(%s::int[], %s::int[], %s::varchar[]) WITH ORDINALITY AS t(w, r, e, n)
+                     JOIN rest_api_webhook ON rest_api_webhook.id = t.w
+                    ORDER BY t.n
+                   ON CONFLICT (webhook_id, res_id, txid)
+                      WHERE state = 'pending' AND event IN ('created', 'updated') DO NOTHING
+                   RETURNING 1)
+               INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
+               SELECT c.id, %s, %s, %s
+                 FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'ir.cron'
+                WHERE d.module = %s AND d.name = %s AND c.active AND EXISTS (SELECT FROM captured)""",
+            now,
+            now,
+            list(webhook_ids),
+            list(res_ids),
+            events,
+            now,
+            now,
+            now,
+            *CRON_XMLID.split("."),
+        )
+    )
+    if cr.rowcount and not cr.postcommit.data.get(TRIGGERED):
+        cr.postcommit.data[TRIGGERED] = True
+        cr.postcommit.add(functools.partial(webhook_wakeup.notify_soon, cr.dbname))
 
 
 class Skipped(Exception):
@@ -105,54 +156,28 @@ class RestApiWebhookEvent(models.Model):
 
     @api.model
     def _capture(self, event, pairs):
-        """Queue ``event`` for ``pairs`` of (webhook id, record id) and wake a sender at commit, in
-        one statement: a record created or updated again in the same transaction keeps its one
-        pending event; a subscription deleted since this worker cached it is skipped, never a failed write.
-
-        The wake-up is what ``ir.cron._trigger()`` does, in plain SQL (the ORM's way cost more CPU
-        than the write itself, ``benchmarks/bench_webhooks.py``): a trigger row in this
-        transaction, the cron workers' notification after its commit (``webhook_wakeup``). Written
-        by the capturing transaction itself, not after it in one of its own (a second commit and
-        WAL flush per write halved the writes/s of a subscribed model): a rollback drops it with
-        the events, and a sender's clean-up of the triggers, in a repeatable-read snapshot, never
-        sees one whose events its snapshot missed. The cron is found by its XML id in the
-        statement (the ORM's cached look-up cost a hundred Python calls per capture). The trigger
-        names no user (``create_uid``): each user column is a foreign key check, and a key-share
-        lock of the user's row, per write."""
+        """Queue ``event`` for ``pairs`` of (webhook id, record id), written with the transaction:
+        the events of every change a transaction makes are written by one statement, when it
+        flushes (``_write_captured``, a precommit hook). One statement per capturing change cost
+        a round trip each, and Odoo's ``write`` on a contact writes its company too
+        (``benchmarks/bench_webhooks.py``). A rollback, to the start or to a (flushing)
+        savepoint, drops them with the change; a record created or updated again in the same
+        transaction keeps its one pending event."""
         if not pairs:
             return
-        webhook_ids, res_ids = zip(*dict.fromkeys(pairs), strict=True)  # a record named twice: one event
-        cr = self.env.cr
-        now = cr.now()
-        cr.execute(
-            SQL(
-                """WITH captured AS (
-                       INSERT INTO rest_api_webhook_event
-                              (webhook_id, event, res_id, txid, created_at, state, attempts, next_attempt)
-                       SELECT w, %s, r, txid_current()::text, %s, 'pending', 0, %s
-                         FROM unnest(%s::int[], %s::int[]) AS t(w, r)
-                         JOIN rest_api_webhook ON rest_api_webhook.id = t.w
-                       ON CONFLICT (webhook_id, res_id, txid)
-                          WHERE state = 'pending' AND event IN ('created', 'updated') DO NOTHING
-                       RETURNING 1)
-                   INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
-                   SELECT c.id, %s, %s, %s
-                     FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'ir.cron'
-                    WHERE d.module = %s AND d.name = %s AND c.active AND EXISTS (SELECT FROM captured)""",
-                event,
-                now,
-                now,
-                list(webhook_ids),
-                list(res_ids),
-                now,
-                now,
-                now,
-                *CRON_XMLID.split("."),
-            )
-        )
-        if cr.rowcount and not cr.postcommit.data.get(TRIGGERED):
-            cr.postcommit.data[TRIGGERED] = True
-            cr.postcommit.add(functools.partial(webhook_wakeup.notify_soon, cr.dbname))
+        precommit = self.env.cr.precommit
+        captured = precommit.data.get(CAPTURED)
+        if captured is None:
+            captured = precommit.data[CAPTURED] = {}
+            precommit.add(functools.partial(_write_captured, self.env.cr))
+        change = "deleted" if event == "deleted" else "changed"  # an update after a creation: one event
+        for webhook_id, res_id in pairs:
+            captured.setdefault((webhook_id, res_id, change), event)
+
+    def flush_model(self, fnames=None):
+        """The outbox read through the ORM shows this transaction's captured events too."""
+        _write_captured(self.env.cr)
+        return super().flush_model(fnames)
 
     @api.model
     def _drop_events(self, webhook_ids):

@@ -420,7 +420,7 @@ class TestHotPath(WebhookCase):
         partner.invalidate_recordset()
         before = self.env.cr.sql_log_count
         partner.write({"name": partner.name + "."})
-        partner.flush_recordset()
+        self.env.cr.flush()  # the ORM's writes, then the precommit hooks (the outbox's)
         return self.env.cr.sql_log_count - before
 
     def test_unsubscribed_models_cost_no_query(self):
@@ -438,6 +438,25 @@ class TestHotPath(WebhookCase):
         self.subscribe(model="res.partner", events=["updated"])
         self.write_queries(partner)
         self.assertEqual(self.write_queries(partner), without + 1)  # the outbox INSERT
+
+    def test_a_transactions_events_are_written_by_one_statement(self):
+        """However many changes a transaction captures, its events cost one statement, at its flush."""
+        partners = self.env["res.partner"].create([{"name": f"Batch {n}"} for n in range(3)])
+
+        def queries():
+            before = self.env.cr.sql_log_count
+            for partner in partners:
+                partner.write({"name": partner.name + "."})
+            self.env.cr.flush()
+            return self.env.cr.sql_log_count - before
+
+        self.env["rest.api.webhook"].search([]).unlink()
+        queries()  # warm the caches
+        without = queries()
+        webhook, _secret = self.subscribe(events=["updated"])
+        queries()
+        self.assertEqual(queries(), without + 1)
+        self.assertEqual(self.events(webhook).mapped("res_id"), partners.ids)
 
     def test_a_subscription_deleted_since_it_was_cached_never_fails_a_write(self):
         """Another worker's cache may still name a subscription deleted meanwhile: its event is skipped."""
