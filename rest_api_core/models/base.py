@@ -50,7 +50,8 @@ class Base(models.AbstractModel):
 
     def write(self, vals):
         result = super().write(vals)
-        self._rest_api_capture("updated")
+        if vals:  # no value, no change to announce (Odoo writes {} to a company's contacts at each save)
+            self._rest_api_capture("updated")
         return result
 
     def unlink(self):

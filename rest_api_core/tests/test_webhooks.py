@@ -171,6 +171,14 @@ class TestCaptureAndDelivery(WebhookCase):
         self.assertEqual([body["type"] for body in bodies], ["res.partner.updated", "res.partner.created"])
         self.assertEqual(bodies[1]["data"]["email"], "fresh@example.com")
 
+    def test_a_companys_save_announces_the_company_not_its_contacts(self):
+        """Odoo writes ``{}`` to a company's contacts at each save of the company: nothing of theirs changed."""
+        company = self.env["res.partner"].create({"name": "Hooked Inc", "is_company": True})
+        self.env["res.partner"].create({"name": "Hooked contact", "parent_id": company.id})
+        webhook, _secret = self.subscribe(events=["updated"])
+        company.write({"phone": "+32 2 555 02 02"})
+        self.assertEqual(self.events(webhook).mapped("res_id"), [company.id])
+
     def test_an_event_rolled_back_to_a_savepoint_is_captured_again(self):
         webhook, _secret = self.subscribe(events=["updated", "deleted"])
         with contextlib.suppress(RolledBack), self.env.cr.savepoint():
