@@ -21,10 +21,10 @@ from .. import field_lists, request_log, serialization, settings, webhook_delive
 
 _logger = logging.getLogger(__name__)
 
-CRON_XMLID = "rest_api_core.ir_cron_rest_api_webhook_send"
+CRON_XMLID = webhook_wakeup.CRON_XMLID
 TIME_BUDGET = 50  # seconds a sender run spends before it hands over to a new run
 BATCH = 50  # events claimed at once (at most one per subscription)
-TRIGGERED = "rest_api_core.webhook_triggered"  # cr.postcommit.data: this transaction triggers the sender
+TRIGGERED = "rest_api_core.webhook_triggered"  # cr.postcommit.data: this transaction wakes the sender
 CAPTURED = "rest_api_core.webhook_captured"  # cr.precommit.data: {(webhook, record, change): event} to write
 # seconds a run waits before handing over when due events could not be claimed (another sender
 # holds them, or a transaction older than them is still running): no busy loop meanwhile
@@ -32,18 +32,10 @@ BLOCKED_PAUSE = 1
 
 
 def _write_captured(cr):
-    """Write the events ``_capture`` queued on ``cr`` and wake a sender at commit, in one statement.
-
-    The wake-up is what ``ir.cron._trigger()`` does, in plain SQL (the ORM's way cost more CPU
-    than the write itself, ``benchmarks/bench_webhooks.py``): a trigger row in this transaction,
-    the cron workers' notification after its commit (``webhook_wakeup``). Written by the
-    capturing transaction itself, not after it in one of its own (a second commit and WAL flush
-    per write halved the writes/s of a subscribed model): a rollback drops it with the events, and
-    a sender's clean-up of the triggers, in a repeatable-read snapshot, never sees one whose events
-    its snapshot missed. The cron is found by its XML id in the statement (the ORM's cached
-    look-up cost a hundred Python calls per capture). The trigger names no user (``create_uid``):
-    each user column is a foreign key check, and a key-share lock of the user's row. A
-    subscription deleted since this worker cached it is skipped, never a failed write."""
+    """Write the events ``_capture`` queued on ``cr``, in one statement, and wake a sender after
+    the commit (``webhook_wakeup``: its trigger row and notification are gathered per process,
+    not written by each capturing transaction). A subscription deleted since this worker cached
+    it is skipped, never a failed write."""
     captured = cr.precommit.data.pop(CAPTURED, None)
     if not captured:
         return
@@ -51,29 +43,19 @@ def _write_captured(cr):
     now = cr.now()
     cr.execute(
         SQL(
-            """WITH captured AS (
-                   INSERT INTO rest_api_webhook_event
-                          (webhook_id, event, res_id, txid, created_at, state, attempts, next_attempt)
-                   SELECT t.w, t.e, t.r, txid_current()::text, %s, 'pending', 0, %s
-                     FROM unnest(%s::int[], %s::int[], %s::varchar[]) WITH ORDINALITY AS t(w, r, e, n)
-                     JOIN rest_api_webhook ON rest_api_webhook.id = t.w
-                    ORDER BY t.n
-                   ON CONFLICT (webhook_id, res_id, txid)
-                      WHERE state = 'pending' AND event IN ('created', 'updated') DO NOTHING
-                   RETURNING 1)
-               INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
-               SELECT c.id, %s, %s, %s
-                 FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'ir.cron'
-                WHERE d.module = %s AND d.name = %s AND c.active AND EXISTS (SELECT FROM captured)""",
+            """INSERT INTO rest_api_webhook_event
+                      (webhook_id, event, res_id, txid, created_at, state, attempts, next_attempt)
+               SELECT t.w, t.e, t.r, txid_current()::text, %s, 'pending', 0, %s
+                 FROM unnest(%s::int[], %s::int[], %s::varchar[]) WITH ORDINALITY AS t(w, r, e, n)
+                 JOIN rest_api_webhook ON rest_api_webhook.id = t.w
+                ORDER BY t.n
+               ON CONFLICT (webhook_id, res_id, txid)
+                  WHERE state = 'pending' AND event IN ('created', 'updated') DO NOTHING""",
             now,
             now,
             list(webhook_ids),
             list(res_ids),
             events,
-            now,
-            now,
-            now,
-            *CRON_XMLID.split("."),
         )
     )
     if cr.rowcount and not cr.postcommit.data.get(TRIGGERED):
