@@ -14,3 +14,4 @@ def post_load():
 def uninstall_hook(env):
     """Odoo's ``uninstall_hook``: what the ORM does not drop with the models (their SQL functions)."""
     env["rest.api.idempotency"]._drop_functions()
+    env["rest.api.webhook.event"]._drop_functions()

@@ -10,6 +10,7 @@ from odoo.tests import tagged
 from .. import uninstall_hook
 from ..idempotency import parse_key
 from ..models.rest_api_idempotency import CLAIM_FUNCTION, STORE_FUNCTION
+from ..models.rest_api_webhook_event import CAPTURE_FUNCTION
 from .common import RestApiCase
 
 
@@ -170,9 +171,10 @@ class TestIdempotency(RestApiCase):
 
     def test_uninstall_drops_the_functions(self):
         def functions():
-            self.env.cr.execute("SELECT count(*) FROM pg_proc WHERE proname IN %s", [(CLAIM_FUNCTION, STORE_FUNCTION)])
+            names = (CLAIM_FUNCTION, STORE_FUNCTION, CAPTURE_FUNCTION)
+            self.env.cr.execute("SELECT count(*) FROM pg_proc WHERE proname IN %s", [names])
             return self.env.cr.fetchone()[0]
 
-        self.assertEqual(functions(), 2)
+        self.assertEqual(functions(), 3)
         uninstall_hook(self.env)  # inside the test transaction, rolled back afterwards
         self.assertEqual(functions(), 0)
