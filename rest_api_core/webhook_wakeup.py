@@ -27,7 +27,11 @@ from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 _logger = logging.getLogger(__name__)
 
 CRON_XMLID = "rest_api_core.ir_cron_rest_api_webhook_send"
-DELAY = 0.1  # seconds: the wake-ups of one process's capturing commits, gathered
+# seconds: the wake-ups of one process's capturing commits, gathered. Each costs some 1-2 ms of CPU
+# (two short transactions); at 0.1 s, a worker busy writing a subscribed model woke the sender 10
+# times a second, 2-4 % of its writes' CPU (benchmarks/bench_webhooks.py); a quarter second is
+# still well under what a receiver notices.
+DELAY = 0.25
 _lock = threading.Lock()
 _scheduled = set()  # the database names whose wake-up is on its way
 
