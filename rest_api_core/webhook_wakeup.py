@@ -49,23 +49,27 @@ def notify_soon(dbname):
 def _wake(dbname):
     with _lock:
         _scheduled.discard(dbname)
-    module, name = CRON_XMLID.split(".")
     try:
-        with sql_db.db_connect(dbname).cursor() as cr:
-            # no user columns: each is a foreign key check of a user's row
-            cr.execute(
-                SQL(
-                    """INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
-                       SELECT c.id, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                         FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'ir.cron'
-                        WHERE d.module = %s AND d.name = %s AND c.active""",
-                    module,
-                    name,
-                )
-            )
-            if not cr.rowcount:  # the sender is archived: nothing to wake
-                return
-        with sql_db.db_connect("postgres").cursor() as cr:
-            cr.execute(SQL("SELECT %s('cron_trigger', %s)", SQL.identifier(ODOO_NOTIFY_FUNCTION), dbname))
+        if leave_trigger(dbname):
+            with sql_db.db_connect("postgres").cursor() as cr:
+                cr.execute(SQL("SELECT %s('cron_trigger', %s)", SQL.identifier(ODOO_NOTIFY_FUNCTION), dbname))
     except Exception:  # the events are committed: the sender's own schedule picks them up
         _logger.warning("Could not wake the webhook sender of %s", dbname, exc_info=True)
+
+
+def leave_trigger(dbname):
+    """Commit a trigger row for the sender in ``dbname``, due now; False when the sender is archived."""
+    module, name = CRON_XMLID.split(".")
+    with sql_db.db_connect(dbname).cursor() as cr:
+        # no user columns: each is a foreign key check of a user's row
+        cr.execute(
+            SQL(
+                """INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
+                   SELECT c.id, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                     FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'ir.cron'
+                    WHERE d.module = %s AND d.name = %s AND c.active""",
+                module,
+                name,
+            )
+        )
+        return bool(cr.rowcount)

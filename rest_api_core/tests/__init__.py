@@ -35,6 +35,7 @@ from . import (
     test_serialization,
     test_settings,
     test_webhook_targets,
+    test_webhook_wakeup,
     test_webhooks,
     test_write,
 )

@@ -1,0 +1,30 @@
+"""The webhook sender's wake-up (``webhook_wakeup``): its trigger, committed on a cursor of its own."""
+
+from odoo import sql_db
+from odoo.tests import TransactionCase, tagged
+
+from .. import webhook_wakeup
+
+
+@tagged("post_install", "-at_install")
+class TestWakeUp(TransactionCase):
+    """The trigger the gathered wake-up leaves, in a transaction of its own after the capturing commits."""
+
+    def triggers(self):
+        """The sender's trigger rows committed so far (read outside the test's transaction)."""
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute(
+                "SELECT t.id FROM ir_cron_trigger t"
+                " JOIN ir_model_data d ON d.res_id = t.cron_id AND d.model = 'ir.cron'"
+                " WHERE d.module = 'rest_api_core' AND d.name = 'ir_cron_rest_api_webhook_send'"
+            )
+            return {row[0] for row in cr.fetchall()}
+
+    def test_leaves_one_trigger_due_now_for_the_sender(self):
+        before = self.triggers()
+        self.assertTrue(webhook_wakeup.leave_trigger(self.env.cr.dbname))
+        [added] = self.triggers() - before
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute("SELECT call_at <= now() AT TIME ZONE 'UTC' FROM ir_cron_trigger WHERE id = %s", [added])
+            self.assertTrue(cr.fetchone()[0])
+            cr.execute("DELETE FROM ir_cron_trigger WHERE id = %s", [added])  # committed: not the test's to roll back
