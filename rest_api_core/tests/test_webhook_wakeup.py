@@ -16,7 +16,8 @@ class TestWakeUp(TransactionCase):
             cr.execute(
                 "SELECT t.id FROM ir_cron_trigger t"
                 " JOIN ir_model_data d ON d.res_id = t.cron_id AND d.model = 'ir.cron'"
-                " WHERE d.module = 'rest_api_core' AND d.name = 'ir_cron_rest_api_webhook_send'"
+                " WHERE d.module = %s AND d.name = %s",
+                webhook_wakeup.CRON_XMLID.split("."),
             )
             return {row[0] for row in cr.fetchall()}
 
