@@ -34,6 +34,7 @@ from . import (
     test_scoped_keys,
     test_serialization,
     test_settings,
+    test_webhook_outbox,
     test_webhook_targets,
     test_webhook_wakeup,
     test_webhooks,

@@ -16,11 +16,11 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .. import metrics, request_log, webhook_delivery
+from .. import metrics, request_log, webhook_delivery, webhook_wakeup
 from ..settings import WEBHOOK_ALLOW_PRIVATE_PARAM
 from .common import RestApiCase
 
-CRON = "rest_api_core.ir_cron_rest_api_webhook_send"
+CRON = webhook_wakeup.CRON_XMLID
 
 
 class Receiver:
@@ -421,93 +421,6 @@ class TestReach(WebhookCase):
         headers, body = self.receiver.received[0]
         self.assertTrue(verify(rotated, headers, body))
         self.assertTrue(verify(secret, headers, body))
-
-
-class TestHotPath(WebhookCase):
-    def write_queries(self, partner):
-        partner.invalidate_recordset()
-        before = self.env.cr.sql_log_count
-        partner.write({"name": partner.name + "."})
-        self.env.cr.flush()  # the ORM's writes, then the precommit hooks (the outbox's)
-        return self.env.cr.sql_log_count - before
-
-    def test_unsubscribed_models_cost_no_query(self):
-        self.env["rest.api.webhook"].search([]).unlink()
-        partner = self.partner
-        self.write_queries(partner)  # warm the caches
-        without = self.write_queries(partner)
-        self.subscribe(model="res.partner", events=["deleted"])  # another event of the model
-        other_key = self.env["rest.api.key"].generate_api_key({"name": "country key", "user_id": self.manager.id})
-        self.subscribe(key_id=other_key["id"], model="res.country")  # another model
-        self.write_queries(partner)
-        with self.assertQueryCount(0):
-            self.assertEqual(partner._rest_api_webhooks("updated"), ())
-        self.assertEqual(self.write_queries(partner), without)
-        self.subscribe(model="res.partner", events=["updated"])
-        self.write_queries(partner)
-        self.assertEqual(self.write_queries(partner), without + 1)  # the outbox INSERT
-
-    def test_a_transactions_events_are_written_by_one_statement(self):
-        """However many changes a transaction captures, its events cost one statement, at its flush."""
-        partners = self.env["res.partner"].create([{"name": f"Batch {n}"} for n in range(3)])
-
-        def queries():
-            before = self.env.cr.sql_log_count
-            for partner in partners:
-                partner.write({"name": partner.name + "."})
-            self.env.cr.flush()
-            return self.env.cr.sql_log_count - before
-
-        self.env["rest.api.webhook"].search([]).unlink()
-        queries()  # warm the caches
-        without = queries()
-        webhook, _secret = self.subscribe(events=["updated"])
-        queries()
-        self.assertEqual(queries(), without + 1)
-        self.assertEqual(self.events(webhook).mapped("res_id"), partners.ids)
-
-    def test_a_subscription_deleted_since_it_was_cached_never_fails_a_write(self):
-        """Another worker's cache may still name a subscription deleted meanwhile: its event is skipped."""
-        webhook, _secret = self.subscribe(events=["updated"])
-        gone = webhook.id
-        webhook.unlink()
-        self.env["rest.api.webhook.event"]._capture("updated", [(gone, self.partner.id)])
-        self.assertFalse(self.env["rest.api.webhook.event"].search([("webhook_id", "=", gone)]))
-
-
-class TestCleanUp(WebhookCase):
-    """The outbox names its subscription without a foreign key: the events go with the subscription."""
-
-    def test_events_deleted_with_their_subscription_or_key(self):
-        Event = self.env["rest.api.webhook.event"]
-        webhook, _secret = self.subscribe(events=["updated"])
-        kept, _secret = self.subscribe(events=["updated"])
-        self.partner.write({"name": "Twice hooked"})
-        Event.create({"webhook_id": webhook.id, "event": "test", "res_id": 0})
-        self.env["rest.api.webhook.attempt"].create({"event_id": self.events(webhook)[0].id, "status": 503})
-        gone = webhook.id
-        webhook.unlink()
-        self.assertFalse(Event.search([("webhook_id", "=", gone)]))
-        self.assertEqual(len(self.events(kept)), 1)
-        key = self.env["rest.api.key"].generate_api_key({"name": "short-lived", "user_id": self.manager.id})
-        doomed, _secret = self.subscribe(key_id=key["id"], events=["updated"])
-        doomed.active = False  # an archived one too
-        Event.create({"webhook_id": doomed.id, "event": "test", "res_id": 0})
-        gone = doomed.id
-        self.env["rest.api.key"].browse(key["id"]).unlink()
-        self.assertFalse(Event.with_context(active_test=False).search([("webhook_id", "=", gone)]))
-
-    def test_events_left_by_a_database_cascade_are_never_claimed_and_cleaned_up(self):
-        Event = self.env["rest.api.webhook.event"]
-        webhook, _secret = self.subscribe(events=["updated"])
-        self.partner.write({"name": "Orphaned"})
-        gone = webhook.id
-        Event.flush_model()
-        self.env.cr.execute("DELETE FROM rest_api_webhook WHERE id = %s", [gone])  # as a cascade does
-        self.assertEqual(self.send(), 0)
-        Event._gc_webhook_events()
-        self.env.cr.execute("SELECT count(*) FROM rest_api_webhook_event WHERE webhook_id = %s", [gone])
-        self.assertEqual(self.env.cr.fetchone()[0], 0)
 
 
 class TestEndpoints(WebhookCase):
