@@ -28,15 +28,13 @@ from odoo.addons.rest_api_auth.scope import model_denied
 from odoo.addons.rest_api_core.change_feed import has_change_dates
 from odoo.addons.rest_api_core.field_types import FIELD_ATTRIBUTES, X2MANY_TYPES
 from odoo.addons.rest_api_core.files import ATTACHMENT_MODEL, image_sizes
+from odoo.addons.rest_api_core.key_access import allowed_operations
 from odoo.addons.rest_api_core.model_schemas import defaulted_fields
 from odoo.addons.rest_api_core.reports import report_references
 
 from . import openapi
 from .openapi import OPERATIONS, FileDoc, ModelDoc
 
-# execute_kw runs arbitrary public methods, which check access themselves: document it
-# for models the user can at least read
-ACL_MODE = {"read": "read", "create": "create", "write": "write", "unlink": "unlink", "execute": "read"}
 MODEL_NAME = re.compile(r"^[\w.]+$")
 
 
@@ -71,19 +69,9 @@ def candidate_models(env, scope):
     return [name for name in names if name in env.registry and _documentable(env.registry[name])]
 
 
-def _operations(env, name, scope):
-    """What the key's ``scope`` and its user's access rights both allow on model ``name``."""
-    access = env["ir.model.access"]
-    return frozenset(
-        operation
-        for operation in OPERATIONS
-        if scope.allows(name, operation) and access.check(name, ACL_MODE[operation], raise_exception=False)
-    )
-
-
 def model_operations(env, name, scope):
     """The :class:`ModelDoc` of model ``name`` without its fields, or None if the key may do nothing there."""
-    operations = _operations(env, name, scope)
+    operations = allowed_operations(env, scope, name, OPERATIONS)
     if not operations:
         return None
     model_access = scope.access.get(name)
@@ -122,17 +110,6 @@ def _file_doc(model, fields, attachments, reports):
     )
 
 
-def _attachment_operations(env, scope):
-    """What the key and its user may do on attachments: "read" lists them, "create" uploads them."""
-    access = env["ir.model.access"]
-    return frozenset(
-        operation
-        for operation in ("read", "create")
-        if scope.allows(ATTACHMENT_MODEL, operation)
-        and access.check(ATTACHMENT_MODEL, operation, raise_exception=False)
-    )
-
-
 def model_docs(env, scope, names=None):
     """``(docs, detailed)``: the :class:`ModelDoc` of each model to document, and whether with fields.
 
@@ -167,7 +144,8 @@ def model_docs(env, scope, names=None):
 def _detailed(env, scope, docs):
     """``docs`` with their fields and files (the reports of all of them read at once), and what
     the key may do on the comodels of their x2many fields that are not among them."""
-    attachments = _attachment_operations(env, scope)
+    # what the key and its user may do on attachments: "read" lists them, "create" uploads them
+    attachments = allowed_operations(env, scope, ATTACHMENT_MODEL, ("read", "create"))
     reports = report_references(env, [doc.model for doc in docs])
     detailed = [with_fields(env, doc, attachments, reports.get(doc.model, ())) for doc in docs]
     names, operations = {doc.model for doc in docs}, {}
@@ -178,6 +156,6 @@ def _detailed(env, scope, docs):
             if field.get("type") in X2MANY_TYPES and field.get("relation") and field["relation"] not in names
         }
         for comodel in comodels - operations.keys():
-            operations[comodel] = _operations(env, comodel, scope) if comodel in env.registry else frozenset()
+            operations[comodel] = allowed_operations(env, scope, comodel, OPERATIONS)
         detailed[index] = dataclasses.replace(doc, comodels={name: operations[name] for name in sorted(comodels)})
     return detailed

@@ -21,6 +21,7 @@ import re
 from odoo.http import request
 
 from .. import field_types
+from ..key_access import allowed_operations, may
 from ..model_schemas import (
     COMMAND_OPERATIONS,
     defaulted_fields,
@@ -56,9 +57,7 @@ def schema_uri(model):
 def _readable(scope, name):
     """Whether the key's ``scope`` and its user's access rights let it read model ``name``."""
     model = request.env.registry.get(name)
-    if model is None or model._abstract or model._transient or not scope.allows(name, "read"):
-        return False
-    return request.env[name].has_access("read")
+    return model is not None and not (model._abstract or model._transient) and may(request.env, scope, name, "read")
 
 
 def _cursor(params):
@@ -133,12 +132,7 @@ def _command_values(scope, name):
 
     def comodel_operations(relation):
         if relation not in operations:
-            exists = relation in request.env.registry
-            operations[relation] = frozenset(
-                operation
-                for operation in COMMAND_OPERATIONS.values()
-                if exists and scope.allows(relation, operation) and request.env[relation].has_access(operation)
-            )
+            operations[relation] = allowed_operations(request.env, scope, relation, COMMAND_OPERATIONS.values())
         return operations[relation]
 
     def values_ref(relation):

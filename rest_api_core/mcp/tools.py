@@ -20,6 +20,7 @@ from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound
 from .. import endpoints, field_types, query, references, serialization, settings
 from ..controllers.api import _domain, _domain_reach, _field_names, _fields_of, _model, _record, call_method
 from ..dispatch import orm_values
+from ..key_access import may
 from ..reach import check_reach, x2many_effects
 from .protocol import INVALID_PARAMS, ProtocolError
 
@@ -65,7 +66,6 @@ TOOLS = (
     ),
 )
 BY_NAME = {tool.name: tool for tool in TOOLS}
-ORM_OPERATIONS = ("read", "create", "write", "unlink")  # checked against the user's access rights too
 
 DOMAIN = {
     "type": "array",
@@ -140,18 +140,17 @@ def input_schema(tool, models=None, methods=()):
 
 
 def _usable_models(scope, operation):
-    """The models ``scope`` allows ``operation`` on (and the user's access rights, for ORM
-    operations), or None when the scope does not name its models."""
+    """The models ``scope`` and the user's access rights allow ``operation`` on (``key_access``),
+    or None when the scope does not name its models."""
     names = scope.allowed_models()
     if names is None:
         return None
     registry = request.env.registry
-    usable = [
-        name for name in names if scope.allows(name, operation) and name in registry and not registry[name]._abstract
+    return [
+        name
+        for name in names
+        if name in registry and not registry[name]._abstract and may(request.env, scope, name, operation)
     ]
-    if operation in ORM_OPERATIONS:
-        usable = [name for name in usable if request.env[name].has_access(operation)]
-    return usable
 
 
 def _allowed_methods(scope, models):

@@ -18,6 +18,7 @@ from . import (
     test_http_headers,
     test_idempotency,
     test_json2,
+    test_key_access,
     test_mcp,
     test_mcp_resources,
     test_method_call,
