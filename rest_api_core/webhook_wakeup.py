@@ -65,8 +65,9 @@ def leave_trigger(dbname):
         cr.execute(
             SQL(
                 """INSERT INTO ir_cron_trigger (cron_id, call_at, create_date, write_date)
-                   SELECT c.id, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                     FROM ir_cron c JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'ir.cron'
+                   SELECT c.id, t.now, t.now, t.now
+                     FROM (SELECT now() AT TIME ZONE 'UTC') AS t(now),
+                          ir_cron c JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'ir.cron'
                     WHERE d.module = %s AND d.name = %s AND c.active""",
                 module,
                 name,

@@ -161,9 +161,9 @@ class RestApiWebhookEvent(models.Model):
     def _capture(self, event, pairs):
         """Queue ``event`` for ``pairs`` of (webhook id, record id), written with the transaction:
         the events of every change a transaction makes are written by one statement, when it
-        flushes (``_write_captured``, a precommit hook). One statement per capturing change cost
-        a round trip each, and Odoo's ``write`` on a contact writes its company too
-        (``benchmarks/bench_webhooks.py``). A rollback, to the start or to a (flushing)
+        flushes (``_write_captured``, a precommit hook): one statement per capturing call cost a
+        round trip each, and one save makes several calls (``benchmarks/bench_webhooks.py``).
+        A rollback, to the start or to a (flushing)
         savepoint, drops them with the change; a record created or updated again in the same
         transaction keeps its one pending event."""
         if not pairs:

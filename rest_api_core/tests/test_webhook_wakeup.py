@@ -24,8 +24,14 @@ class TestWakeUp(TransactionCase):
     def test_leaves_one_trigger_due_now_for_the_sender(self):
         before = self.triggers()
         self.assertTrue(webhook_wakeup.leave_trigger(self.env.cr.dbname))
-        [added] = self.triggers() - before
+        added = self.triggers() - before
+        self.addCleanup(self.drop_triggers, added)  # committed: not the test's to roll back
+        self.assertEqual(len(added), 1)
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
-            cr.execute("SELECT call_at <= now() AT TIME ZONE 'UTC' FROM ir_cron_trigger WHERE id = %s", [added])
+            cr.execute("SELECT call_at <= now() AT TIME ZONE 'UTC' FROM ir_cron_trigger WHERE id IN %s", [tuple(added)])
             self.assertTrue(cr.fetchone()[0])
-            cr.execute("DELETE FROM ir_cron_trigger WHERE id = %s", [added])  # committed: not the test's to roll back
+
+    def drop_triggers(self, ids):
+        if ids:
+            with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+                cr.execute("DELETE FROM ir_cron_trigger WHERE id IN %s", [tuple(ids)])
