@@ -4,6 +4,13 @@ from dataclasses import dataclass, field
 
 OPERATIONS = ("read", "create", "write", "unlink", "execute")
 
+# The names a key's scope speaks of, as regular expressions without anchors (the published
+# OpenAPI patterns, the MCP tools' and resources' and every check of a client's input derive
+# from them). A technical model name as Odoo's own are (``res.partner``); a public method, one
+# not starting with an underscore (Odoo's RPC refuses the others).
+MODEL_NAME = r"[a-z0-9_]+(\.[a-z0-9_]+)*"
+PUBLIC_METHOD = r"[A-Za-z][A-Za-z0-9_]*"
+
 # Credentials are never managed or checked through the REST API, whatever a key's scope:
 # a leaked key must not be able to mint, widen or revive keys and tokens (provisioning
 # stays on XML-RPC/JSON-RPC and the web client), nor guess its user's password or second

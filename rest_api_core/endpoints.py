@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from jsonschema import Draft202012Validator
 
+from odoo.addons.rest_api_auth.scope import PUBLIC_METHOD
 from odoo.addons.rest_api_auth.tokens import (
     DEFAULT_EXPIRATION_DAYS,
     MAX_EXPIRATION_DAYS,
@@ -26,7 +27,7 @@ from .field_types import record_id
 from .method_call import CONTEXT_ALLOW_LIST
 from .query import InvalidInput
 
-METHOD_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+METHOD_PATTERN = f"^{PUBLIC_METHOD}$"
 # the success messages of the writing endpoints (their bodies' "message")
 CREATED_MESSAGE = "Record created successfully."
 UPDATED_MESSAGE = "Record updated successfully."

@@ -33,7 +33,7 @@ Every schema is built afresh (callers may annotate them).
 
 import re
 
-from odoo.addons.rest_api_auth.scope import model_denied
+from odoo.addons.rest_api_auth.scope import MODEL_NAME, model_denied
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer: larger ids cannot exist
 MIN_INTEGER = -(2**31)
@@ -73,7 +73,7 @@ DATETIME_WRITE_PATTERN = f"^{DATE}( {TIME})?$"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 NO_NUL = "^[^\\u0000]*$"
 BASE64_PATTERN = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-REFERENCE_PATTERN = "^[a-z0-9_]+([.][a-z0-9_]+)*,[1-9][0-9]{0,9}$"
+REFERENCE_PATTERN = f"^{MODEL_NAME},[1-9][0-9]{{0,9}}$"
 COMMAND_FORMS = "[0, 0, {values}], [1, id, {values}], [2, id], [3, id], [4, id], [5] or [6, 0, [ids]]"
 COMMAND_TEXTS = (
     (0, "`[0, 0, {values}]` create"),

@@ -11,9 +11,9 @@ a search method returns; what a call reaches for a key's scope is ``reach``'s.
 import re
 from dataclasses import dataclass
 
-from .query import InvalidInput
+from .query import IDENTIFIER, InvalidInput
 
-_METHOD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_METHOD_NAME = re.compile(f"^{IDENTIFIER}$")
 
 
 def _is_string(value):

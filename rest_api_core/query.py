@@ -29,10 +29,10 @@ CONSTANT_LEAVES = ([1, "=", 1], [0, "=", 1])  # Odoo's TRUE_LEAF and FALSE_LEAF
 MAX_PARAMETER_LENGTH = 65536
 MAX_OFFSET = 2**31 - 1
 
-_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
-_FIELD_PATH = re.compile(rf"^{_IDENTIFIER}(\.{_IDENTIFIER})*$")
+IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"  # a field or method name (private ones too: refused later, by name)
+_FIELD_PATH = re.compile(rf"^{IDENTIFIER}(\.{IDENTIFIER})*$")
 _ORDER_TERM = re.compile(
-    rf"^\s*(?P<field>{_IDENTIFIER})(?:\s+(?P<direction>asc|desc))?(?:\s+nulls\s+(?P<nulls>first|last))?\s*$",
+    rf"^\s*(?P<field>{IDENTIFIER})(?:\s+(?P<direction>asc|desc))?(?:\s+nulls\s+(?P<nulls>first|last))?\s*$",
     re.IGNORECASE,
 )
 # a whole number in decimal, as JSON Schema counts them ("5.0" is 5); leading zeros aside, at

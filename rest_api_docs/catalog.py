@@ -24,7 +24,7 @@ import re
 from odoo import fields as odoo_fields
 
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound, PermissionDenied
-from odoo.addons.rest_api_auth.scope import model_denied
+from odoo.addons.rest_api_auth.scope import MODEL_NAME, model_denied
 from odoo.addons.rest_api_core.change_feed import has_change_dates
 from odoo.addons.rest_api_core.field_types import FIELD_ATTRIBUTES, X2MANY_TYPES
 from odoo.addons.rest_api_core.files import ATTACHMENT_MODEL, image_sizes
@@ -35,7 +35,7 @@ from odoo.addons.rest_api_core.reports import report_references
 from . import openapi
 from .openapi import OPERATIONS, FileDoc, ModelDoc
 
-MODEL_NAME = re.compile(r"^[\w.]+$")
+_MODEL_NAME = re.compile(f"^{MODEL_NAME}$")
 
 
 def parse_models_param(value):
@@ -43,7 +43,7 @@ def parse_models_param(value):
     if value is None:
         return None
     names = list(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
-    if not names or not all(MODEL_NAME.match(name) for name in names):
+    if not names or not all(_MODEL_NAME.match(name) for name in names):
         raise BadRequest(
             "'models' must be a comma-separated list of model names, e.g. 'res.partner,sale.order'.",
             invalid_params=[{"name": "models", "reason": "not a list of model names"}],

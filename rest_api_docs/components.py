@@ -3,6 +3,7 @@
 Static apart from a few server settings (the page limit); :mod:`.paths` refers to them.
 """
 
+from odoo.addons.rest_api_auth.scope import MODEL_NAME
 from odoo.addons.rest_api_core.bulk import IDS_PATTERN
 from odoo.addons.rest_api_core.endpoints import (
     BULK_CREATED_MESSAGE,
@@ -195,7 +196,7 @@ def parameters(page_limits=None):
             "in": "path",
             "required": True,
             "description": "Technical name of the model, e.g. `res.partner`.",
-            "schema": {"type": "string", "pattern": r"^[a-z0-9_]+(\.[a-z0-9_]+)*$"},
+            "schema": {"type": "string", "pattern": f"^{MODEL_NAME}$"},
             "example": "res.partner",
         },
         "id": {

@@ -10,6 +10,7 @@ document has one entry per model and event (at most ``MAX_DETAILED_MODELS`` mode
 or generic one, one entry per event, whose ``type`` names the models (it has no model schemas).
 """
 
+from odoo.addons.rest_api_auth.scope import MODEL_NAME
 from odoo.addons.rest_api_core import webhook_delivery, webhook_provisioning
 from odoo.addons.rest_api_core.endpoints import BY_ACTION
 from odoo.addons.rest_api_core.model_schemas import record_schema_name
@@ -186,7 +187,7 @@ def event_webhooks(models, detailed):
     entries = {}
     for event in EVENTS:
         if models is None:
-            type_schema = {"pattern": rf"^[a-z0-9_]+(\.[a-z0-9_]+)*\.{event}$", "examples": [f"res.partner.{event}"]}
+            type_schema = {"pattern": rf"^{MODEL_NAME}\.{event}$", "examples": [f"res.partner.{event}"]}
         else:
             type_schema = {"enum": [f"{model}.{event}" for model in models]}
         entries[f"{{model}}.{event}"] = _delivery(f"A record {EVENT_TEXT[event]}", type_schema)

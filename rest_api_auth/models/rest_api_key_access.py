@@ -4,9 +4,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..current_request import refuse_through_rest_api
-from ..scope import model_denied
+from ..scope import PUBLIC_METHOD, model_denied
 
-_METHOD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_METHOD_NAME = re.compile(f"^{PUBLIC_METHOD}$")
 
 
 class RestApiKeyAccess(models.Model):

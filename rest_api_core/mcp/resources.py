@@ -20,6 +20,8 @@ import re
 
 from odoo.http import request
 
+from odoo.addons.rest_api_auth.scope import MODEL_NAME
+
 from .. import field_types
 from ..key_access import allowed_operations, may
 from ..model_schemas import (
@@ -31,7 +33,6 @@ from ..model_schemas import (
     values_schema_name,
 )
 from .protocol import INVALID_PARAMS, RESOURCE_NOT_FOUND, ProtocolError
-from .tools import MODEL_NAME
 
 URI_TEMPLATE = "odoo://model/{model}/schema"
 SCHEMA_URI = re.compile(f"^{re.escape(URI_TEMPLATE).replace(re.escape('{model}'), f'(?P<model>{MODEL_NAME})')}$")

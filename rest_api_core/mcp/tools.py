@@ -16,6 +16,7 @@ from odoo.http import request
 
 from odoo.addons.rest_api_auth.authentication import check_scope
 from odoo.addons.rest_api_auth.exceptions import BadRequest, NotFound
+from odoo.addons.rest_api_auth.scope import MODEL_NAME
 
 from .. import endpoints, field_types, query, references, serialization, settings
 from ..controllers.api import _domain, _domain_reach, _field_names, _fields_of, _model, _record, call_method
@@ -89,7 +90,6 @@ FIELDS = {
     "description": "Field names to return; default: every field the user may read except binary ones.",
 }
 ORDER = {"type": "string", "description": 'Sort order, e.g. "name asc, id desc".'}
-MODEL_NAME = r"[a-z0-9_]+(\.[a-z0-9_]+)*"  # a technical model name (the resources' URIs name models too)
 
 
 def _values_schema():

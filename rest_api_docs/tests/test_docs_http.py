@@ -176,6 +176,11 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
         self.assertNotIn("/api/metrics", spec["paths"])
         collection = self.get("/api/postman_collection.json?models=res.partner", self.user_key).json()
         self.assertEqual([folder["name"] for folder in collection["item"]], ["res.partner", "Batch", "Login tokens"])
+        # names as Odoo writes them: the pattern the document publishes for {model}
+        for value in ("Res.Partner", "res..partner", "rés.partner", "res.partner;x"):
+            with self.subTest(value=value):
+                body = self.assertProblem(self.get(f"/api/openapi.json?models={value}", self.admin_key), 400)
+                self.assertEqual(body["invalid_params"][0]["name"], "models")
 
     def test_metrics_in_the_document_of_a_key_that_may_read_them(self):
         key, secret = make_api_key(self.env, self.admin)
