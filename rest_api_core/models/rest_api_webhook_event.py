@@ -54,6 +54,22 @@ END $$;
 """
 
 
+# The head event of each subscription that sends: its oldest pending one (events go in capture
+# order; a later one waits for it). One look-up per subscription through the due index: the
+# sender's work per claim does not grow with a subscription's backlog. The sender locks heads
+# only, so a head another sender holds is skipped, never overtaken by the event behind it.
+_HEAD_EVENTS = SQL(
+    """SELECT head.id, head.created_at, head.next_attempt
+         FROM rest_api_webhook w
+        CROSS JOIN LATERAL (
+              SELECT h.id, h.created_at, h.next_attempt FROM rest_api_webhook_event h
+               WHERE h.webhook_id = w.id AND h.state = 'pending'
+               ORDER BY h.created_at, h.id
+               LIMIT 1) head
+        WHERE w.active AND w.state != 'disabled'"""
+)
+
+
 def _write_captured(cr):
     """Write the events ``_capture`` queued on ``cr``, in one statement, and wake a sender after
     the commit (``webhook_wakeup``: its trigger row and notification are gathered per process,
@@ -229,14 +245,8 @@ class RestApiWebhookEvent(models.Model):
         """Trigger the sender when the next head event is due: later for a retry; now, after a
         pause, for one due but not claimable (another sender holds it, or an older transaction
         is still running): a future trigger would wait for the cron worker's next check (a minute)."""
-        self.env.cr.execute(
-            """SELECT MIN(e.next_attempt) FROM rest_api_webhook_event e JOIN rest_api_webhook w ON w.id = e.webhook_id
-                WHERE e.state = 'pending' AND w.active AND w.state != 'disabled'
-                  AND NOT EXISTS (
-                      SELECT 1 FROM rest_api_webhook_event p
-                       WHERE p.webhook_id = e.webhook_id AND p.state = 'pending'
-                         AND (p.created_at, p.id) < (e.created_at, e.id))"""
-        )
+        self._flush_heads()
+        self.env.cr.execute(SQL("SELECT MIN(heads.next_attempt) FROM (%s) heads", _HEAD_EVENTS))
         next_attempt = self.env.cr.fetchone()[0]
         if next_attempt is None:
             return
@@ -248,28 +258,31 @@ class RestApiWebhookEvent(models.Model):
         self._trigger_sender()
 
     @api.model
+    def _flush_heads(self):
+        """What ``_HEAD_EVENTS`` reads, as this transaction changed it (a subscription the last
+        attempt disabled sends nothing more)."""
+        self.flush_model()
+        self.env["rest.api.webhook"].flush_model(["active", "state"])
+
+    @api.model
     def _claim(self, limit):
         """Lock the due head event of up to ``limit`` subscriptions (in capture order, skipping those
         another sender holds). Only events stamped before every running transaction began are
         claimed: an older one can then no longer commit behind them (see ``change_feed.horizon``)."""
-        self.flush_model()
+        self._flush_heads()
         self.env.cr.execute(
             SQL(
                 """WITH horizon AS (
                        SELECT LEAST(clock_timestamp(), MIN(xact_start)) AT TIME ZONE 'UTC' AS moment
                          FROM pg_stat_activity
-                        WHERE datname = current_database() AND xact_start IS NOT NULL AND pid != pg_backend_pid())
-                   SELECT e.id FROM rest_api_webhook_event e
-                     JOIN rest_api_webhook w ON w.id = e.webhook_id, horizon
-                    WHERE e.state = 'pending' AND e.next_attempt <= %s AND e.created_at < horizon.moment
-                      AND w.active AND w.state != 'disabled'
-                      AND NOT EXISTS (
-                          SELECT 1 FROM rest_api_webhook_event p
-                           WHERE p.webhook_id = e.webhook_id AND p.state = 'pending'
-                             AND (p.created_at, p.id) < (e.created_at, e.id))
-                    ORDER BY e.created_at, e.id
+                        WHERE datname = current_database() AND xact_start IS NOT NULL AND pid != pg_backend_pid()),
+                   heads AS (%s)
+                   SELECT e.id FROM heads JOIN rest_api_webhook_event e ON e.id = heads.id, horizon
+                    WHERE heads.next_attempt <= %s AND heads.created_at < horizon.moment
+                    ORDER BY heads.created_at, heads.id
                     LIMIT %s
                     FOR UPDATE OF e SKIP LOCKED""",
+                _HEAD_EVENTS,
                 datetime.now(),  # with its microseconds, like the capture's stamps
                 limit,
             )

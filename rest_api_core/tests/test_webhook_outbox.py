@@ -1,5 +1,10 @@
 """The webhook outbox's cost and upkeep: no query for unsubscribed models, one statement per
-transaction for subscribed ones, and the events that go with their subscription."""
+transaction for subscribed ones, the events that go with their subscription, and the sender's
+claim of each subscription's head event."""
+
+from datetime import timedelta
+
+from odoo import fields
 
 from .test_webhooks import WebhookCase
 
@@ -89,3 +94,31 @@ class TestCleanUp(WebhookCase):
         Event._gc_webhook_events()
         self.env.cr.execute("SELECT count(*) FROM rest_api_webhook_event WHERE webhook_id = %s", [gone])
         self.assertEqual(self.env.cr.fetchone()[0], 0)
+
+
+class TestClaim(WebhookCase):
+    """The sender claims the head event of each subscription, never an event behind it."""
+
+    def test_the_head_of_each_subscription_and_nothing_behind_it(self):
+        self.env["rest.api.webhook"].search([]).unlink()
+        first, _secret = self.subscribe(events=["updated"])
+        second, _secret = self.subscribe(events=["updated"])
+        partners = self.env["res.partner"].create([{"name": f"Claimed {n}"} for n in range(3)])
+        outbox = self.env["rest.api.webhook.event"]
+        outbox._capture("updated", [(first.id, partner.id) for partner in partners])
+        outbox._capture("updated", [(second.id, partners[0].id)])
+        first_events, second_events = self.events(first), self.events(second)
+        self.assertEqual(len(first_events), 3)
+
+        self.assertEqual(outbox.browse(outbox._claim(50)), first_events[0] | second_events)
+        self.assertEqual(outbox.browse(outbox._claim(1)), first_events[0], "the oldest head first")
+        # a head waiting for its retry holds its subscription's later events back
+        first_events[0].next_attempt = fields.Datetime.now() + timedelta(hours=1)
+        self.assertEqual(outbox.browse(outbox._claim(50)), second_events)
+        # once it is delivered, the event behind it is the head
+        first_events[0].state = "delivered"
+        second_events.state = "delivered"
+        self.assertEqual(outbox.browse(outbox._claim(50)), first_events[1])
+        # a paused subscription sends nothing
+        first.active = False
+        self.assertFalse(outbox._claim(50))

@@ -72,11 +72,11 @@ def verify(secret, headers, body):
     return any(part == f"v1,{expected}" for part in headers["webhook-signature"].split(" "))
 
 
-@tagged("post_install", "-at_install")
 class RolledBack(Exception):
     pass
 
 
+@tagged("post_install", "-at_install")
 class WebhookCase(RestApiCase):
     @classmethod
     def setUpClass(cls):
