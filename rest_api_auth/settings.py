@@ -40,18 +40,28 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+def parse_flag(raw, default):
+    """An on/off parameter's value from its stored text: 1/true/yes/on and 0/false/no/off/"" in
+    any case (every on/off parameter of the three addons reads this way); ``default`` when absent
+    or anything else."""
+    if raw is None or raw is False:
+        return default
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    return False if text in _FALSE else default
+
+
 def parse_setting(name, raw):
     """The typed value of setting ``name`` from its stored text (default when absent or malformed)."""
     default = DEFAULTS[name]
     if raw is None or raw is False:
         return default
+    if isinstance(default, bool):
+        return parse_flag(raw, default)
     if isinstance(default, str):
         return str(raw).strip() or default
-    text = str(raw).strip().lower()
-    if isinstance(default, bool):
-        if text in _TRUE:
-            return True
-        return default if text not in _FALSE else False
+    text = str(raw).strip()
     try:
         return max(0, int(text))
     except ValueError:

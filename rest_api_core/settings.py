@@ -6,6 +6,8 @@ through its cache signalling), so reading them on each request is cheap.
 
 import logging
 
+from odoo.addons.rest_api_auth.settings import parse_flag
+
 from .http_headers import parse_origins
 from .query import DomainLimits
 
@@ -118,7 +120,8 @@ def request_log_retention_days(env):
 
 
 def _flag(env, key):
-    return (env["ir.config_parameter"].sudo().get_param(key) or "").lower() in ("1", "true")
+    """An on/off parameter that is off unless set."""
+    return parse_flag(env["ir.config_parameter"].sudo().get_param(key), False)
 
 
 def request_log_error_bodies(env):

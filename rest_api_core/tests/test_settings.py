@@ -2,13 +2,22 @@ from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase
 
 from ..settings import (
+    LOG_BODIES_PARAM,
+    METRICS_LOOPBACK_PARAM,
+    WEBHOOK_ALLOW_PRIVATE_PARAM,
     cors_origins,
     idempotency_ttl_hours,
     max_batch,
+    metrics_loopback,
     page_limits,
+    request_log_error_bodies,
     webhook_allow_private,
     webhook_retention_days,
 )
+
+# what an administrator may type in a system parameter for on and off
+ON_WORDS = ("True", "true", "1", "yes", "on", " On ")
+OFF_WORDS = ("False", "false", "0", "no", "off", "")
 
 # settings field -> (its default, a value to save, the reader of the parameter)
 BOUNDS = {
@@ -38,6 +47,22 @@ class TestSettings(TransactionCase):
         self.assertEqual(cors_origins(self.env), frozenset())
         settings = self.env["res.config.settings"].create({})
         self.assertEqual((settings.rest_api_default_limit, settings.rest_api_max_limit), (80, 1000))
+
+    def test_on_off_parameters_read_the_same_words(self):
+        """Every on/off parameter reads on/off, yes/no, true/false and 1/0 alike ("off" was once on
+        for one of them and "yes" off for others); unset or unreadable, it stays off."""
+        parameters = self.env["ir.config_parameter"]
+        for param, reader in (
+            (WEBHOOK_ALLOW_PRIVATE_PARAM, webhook_allow_private),
+            (METRICS_LOOPBACK_PARAM, metrics_loopback),
+            (LOG_BODIES_PARAM, request_log_error_bodies),
+        ):
+            for word, expected in [(word, True) for word in ON_WORDS] + [(word, False) for word in OFF_WORDS]:
+                with self.subTest(param=param, word=word):
+                    parameters.set_param(param, word)
+                    self.assertIs(reader(self.env), expected)
+            parameters.set_param(param, "maybe")
+            self.assertIs(reader(self.env), False)
 
     def test_inconsistent_limits_are_refused(self):
         for values in ({"rest_api_default_limit": 0}, {"rest_api_default_limit": 50, "rest_api_max_limit": 10}):

@@ -1,12 +1,13 @@
 from odoo import api, fields, models
 
+from odoo.addons.rest_api_auth.settings import parse_flag
+
 DOCS_PUBLIC_PARAM = "rest_api.docs_public"
 
 
 def docs_public(env):
     """Whether visitors without an API key get the generic documentation (default: yes)."""
-    value = env["ir.config_parameter"].sudo().get_param(DOCS_PUBLIC_PARAM, "True")
-    return str(value).strip().lower() not in ("false", "0", "")
+    return parse_flag(env["ir.config_parameter"].sudo().get_param(DOCS_PUBLIC_PARAM), True)
 
 
 class ResConfigSettings(models.TransientModel):
@@ -16,9 +17,10 @@ class ResConfigSettings(models.TransientModel):
     # which would bring the default (public) back. Stored explicitly as "True"/"False".
     rest_api_docs_public = fields.Boolean(
         string="Public API documentation",
-        help="Visitors without an API key may read the generic API documentation (/api/docs, "
-        "/api/openapi.json, /api/postman_collection.json): paths and shapes, no model or field of this "
-        "database. When off, the documentation needs an API key; per-model documentation always does.",
+        help="Visitors without an API key may read the generic API documentation (/api/openapi.json, "
+        "/api/postman_collection.json): paths and shapes, no model or field of this database. When off, "
+        "the documents need an API key (the /api/docs page stays up, to authorize with one); per-model "
+        "documentation always does.",
     )
 
     @api.model

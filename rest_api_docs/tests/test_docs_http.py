@@ -98,6 +98,11 @@ class TestDocsEndpoints(RestApiUsersMixin, HttpCase):
                 self.assertEqual(self.get(path, self.admin_key).status_code, 200)
         # the page itself reveals nothing: it stays available, to authorize with a key
         self.assertEqual(self.get("/api/docs").status_code, 200)
+        # "off" is off, as for every on/off parameter (it once left the documents public)
+        for word, status in (("off", 401), ("no", 401), ("on", 200), ("yes", 200)):
+            with self.subTest(word=word):
+                self.env["ir.config_parameter"].sudo().set_param(DOCS_PUBLIC_PARAM, word)
+                self.assertEqual(self.get("/api/openapi.json").status_code, status)
 
     def test_per_model_documentation_needs_a_key(self):
         self.assertProblem(self.get("/api/openapi.json?models=res.partner"), 401)
