@@ -217,7 +217,11 @@ def _call(method, controller, args, kwargs):
 
 
 def _rollback():
-    """Roll back the request's transaction; a connection the database server dropped has nothing to roll back."""
+    """Roll back the request's transaction; a connection the database server dropped has nothing to roll back.
+
+    The ``Idempotency-Key`` claim goes with it (its lock was the transaction's): a request whose
+    effect was rolled back is never stored, even when it answers 2xx (an MCP tool error)."""
+    _state().idempotency = None
     with contextlib.suppress(*CONNECTION_ERRORS):
         request.env.cr.rollback()
 

@@ -183,6 +183,29 @@ class TestMcp(McpCase):
         self.call("delete_record", key=self.writer_key, model="res.partner", id=partner.child_ids.id)
         self.assertFalse(partner.child_ids.exists())
 
+    def test_idempotency_key_replays_a_tool_call_that_wrote_never_one_that_failed(self):
+        def post(key, arguments):
+            message = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                       "params": {"name": "create_record", "arguments": arguments}}  # fmt: skip
+            headers = {"Accept": "application/json, text/event-stream", "Idempotency-Key": key}
+            response = self.api("POST", "/api/mcp", key=self.writer_key, body=message, headers=headers)
+            self.assertEqual(response.status_code, 200, response.text)
+            return response, response.json()["result"]
+
+        failing = {"model": "res.partner", "values": {"name": "MCP Retry", "country_id": 2**31 - 2}}
+        for _attempt in range(2):  # rolled back: stored nowhere, so the retry runs again
+            response, result = post("mcp-failing", failing)
+            self.assertTrue(result["isError"], result)
+            self.assertNotIn("Idempotent-Replayed", response.headers)
+        working = {"model": "res.partner", "values": {"name": "MCP Retry"}}
+        first, created = post("mcp-working", working)
+        again, replayed = post("mcp-working", working)
+        self.assertFalse(created["isError"], created)
+        self.assertEqual(replayed, created)
+        self.assertNotIn("Idempotent-Replayed", first.headers)
+        self.assertEqual(again.headers["Idempotent-Replayed"], "true")
+        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "MCP Retry")]), 1)
+
     def test_refusals_are_tool_errors_with_the_problem(self):
         problem = self.refused("create_record", 403, key=self.reader_key, model="res.partner", values={"name": "x"})
         self.assertIn("may not create res.partner", problem["detail"])
