@@ -44,8 +44,8 @@ def checked_ids(ids, name="ids", reason="must be a non-empty list of record ids 
     return list(dict.fromkeys(int(record_id) for record_id in ids))
 
 
-_ID = "[1-9][0-9]{0,8}"  # what the document promises: ids the server takes (it also takes spaces, tuples)
-IDS_PATTERN = rf"^(\[{_ID}(,{_ID})*\]|{_ID}(,{_ID})*)$"
+ID_PATTERN = "[1-9][0-9]{0,8}"  # what the document promises: ids the server takes (it also takes spaces, tuples)
+IDS_PATTERN = rf"^(\[{ID_PATTERN}(,{ID_PATTERN})*\]|{ID_PATTERN}(,{ID_PATTERN})*)$"
 
 
 def parse_ids(env, text):

@@ -26,6 +26,7 @@ from odoo.addons.rest_api_auth.tokens import (
 from .field_types import record_id
 from .method_call import CONTEXT_ALLOW_LIST
 from .query import InvalidInput
+from .settings import MAX_BATCH
 
 METHOD_PATTERN = f"^{PUBLIC_METHOD}$"
 # the success messages of the writing endpoints (their bodies' "message")
@@ -262,7 +263,7 @@ def ids_schema(reference=None):
         "type": "array",
         "items": item,
         "minItems": 1,
-        "description": "Ids of existing records, at most `rest_api.max_batch` (1000 by default).",
+        "description": f"Ids of existing records, at most `rest_api.max_batch` ({MAX_BATCH} by default).",
         "examples": [[1, 2]],
     }
 
@@ -333,7 +334,8 @@ def batch_body_schema(reference=None):
                 "type": "array",
                 "minItems": 1,
                 "items": {"oneOf": list(batch_operation_schemas(reference).values())},
-                "description": "Run in order, in one transaction, at most `rest_api.max_batch` (1000 by default).",
+                "description": "Run in order, in one transaction, at most `rest_api.max_batch` "
+                f"({MAX_BATCH} by default).",
             }
         },
         "additionalProperties": False,

@@ -17,7 +17,7 @@ from .query import InvalidInput
 from .serialization import MAX_ID
 
 REPORT_MODEL = "ir.actions.report"
-# ?format= -> (renderer of ir.actions.report, file extension)
+# ?format= -> the renderer of ir.actions.report (the first is the default)
 FORMATS = {"pdf": "_render_qweb_pdf", "html": "_render_qweb_html"}
 # what a renderer says it produced -> Content-Type
 CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
@@ -94,7 +94,7 @@ def parse_ids(record_id, text, maximum):
 
 def parse_format(text):
     if text is None:
-        return "pdf"
+        return next(iter(FORMATS))
     if text not in FORMATS:
         raise InvalidInput(("format", f"must be one of {', '.join(FORMATS)}"))
     return text

@@ -29,7 +29,9 @@ def webhook_values(vals):
     if not isinstance(name, str) or not name.strip():
         raise _invalid(_lt("A webhook needs a name (a non-empty string)."))
     if not isinstance(url, str) or not url.strip() or len(url) > MAX_URL_LENGTH:
-        raise _invalid(_lt("A webhook needs a url (an http:// or https:// URL of at most %s characters).", 2048))
+        raise _invalid(
+            _lt("A webhook needs a url (an http:// or https:// URL of at most %s characters).", MAX_URL_LENGTH)
+        )
     if not isinstance(model, str) or not model:
         raise _invalid(_lt("A webhook needs a model (a model name such as res.partner)."))
     key_id = vals.get("key_id")
@@ -40,7 +42,9 @@ def webhook_values(vals):
         raise _invalid(_lt("events must be a non-empty list of 'created', 'updated', 'deleted'."))
     domain = vals.get("domain") or "[]"
     if not isinstance(domain, str | list) or len(str(domain)) > MAX_DOMAIN_LENGTH:
-        raise _invalid(_lt("domain must be a domain (a list, or its text) of at most %s characters.", 4096))
+        raise _invalid(
+            _lt("domain must be a domain (a list, or its text) of at most %s characters.", MAX_DOMAIN_LENGTH)
+        )
     field_names = vals.get("fields") or []
     if (
         not isinstance(field_names, list)

@@ -10,10 +10,14 @@ the server may send (``image/*`` for image fields, else ``*/*``).
 
 from dataclasses import dataclass
 
+from odoo.addons.rest_api_core.bulk import ID_PATTERN
 from odoo.addons.rest_api_core.endpoints import BY_ACTION
 from odoo.addons.rest_api_core.files import ATTACHMENT_LISTING
+from odoo.addons.rest_api_core.reports import FORMATS
 
 from .components import JSON, SUCCESS_HEADERS, header_refs, parameter_refs
+
+REPORT_FORMATS = list(FORMATS)  # the first is the default
 
 BINARY = {"type": "string", "format": "binary"}
 PDF = "application/pdf"
@@ -57,9 +61,11 @@ SIZE = _query_parameter(
 IDS = _query_parameter(
     "ids",
     "More records to print in the same file: `2,3` (at most the server's page limit in all).",
-    {"type": "string", "pattern": r"^[1-9][0-9]{0,8}(,[1-9][0-9]{0,8})*$"},
+    {"type": "string", "pattern": rf"^{ID_PATTERN}(,{ID_PATTERN})*$"},
 )
-FORMAT = _query_parameter("format", "`pdf` (default) or `html`.", {"type": "string", "enum": ["pdf", "html"]})
+FORMAT = _query_parameter(
+    "format", f"`{REPORT_FORMATS[0]}` (default) or `{REPORT_FORMATS[1]}`.", {"type": "string", "enum": REPORT_FORMATS}
+)
 ATTACHMENT = {
     "type": "object",
     "properties": {
@@ -177,10 +183,15 @@ def _attachments_item(operation, record, files):
         item["get"] = operation(
             "attachments",
             summary="List attachments",
-            description="The record's attachments, paginated with `limit`/`offset`; the key needs read on "
-            "`ir.attachment` too. Download one with `GET /api/ir.attachment/{id}/datas`.",
+            description='The record\'s attachments, paginated with `limit`/`offset` (`Link: rel="next"` names '
+            "the next page); the key needs read on `ir.attachment` too. Download one with "
+            "`GET /api/ir.attachment/{id}/datas`.",
             responses={
-                "200": _response("The attachments.", {JSON: {"schema": {"type": "array", "items": ATTACHMENT}}})
+                "200": _response(
+                    "The attachments.",
+                    {JSON: {"schema": {"type": "array", "items": ATTACHMENT}}},
+                    header_refs("Link"),
+                )
             },
             parameters=(*record, *parameter_refs("limit", "offset")),
         )

@@ -3,6 +3,7 @@
 from odoo.addons.rest_api_core.endpoints import BY_ACTION, ENDPOINTS, bulk_write_body_schema, execute_kw_body_schema
 from odoo.addons.rest_api_core.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from odoo.addons.rest_api_core.model_schemas import create_schema_name, record_schema_name, values_schema_name
+from odoo.addons.rest_api_core.settings import MAX_BATCH
 
 from .components import (
     ACTION_ERRORS,
@@ -130,7 +131,7 @@ def model_paths(model, tag, operations, methods=(), *, feed=True, files=None):
                 summary="Create a record (or many)",
                 description=f"Creates one record of {label} from the values in the body; or, from an array of "
                 "values, one record per element in one `create` (all or nothing: a problem names the element, "
-                "`[3].email`), at most `rest_api.max_batch` (1000 by default, 413 above). `Location` is sent "
+                f"`[3].email`), at most `rest_api.max_batch` ({MAX_BATCH} by default, 413 above). `Location` is sent "
                 "for one record.",
                 responses=_responses(
                     str(BY_ACTION["create"].status),
@@ -209,7 +210,7 @@ def _many_records_paths(path, operation, *, label, model_params, values, operati
                 summary=f"Update many records ({verb.upper()})",
                 description=f"Writes the same `values` on every record of {label} in `ids`, in one `write`: all or "
                 "nothing. Ids that do not exist are a 404 naming them (`missing_ids`), and nothing is written. At "
-                "most `rest_api.max_batch` ids (1000 by default, 413 above).",
+                f"most `rest_api.max_batch` ids ({MAX_BATCH} by default, 413 above).",
                 responses=_responses("200", "Updated.", {"$ref": schema_ref("UpdatedMany")}),
                 parameters=model_params,
                 body=_json_body(bulk_write_body_schema({"allOf": [values], "minProperties": 1})),
@@ -254,7 +255,7 @@ def batch_paths(tag, example=None):
                 "Each operation is checked and authorized exactly as its own endpoint (the key's scope, Odoo's "
                 "access rights) and counts as one request of the key's rate limit. The first failure rolls "
                 "everything back and answers its problem, with the operation's index in `operation`. At most "
-                "`rest_api.max_batch` operations (1000 by default, 413 above).",
+                f"`rest_api.max_batch` operations ({MAX_BATCH} by default, 413 above).",
                 responses=_responses(
                     "200", "One result per operation, in order.", {"$ref": schema_ref("BatchResults")}
                 ),

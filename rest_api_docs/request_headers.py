@@ -5,6 +5,7 @@ registry (``rest_api_core.endpoints``: ``writes``, ``conditional``).
 """
 
 from odoo.addons.rest_api_core import company, idempotency
+from odoo.addons.rest_api_core.settings import IDEMPOTENCY_TTL_HOURS
 
 
 def _header(description, schema, example=None):
@@ -48,8 +49,8 @@ HEADER_PARAMETERS = {
         "description": "A key of the client's choice (a UUID), unique per request: a retry with the same key and "
         "body gets the first success again (`Idempotent-Replayed: true`) rather than a second effect; the "
         "same key with another request is a 422, a retry while the first still runs a 409. Kept "
-        "`rest_api.idempotency_ttl` hours (24 by default), per API key and user; a failed request is not "
-        "kept (its retry runs again).",
+        f"`rest_api.idempotency_ttl` hours ({IDEMPOTENCY_TTL_HOURS} by default), per API key and user; a failed "
+        "request is not kept (its retry runs again).",
         "schema": {"type": "string", "pattern": idempotency.KEY_PATTERN},
         "example": "0b6f8f52-7c5e-4c55-9d0f-2f4b3f1f9a1e",
     },

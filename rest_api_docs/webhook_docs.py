@@ -114,15 +114,16 @@ def _ref(name):
     return schema_ref(name)
 
 
-DELIVERY_DESCRIPTION = """
+DELIVERY_DESCRIPTION = f"""
 **Webhooks.** A subscription (`rest.api.webhook`: by a REST API manager, or `POST /api/webhooks` for a
 key allowed to) posts the changes of a model to a URL, read as its key reads them: the document's
 top-level `webhooks` are those posts, one per model and event the key may read. Each is signed with
 Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): verify it before trusting
 the body. Sent after the change's commit, at least once (de-duplicate on `webhook-id`), in the order
 of the subscription's changes; a `2xx` answer delivers it, `410` disables the subscription, anything
-else (or no answer within 5 s) is retried with back-off, 8 attempts over about 27 hours. *Send Test
-Event* posts `<model>.test` with `data` `{"id": 0}`.
+else (or no answer within {webhook_delivery.TIMEOUT} s) is retried with back-off,
+{webhook_delivery.MAX_ATTEMPTS} attempts over about {sum(webhook_delivery.RETRY_DELAYS) // 3600} hours.
+*Send Test Event* posts `<model>.test` with `data` `{{"id": 0}}`.
 """
 RESPONSES = {
     "2XX": {"description": "Delivered."},
