@@ -69,13 +69,16 @@ def set_feed_index(records, present):
 
 
 def horizon(cr):
-    """The time before which every transaction of this database has ended (UTC, naive), on the
-    database server's clock. Our own transaction is left out: the caller ends it before reading
-    the page."""
+    """The time before which every transaction of this database's clients has ended (UTC, naive),
+    on the database server's clock. Our own transaction is left out: the caller ends it before
+    reading what the horizon bounds (a page, the webhook sender's claim). PostgreSQL's own
+    processes (autovacuum, replication senders) stamp nothing: an hours-long vacuum of a big
+    table must not hold the feed and the webhooks back."""
     cr.execute(
         """SELECT LEAST(clock_timestamp(), MIN(xact_start)) AT TIME ZONE 'UTC'
              FROM pg_stat_activity
-            WHERE datname = current_database() AND xact_start IS NOT NULL AND pid != pg_backend_pid()"""
+            WHERE datname = current_database() AND xact_start IS NOT NULL AND pid != pg_backend_pid()
+              AND backend_type = 'client backend'"""
     )
     return cr.fetchone()[0]
 

@@ -80,7 +80,11 @@ class RefusedTarget(ValueError):
 
 def check_url(url):
     """The ``(host, port)`` of an ``http``/``https`` ``url``; :class:`RefusedTarget` otherwise."""
-    parsed = urllib.parse.urlsplit(url or "")
+    try:
+        parsed = urllib.parse.urlsplit(url or "")
+        parsed.hostname  # noqa: B018 - raises on a malformed bracketed host
+    except ValueError:  # an unclosed IPv6 bracket, characters NFKC turns into separators...
+        raise RefusedTarget("the target is not a valid URL") from None
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise RefusedTarget("the target must be an http:// or https:// URL with a host")
     if parsed.username or parsed.password:
@@ -215,9 +219,15 @@ def send(target, body, request_headers, timeout=TIMEOUT):
             ) as response,
         ):
             excerpt = response.raw.read(EXCERPT_BYTES, decode_content=True) or b""
-            outcome = Outcome(status=response.status_code, excerpt=excerpt.decode("utf-8", "replace"))
+            outcome = Outcome(status=response.status_code, excerpt=_storable(excerpt.decode("utf-8", "replace")))
             if response.is_redirect:
                 outcome.error = "redirects are not followed"
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:  # reading the raw answer too
-        outcome = Outcome(error=f"{type(error).__name__}: {error}"[:500])
+        outcome = Outcome(error=_storable(f"{type(error).__name__}: {error}"[:500]))
     return outcome
+
+
+def _storable(text):
+    """``text`` as PostgreSQL can store it: a receiver's answer may hold NUL characters, which a
+    text column refuses (the attempt's log would fail, and the sender with it, at every run)."""
+    return text.replace("\x00", "\ufffd")

@@ -230,9 +230,11 @@ class RestApiWebhook(models.Model):
         return {"id": webhook.id, "secret": webhook._reveal_secret()}
 
     def _reveal_secret(self):
-        """The secret, once: after that only a rotation shows one."""
+        """The secret, once: after that only a rotation shows one. Shown to whoever may manage the
+        key's owner, as a rotation is (a secret signs deliveries in that user's name)."""
         self.ensure_one()
         self.check_access("write")
+        self.key_id._check_may_manage_keys()
         webhook = self.sudo()
         if webhook.secret_shown:
             raise ValidationError(_("The secret of webhook %s was shown already; rotate it for a new one.", self.name))

@@ -17,7 +17,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tools import SQL
 
-from .. import field_lists, request_log, serialization, settings, webhook_delivery, webhook_wakeup
+from .. import change_feed, field_lists, request_log, serialization, settings, webhook_delivery, webhook_wakeup
 
 _logger = logging.getLogger(__name__)
 
@@ -226,10 +226,13 @@ class RestApiWebhookEvent(models.Model):
         started = time.monotonic()
         sent = 0
         while time.monotonic() - started < time_budget:
-            events = self.browse(self._claim(BATCH))
+            events = self.browse(self._claim(BATCH, fresh_snapshot=auto_commit))
             if not events:
                 break
-            for event in events:
+            for index, event in enumerate(events):
+                # each commit released the claim's locks: another sender may have taken the rest
+                if index and auto_commit and not event._lock_again():
+                    continue
                 event._attempt()
                 sent += 1
                 if auto_commit:
@@ -265,29 +268,46 @@ class RestApiWebhookEvent(models.Model):
         self.env["rest.api.webhook"].flush_model(["active", "state"])
 
     @api.model
-    def _claim(self, limit):
+    def _claim(self, limit, fresh_snapshot=False):
         """Lock the due head event of up to ``limit`` subscriptions (in capture order, skipping those
         another sender holds). Only events stamped before every running transaction began are
-        claimed: an older one can then no longer commit behind them (see ``change_feed.horizon``)."""
+        claimed: an older one can then no longer commit behind them (``change_feed.horizon``).
+        ``fresh_snapshot``: commit between reading the horizon and claiming, so that the claim sees
+        every transaction the horizon no longer waits for (one that ended in between would be
+        invisible to a snapshot taken before, and its events overtaken)."""
         self._flush_heads()
+        moment = change_feed.horizon(self.env.cr)
+        if fresh_snapshot:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env.cr.execute(
             SQL(
-                """WITH horizon AS (
-                       SELECT LEAST(clock_timestamp(), MIN(xact_start)) AT TIME ZONE 'UTC' AS moment
-                         FROM pg_stat_activity
-                        WHERE datname = current_database() AND xact_start IS NOT NULL AND pid != pg_backend_pid()),
-                   heads AS (%s)
-                   SELECT e.id FROM heads JOIN rest_api_webhook_event e ON e.id = heads.id, horizon
-                    WHERE heads.next_attempt <= %s AND heads.created_at < horizon.moment
+                """WITH heads AS (%s)
+                   SELECT e.id FROM heads JOIN rest_api_webhook_event e ON e.id = heads.id
+                    WHERE heads.next_attempt <= %s AND heads.created_at < %s
                     ORDER BY heads.created_at, heads.id
                     LIMIT %s
                     FOR UPDATE OF e SKIP LOCKED""",
                 _HEAD_EVENTS,
                 datetime.now(),  # with its microseconds, like the capture's stamps
+                moment,
                 limit,
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]
+
+    def _lock_again(self):
+        """Whether this claimed event is still this sender's to send, locked again after a commit
+        released the claim (another sender may have sent it, or holds it now)."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM rest_api_webhook_event WHERE id = %s AND state = 'pending' AND next_attempt <= %s"
+                " FOR UPDATE SKIP LOCKED",
+                self.id,
+                datetime.now(),
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     def _attempt(self):
         """One delivery attempt of this event, recorded in its log."""

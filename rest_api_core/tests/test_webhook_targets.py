@@ -52,7 +52,7 @@ def self_signed(directory):
 class Server:
     """A loopback HTTP(S) server recording the Host header (and the TLS server name) of each POST."""
 
-    def __init__(self, tls_files=None):
+    def __init__(self, tls_files=None, answer=b"ok"):
         self.hosts, self.server_names = [], []
         server = self
 
@@ -61,9 +61,9 @@ class Server:
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 server.hosts.append(self.headers["Host"])
                 self.send_response(200)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(answer)
 
             def log_message(self, *_args):
                 pass
@@ -123,3 +123,25 @@ class TestPinnedConnection(BaseCase):
         # and without the bundle that signs it, the certificate is refused
         refused = webhook_delivery.send(Target(url, NAME, NAME, https=True), b"{}", {})
         self.assertIn("CERTIFICATE_VERIFY_FAILED", refused.error)
+
+
+class TestTargetsAndAnswers(BaseCase):
+    def test_malformed_urls_are_refused_targets(self):
+        """What ``urlsplit`` itself raises on is the client's mistake (a 400 at subscription), never a 500."""
+        for url in (
+            "http://[::1",
+            "http://[abc]/",
+            "http://ex\u2100ample.com/",
+            "ftp://example.com/",
+            "http://a:b@example.com/",
+        ):
+            with self.subTest(url=url), self.assertRaises(RefusedTarget):
+                webhook_delivery.check_url(url)
+
+    def test_an_answer_with_nul_characters_can_be_logged(self):
+        """PostgreSQL's text columns refuse NUL: the attempt's log keeps the answer without it."""
+        server = Server(answer=b"ok\x00done")
+        self.addCleanup(server.stop)
+        target = Target(f"http://127.0.0.1:{server.port}/hook", NAME, NAME, https=False)
+        outcome = webhook_delivery.send(target, b"{}", {})
+        self.assertEqual((outcome.status, outcome.excerpt), (200, "ok\ufffddone"))
