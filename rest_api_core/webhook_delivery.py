@@ -9,6 +9,7 @@ spaces (a rotated secret signs beside the new one until its overlap ends).
 """
 
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import hmac
@@ -17,16 +18,19 @@ import os
 import random
 import secrets
 import socket
+import threading
 import time
 import urllib.parse
 
 import requests
 import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 SECRET_BYTES = 24
-TIMEOUT = 5  # seconds, to connect and for each read of the answer
+TIMEOUT = 5  # seconds for a whole attempt: connecting, sending, the answer's headers and excerpt
 EXCERPT_BYTES = 1024  # of the receiver's answer, kept in the delivery log
 USER_AGENT = "odoo-rest-api-webhooks/1"
 # seconds before attempts 2..8 (the Standard Webhooks/Svix schedule): 8 attempts over ~27 hours
@@ -155,7 +159,41 @@ def check_target(url, allow_private):
         resolve_target(url, allow_private)
 
 
-class _PinnedTLSAdapter(requests.adapters.HTTPAdapter):
+# The sockets of this thread's current attempt, so that its deadline can cut them: a socket
+# timeout bounds each read, not the attempt (a receiver sending a byte every few seconds would
+# hold the sender for hours, or past the cron worker's time limit, which kills the run before the
+# attempt is recorded, again at every run).
+_attempt = threading.local()
+
+
+class _WatchedConnection(urllib3.connection.HTTPConnection):
+    def _new_conn(self):
+        sock = super()._new_conn()
+        getattr(_attempt, "sockets", []).append(sock)
+        return sock
+
+
+class _WatchedTLSConnection(_WatchedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _WatchedTLSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _WatchedTLSConnection
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """Connections whose sockets the attempt's deadline can shut down."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedTLSPool}
+
+
+class _PinnedTLSAdapter(_WatchedAdapter):
     """TLS to the checked address with the URL's host name for SNI and the certificate check."""
 
     def __init__(self, host):
@@ -172,9 +210,16 @@ def _session(target):
     session = requests.Session()
     session.trust_env = False
     session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    session.mount("http://", _WatchedAdapter())
     if target.https:
         session.mount("https://", _PinnedTLSAdapter(target.host))
     return session
+
+
+def _cut(sockets):
+    for sock in sockets:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)  # wakes a read blocked on it, which close() does not
 
 
 @dataclasses.dataclass
@@ -205,7 +250,18 @@ def post(url, body, request_headers, allow_private, timeout=TIMEOUT):
 
 
 def send(target, body, request_headers, timeout=TIMEOUT):
-    """POST ``body`` to the checked address of ``target`` (a :class:`Target`); never raises."""
+    """POST ``body`` to the checked address of ``target`` (a :class:`Target`) within ``timeout``
+    seconds in all; never raises."""
+    sockets = _attempt.sockets = []
+    expired = threading.Event()
+
+    def cut():
+        expired.set()
+        _cut(sockets)
+
+    deadline = threading.Timer(timeout, cut)
+    deadline.daemon = True
+    deadline.start()
     try:
         with (
             _session(target) as session,
@@ -223,7 +279,11 @@ def send(target, body, request_headers, timeout=TIMEOUT):
             if response.is_redirect:
                 outcome.error = "redirects are not followed"
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:  # reading the raw answer too
-        outcome = Outcome(error=_storable(f"{type(error).__name__}: {error}"[:500]))
+        reason = f"no complete answer within {timeout} s" if expired.is_set() else f"{type(error).__name__}: {error}"
+        outcome = Outcome(error=_storable(reason[:500]))
+    finally:
+        deadline.cancel()
+        _attempt.sockets = []
     return outcome
 
 

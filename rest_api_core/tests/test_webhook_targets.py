@@ -2,11 +2,14 @@
 the URL's host name in ``Host`` and, over TLS, for SNI and the certificate check; it never
 resolves the name a second time (where a DNS server could answer with another address)."""
 
+import contextlib
 import datetime
 import os
+import socket
 import ssl
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from unittest.mock import patch
@@ -145,3 +148,23 @@ class TestTargetsAndAnswers(BaseCase):
         target = Target(f"http://127.0.0.1:{server.port}/hook", NAME, NAME, https=False)
         outcome = webhook_delivery.send(target, b"{}", {})
         self.assertEqual((outcome.status, outcome.excerpt), (200, "ok\ufffddone"))
+
+    def test_a_receiver_trickling_its_answer_is_cut_at_the_attempts_deadline(self):
+        """A byte every 0.2 s never trips a read's timeout: the attempt's deadline ends it."""
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(listener.close)
+
+        def trickle():
+            connection, _address = listener.accept()
+            with connection, contextlib.suppress(OSError):
+                connection.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 100:
+                    connection.sendall(bytes([byte]))
+                    time.sleep(0.2)
+
+        threading.Thread(target=trickle, daemon=True).start()
+        target = Target(f"http://127.0.0.1:{listener.getsockname()[1]}/hook", NAME, NAME, https=False)
+        started = time.monotonic()
+        outcome = webhook_delivery.send(target, b"{}", {}, timeout=1)
+        self.assertLess(time.monotonic() - started, 3)
+        self.assertEqual((outcome.status, outcome.error), (0, "no complete answer within 1 s"))
