@@ -11,7 +11,7 @@ import functools
 import logging
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
@@ -68,6 +68,11 @@ _HEAD_EVENTS = SQL(
                LIMIT 1) head
         WHERE w.active AND w.state != 'disabled'"""
 )
+
+
+# "due" on the clock the capture stamps new events with (the database's, to the microsecond): an
+# application host whose clock runs behind would otherwise leave new events for the next check
+_DATABASE_NOW = SQL("(clock_timestamp() AT TIME ZONE 'UTC')")
 
 
 def _write_captured(cr):
@@ -249,11 +254,11 @@ class RestApiWebhookEvent(models.Model):
         pause, for one due but not claimable (another sender holds it, or an older transaction
         is still running): a future trigger would wait for the cron worker's next check (a minute)."""
         self._flush_heads()
-        self.env.cr.execute(SQL("SELECT MIN(heads.next_attempt) FROM (%s) heads", _HEAD_EVENTS))
-        next_attempt = self.env.cr.fetchone()[0]
+        self.env.cr.execute(SQL("SELECT MIN(heads.next_attempt), %s FROM (%s) heads", _DATABASE_NOW, _HEAD_EVENTS))
+        next_attempt, now = self.env.cr.fetchone()
         if next_attempt is None:
             return
-        if next_attempt > datetime.now():
+        if next_attempt > now:
             self._trigger_sender(next_attempt)
             return
         if auto_commit:
@@ -288,7 +293,7 @@ class RestApiWebhookEvent(models.Model):
                     LIMIT %s
                     FOR UPDATE OF e SKIP LOCKED""",
                 _HEAD_EVENTS,
-                datetime.now(),  # with its microseconds, like the capture's stamps
+                _DATABASE_NOW,
                 moment,
                 limit,
             )
@@ -304,7 +309,7 @@ class RestApiWebhookEvent(models.Model):
                 "SELECT id FROM rest_api_webhook_event WHERE id = %s AND state = 'pending' AND next_attempt <= %s"
                 " FOR UPDATE SKIP LOCKED",
                 self.id,
-                datetime.now(),
+                _DATABASE_NOW,
             )
         )
         return bool(self.env.cr.fetchone())
