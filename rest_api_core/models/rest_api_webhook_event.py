@@ -13,6 +13,8 @@ import threading
 import time
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tools import SQL
@@ -325,20 +327,14 @@ class RestApiWebhookEvent(models.Model):
         except Skipped as skipped:
             event.write({"state": "skipped", "last_error": str(skipped)})
             return
+        except psycopg2.OperationalError as error:  # a lock or statement timeout: the next attempt reads again
+            outcome = webhook_delivery.Outcome(error=f"the record could not be read now: {error}"[:500])
         except Exception as error:  # a bug or a broken model must not block the subscription's later events
             _logger.exception("REST API webhook event %s: its payload cannot be read", event.id)
             event.write({"state": "failed", "last_error": f"{type(error).__name__}: {error}"[:500]})
             return
-        body = serialization.dumps(
-            {
-                "type": f"{webhook.model}.{event.event}",
-                "timestamp": event.created_at.isoformat(timespec="seconds") + "Z",
-                "data": data,
-            }
-        )
-        message_id = event._message_id()
-        request_headers = webhook_delivery.headers(message_id, int(time.time()), body, webhook._valid_secrets())
-        outcome = webhook_delivery.post(webhook.url, body, request_headers, settings.webhook_allow_private(self.env))
+        else:
+            outcome = event._post(data)
         attempts = event.attempts + 1
         error = outcome.error or ("" if outcome.delivered else f"HTTP {outcome.status}")
         self.env["rest.api.webhook.attempt"].sudo().create(
@@ -369,6 +365,19 @@ class RestApiWebhookEvent(models.Model):
                 event.write({**values, "next_attempt": fields.Datetime.now() + timedelta(seconds=delay)})
                 counted = "retried"
         request_log.count_webhook_delivery(self.env.cr.dbname, counted)
+
+    def _post(self, data):
+        """Post the event with ``data`` to its subscription's URL: the attempt's outcome."""
+        webhook = self.webhook_id.sudo()
+        body = serialization.dumps(
+            {
+                "type": f"{webhook.model}.{self.event}",
+                "timestamp": self.created_at.isoformat(timespec="seconds") + "Z",
+                "data": data,
+            }
+        )
+        request_headers = webhook_delivery.headers(self._message_id(), int(time.time()), body, webhook._valid_secrets())
+        return webhook_delivery.post(webhook.url, body, request_headers, settings.webhook_allow_private(self.env))
 
     def _message_id(self):
         """``webhook-id``: stable per event (every attempt and redelivery), unique across databases."""

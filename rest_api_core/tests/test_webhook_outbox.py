@@ -1,10 +1,10 @@
 """The webhook outbox's cost and upkeep: no query for unsubscribed models, one statement per
-transaction for subscribed ones, the events that go with their subscription, and the sender's
-claim of each subscription's head event."""
+transaction for subscribed ones, the events that go with their subscription, the sender's
+claim of each subscription's head event, and a record it cannot read for the moment."""
 
 from datetime import timedelta
 
-from odoo import fields
+from odoo import fields, sql_db
 
 from .test_webhooks import WebhookCase
 
@@ -122,3 +122,29 @@ class TestClaim(WebhookCase):
         # a paused subscription sends nothing
         first.active = False
         self.assertFalse(outbox._claim(50))
+
+
+class TestTransientErrors(WebhookCase):
+    def test_a_record_that_cannot_be_read_now_is_retried_not_failed(self):
+        """A lock or statement timeout while the payload is read is a failed attempt (retried with
+        back-off), not the end of the event. Another connection locks the table of a committed
+        record, which this test's transaction has not touched (so the lock can be granted)."""
+        self.env.cr.execute(
+            "SELECT res_id FROM ir_model_data WHERE module = 'base' AND name = 'res_partner_industry_A'"
+        )
+        industry_id = self.env.cr.fetchone()[0]
+        access = [{"model": "res.partner.industry", "read": True}]
+        key = self.env["rest.api.key"].generate_api_key(
+            {"name": "industry key", "user_id": self.manager.id, "scope_mode": "specific", "access": access}
+        )
+        webhook, _secret = self.subscribe(key_id=key["id"], model="res.partner.industry", events=["updated"])
+        self.env["rest.api.webhook.event"]._capture("updated", [(webhook.id, industry_id)])
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute("LOCK TABLE res_partner_industry IN ACCESS EXCLUSIVE MODE NOWAIT")
+            self.env.cr.execute("SET LOCAL lock_timeout = '200ms'")
+            self.send()
+        event = self.events(webhook)
+        self.assertEqual((event.state, event.attempts), ("pending", 1))
+        self.assertIn("could not be read now", event.last_error)
+        self.assertGreater(event.next_attempt, fields.Datetime.now())
+        self.assertFalse(self.receiver.received)
