@@ -138,9 +138,13 @@ def _under(member, error):
     return error
 
 
-def _records(auth, operation, scope_operation):
+# a batch operation -> the operation of the key's scope its single endpoint checks
+SCOPE_OPERATIONS = {"create": "create", "update": "write", "delete": "unlink", "execute_kw": "execute"}
+
+
+def _records(auth, operation, op):
     """The model of ``operation`` after the key's scope check its single endpoint makes."""
-    check_scope(auth.key, operation["model"], scope_operation, None)
+    check_scope(auth.key, operation["model"], SCOPE_OPERATIONS[op], None)
     return _model(operation["model"])
 
 
@@ -168,18 +172,18 @@ def _create(auth, operation):
 
 
 def _update(auth, operation):
-    records = _records(auth, operation, "write")
+    records = _records(auth, operation, "update")
     return {"ids": bulk.write_records(auth.scope, records, _target_ids(operation), operation["values"])}
 
 
 def _delete(auth, operation):
-    records = _records(auth, operation, "unlink")
+    records = _records(auth, operation, "delete")
     return {"ids": bulk.unlink_records(records, _target_ids(operation))}
 
 
 def _execute_kw(auth, operation):
     model = operation["model"]
-    check_scope(auth.key, model, "execute", None)
+    check_scope(auth.key, model, SCOPE_OPERATIONS["execute_kw"], None)
     body = {name: operation[name] for name in ("method", "args", "kwargs") if name in operation}
     return {"result": serialization.loads(call_method(auth, model, body))}
 

@@ -1,35 +1,42 @@
-"""CORS and request-id headers of the ``/api`` responses (pure functions)."""
+"""CORS and request-id headers of the ``/api`` responses (pure functions).
+
+The request headers that belong to one feature are named by its module (credentials,
+``multidb``, ``company``, ``conditional``); ``Idempotency-Key``'s two are named here, as
+``idempotency`` reads its settings (which read the CORS origins here).
+"""
 
 import re
 import uuid
 
+from odoo.addons.rest_api_auth.credentials import API_KEY_HEADERS, LOGIN_TOKEN_HEADERS
+
+from . import company, conditional, multidb
+
+REQUEST_ID_HEADER = "X-Request-ID"
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+IDEMPOTENT_REPLAYED_HEADER = "Idempotent-Replayed"
+
 # Credentials, body and routing headers a browser client may send.
 CORS_ALLOW_HEADERS = (
-    "api-key",
-    "api_key",
-    "X-API-Key",
-    "Login-Token",
-    "X-Login-Token",
-    "token",
+    *API_KEY_HEADERS,
+    *LOGIN_TOKEN_HEADERS,
     "Authorization",
     "Content-Type",
-    "X-Odoo-Database",
-    "X-Request-ID",
+    multidb.DATABASE_HEADER,
+    REQUEST_ID_HEADER,
     "Range",  # file downloads (controllers.files)
-    "If-None-Match",
-    "If-Match",  # conditional writes (conditional)
-    "Idempotency-Key",  # safe retries (idempotency)
-    "X-Odoo-Company",  # companies of the request (company)
+    conditional.IF_NONE_MATCH,
+    conditional.IF_MATCH,  # conditional writes
+    IDEMPOTENCY_KEY_HEADER,  # safe retries (idempotency)
+    company.HEADER,  # companies of the request
 )
 # Response headers a browser client may read.
 CORS_EXPOSE_HEADERS = (
-    *("RateLimit", "RateLimit-Policy", "Retry-After", "Location", "Link", "X-Request-ID"),
-    *("Content-Disposition", "ETag", "Content-Range"),  # file downloads: the file name, the checksum, a range
-    "Idempotent-Replayed",  # a retry answered with the stored response (idempotency)
+    *("RateLimit", "RateLimit-Policy", "Retry-After", "Location", "Link", REQUEST_ID_HEADER),
+    *("Content-Disposition", conditional.ETAG, "Content-Range"),  # file downloads: the name, the checksum, a range
+    IDEMPOTENT_REPLAYED_HEADER,  # a retry answered with the stored response (idempotency)
 )
 CORS_MAX_AGE = 86400
-
-REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=@-]{1,200}$")
 
 

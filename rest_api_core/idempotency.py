@@ -29,13 +29,14 @@ from odoo.tools import SQL
 
 from odoo.addons.rest_api_auth.exceptions import BadRequest, Conflict, UnprocessableContent
 
-from . import settings
+from . import company, settings
 from .files import FORM_TYPES
+from .http_headers import IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER
 from .models.rest_api_idempotency import CLAIM_FUNCTION, STORE_FUNCTION
 
-HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
-COMPANY_HEADER = "X-Odoo-Company"  # part of the fingerprint: another company is another request
+HEADER = IDEMPOTENCY_KEY_HEADER
+REPLAYED_HEADER = IDEMPOTENT_REPLAYED_HEADER
+COMPANY_HEADER = company.HEADER  # part of the fingerprint: another company is another request
 MAX_LENGTH = 255
 # visible ASCII (a structured-field string's quotes included, see parse_key)
 KEY_PATTERN = rf"^[!-~]{{1,{MAX_LENGTH}}}$"

@@ -8,6 +8,8 @@ from odoo.tools.translate import LazyTranslate
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
 EVENTS = ("created", "updated", "deleted")
+# a subscription's state -> its label (the model's selection)
+STATES = {"healthy": "Healthy", "failing": "Failing", "disabled": "Disabled"}
 PROVISIONING_MEMBERS = {"name", "key_id", "url", "model", "events", "domain", "fields"}
 MAX_URL_LENGTH = 2048
 MAX_DOMAIN_LENGTH = 4096
@@ -99,7 +101,7 @@ def subscription_schema():
             "domain": {"type": "string", "description": "The domain, as text (a Python literal)."},
             "fields": {"type": "array", "items": {"type": "string"}, "description": "Empty: every readable field."},
             "active": {"type": "boolean"},
-            "state": {"enum": ["healthy", "failing", "disabled"]},
+            "state": {"enum": list(STATES)},
         },
     }
 

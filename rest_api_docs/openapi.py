@@ -12,6 +12,7 @@ Without models (anonymous visitors) the document describes the generic
 from dataclasses import dataclass, field
 
 from odoo.addons.rest_api_auth.scope import DENIED_MODEL_PREFIXES, model_denied
+from odoo.addons.rest_api_core import batch
 from odoo.addons.rest_api_core.model_schemas import field_schemas
 
 from .components import (
@@ -55,7 +56,7 @@ OPENAPI_VERSION = "3.1.0"
 # cost of generating the document and keeps it usable in Swagger UI and Postman.
 MAX_DETAILED_MODELS = 100
 # the operations a batch may run: it is documented for a key allowed one of them on some model
-BATCH_OPERATIONS = frozenset({"create", "write", "unlink", "execute"})
+BATCH_OPERATIONS = frozenset(batch.SCOPE_OPERATIONS.values())
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ def _test_event(status, action, prefix):
     lines = _status_test(status, action)
     if action in CREATE_ACTIONS:
         lines += [
-            "if (pm.response.code === 201) {",
+            f"if (pm.response.code === {status}) {{",
             "    const created = pm.response.json().id;",
             f'    pm.collectionVariables.set("{prefix}_created_id", created);',
             f'    pm.collectionVariables.set("{prefix}_id", created);',
@@ -198,7 +198,7 @@ def _create_first_event(path, prefix, spec):
                 "    header: Object.entries(headers).map(([key, value]) => ({key, value})),",
                 f'    body: {{mode: "raw", raw: {json.dumps(json.dumps(example))}}},',
                 "}, function (error, response) {",
-                "    if (!error && response.code === 201) {",
+                f"    if (!error && response.code === {BY_ACTION['create'].status}) {{",
                 f'        pm.collectionVariables.set("{prefix}_bulk_ids", JSON.stringify([response.json().id]));',
                 "    }",
                 "});",

@@ -57,7 +57,7 @@ class RestApiWebhook(models.Model):
     secret_shown = fields.Boolean(copy=False, readonly=True)
     active = fields.Boolean(default=True)
     state = fields.Selection(
-        [("healthy", "Healthy"), ("failing", "Failing"), ("disabled", "Disabled")],
+        list(webhook_provisioning.STATES.items()),
         default="healthy",
         required=True,
         readonly=True,
