@@ -86,10 +86,10 @@ def check_url(url):
     """The ``(host, port)`` of an ``http``/``https`` ``url``; :class:`RefusedTarget` otherwise."""
     try:
         parsed = urllib.parse.urlsplit(url or "")
-        parsed.hostname  # noqa: B018 - raises on a malformed bracketed host
+        host = parsed.hostname  # raises on a malformed bracketed host
     except ValueError:  # an unclosed IPv6 bracket, characters NFKC turns into separators...
         raise RefusedTarget("the target is not a valid URL") from None
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    if parsed.scheme not in ("http", "https") or not host:
         raise RefusedTarget("the target must be an http:// or https:// URL with a host")
     if parsed.username or parsed.password:
         raise RefusedTarget("the target URL must not carry credentials (sign with the secret instead)")
@@ -97,7 +97,7 @@ def check_url(url):
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
     except ValueError:
         raise RefusedTarget("the target URL has an invalid port") from None
-    return parsed.hostname, port
+    return host, port
 
 
 def internal_address(address):
@@ -189,8 +189,9 @@ class _WatchedAdapter(requests.adapters.HTTPAdapter):
     """Connections whose sockets the attempt's deadline can shut down."""
 
     def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
+        result = super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedTLSPool}
+        return result
 
 
 class _PinnedTLSAdapter(_WatchedAdapter):
