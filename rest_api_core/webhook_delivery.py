@@ -170,6 +170,9 @@ class _WatchedConnection(urllib3.connection.HTTPConnection):
     def _new_conn(self):
         sock = super()._new_conn()
         getattr(_attempt, "sockets", []).append(sock)
+        expired = getattr(_attempt, "expired", None)
+        if expired is not None and expired.is_set():  # the deadline passed while connecting
+            _cut([sock])
         return sock
 
 
@@ -254,7 +257,7 @@ def send(target, body, request_headers, timeout=TIMEOUT):
     """POST ``body`` to the checked address of ``target`` (a :class:`Target`) within ``timeout``
     seconds in all; never raises."""
     sockets = _attempt.sockets = []
-    expired = threading.Event()
+    expired = _attempt.expired = threading.Event()
 
     def cut():
         expired.set()
@@ -284,7 +287,7 @@ def send(target, body, request_headers, timeout=TIMEOUT):
         outcome = Outcome(error=_storable(reason[:500]))
     finally:
         deadline.cancel()
-        _attempt.sockets = []
+        _attempt.sockets, _attempt.expired = [], None
     return outcome
 
 
