@@ -105,6 +105,10 @@ def internal_address(address):
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
+    if ip.version == 6 and ip.sixtofour is not None and internal_address(str(ip.sixtofour)):
+        return True  # 6to4 (2002::/16) carries an IPv4 address, which may be internal
+    if ip.version == 6 and ip.is_site_local:  # fec0::/10: deprecated, still routed inside some networks
+        return True
     return (
         ip.is_loopback
         or ip.is_private

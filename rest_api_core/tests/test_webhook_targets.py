@@ -129,6 +129,19 @@ class TestPinnedConnection(BaseCase):
 
 
 class TestTargetsAndAnswers(BaseCase):
+    def test_internal_addresses_in_every_form(self):
+        internal = (
+            *("127.0.0.1", "10.1.2.3", "169.254.169.254", "224.0.0.1", "0.0.0.0"),  # noqa: S104 - an address to refuse
+            *("::1", "fe80::1%eth0", "fc00::1", "fec0::1", "::ffff:127.0.0.1", "64:ff9b::7f00:1"),
+            *("2002:7f00:1::", "2002:a01:203::"),  # 6to4 of 127.0.0.1 and 10.1.2.3
+        )
+        for address in internal:
+            with self.subTest(address=address):
+                self.assertTrue(webhook_delivery.internal_address(address))
+        for address in ("93.184.216.34", "2606:2800:220:1::1", "2002:5db8:d822::"):
+            with self.subTest(address=address):
+                self.assertFalse(webhook_delivery.internal_address(address))
+
     def test_malformed_urls_are_refused_targets(self):
         """What ``urlsplit`` itself raises on is the client's mistake (a 400 at subscription), never a 500."""
         for url in (
