@@ -54,6 +54,27 @@ def no_rec_names(_model_name):
     return ()
 
 
+def fields_of(records):
+    """``fields_of`` for the models of ``records``' environment."""
+    return lambda name: records.env[name]._fields
+
+
+def rec_names_of(records):
+    """``rec_names_of`` for the models of ``records``' environment: the fields their display-name
+    search matches."""
+
+    def rec_names(name):
+        comodel = records.env[name]
+        return comodel._rec_names_search or [comodel._rec_name]
+
+    return rec_names
+
+
+def records_domain_reach(domain, records):
+    """:func:`domain_reach` of a domain on ``records``' model, display-name searches included."""
+    return domain_reach(domain, records._name, fields_of(records), rec_names_of=rec_names_of(records))
+
+
 def names_records(value):
     """Whether a condition's ``value`` names records by text, which Odoo resolves by a
     display-name search on the comodel (a text, or a list holding one)."""

@@ -34,12 +34,14 @@ from ..reach import (
     VALUES_METHODS,
     call_domains,
     check_reach,
-    domain_reach,
     load_effects,
     read_reach,
     required_operations,
     x2many_effects,
 )
+from ..reach import fields_of as _fields_of
+from ..reach import rec_names_of as _rec_names_of
+from ..reach import records_domain_reach as _domain_reach
 from ..responses import json_bytes_response, json_response
 from ..routes import api_route
 
@@ -71,27 +73,9 @@ def public_method(records, name):
     return found
 
 
-def _fields_of(model):
-    return lambda name: model.env[name]._fields
-
-
-def _rec_names_of(model):
-    """The fields a display-name search of a model matches (see ``reach.domain_reach``)."""
-
-    def rec_names(name):
-        comodel = model.env[name]
-        return comodel._rec_names_search or [comodel._rec_name]
-
-    return rec_names
-
-
 def _domain(text, records):
     """The ``domain`` query parameter, parsed, bounded and checked against the model."""
     return query.parse_domain(text, records._name, _fields_of(records), settings.domain_limits(request.env))
-
-
-def _domain_reach(domain, records):
-    return domain_reach(domain, records._name, _fields_of(records), rec_names_of=_rec_names_of(records))
 
 
 def _field_names(model, fields_text):

@@ -12,7 +12,8 @@ from odoo.addons.rest_api_auth.exceptions import PermissionDenied
 from odoo.addons.rest_api_auth.scope import model_denied
 
 from .. import settings, webhook_delivery, webhook_provisioning
-from ..reach import check_reach, domain_reach
+from ..query import check_domain_size
+from ..reach import check_reach, records_domain_reach
 
 _logger = logging.getLogger(__name__)
 
@@ -128,9 +129,9 @@ class RestApiWebhook(models.Model):
                 raise ValidationError(_("Unknown field(s) of %(model)s: %(names)s", model=model_name, names=unknown))
             domain = webhook._domain_list()
             try:
-                check_reach(
-                    scope, domain_reach(domain, model_name, lambda name: self.env[name]._fields), "filtering on"
-                )
+                # as GET /api/<model>?domain= checks it: its size, and what display-name searches read
+                check_domain_size(domain, settings.domain_limits(self.env))
+                check_reach(scope, records_domain_reach(domain, model), "filtering on")
                 model.sudo()._search(domain)
             except PermissionDenied as error:
                 raise ValidationError(str(error)) from None

@@ -36,7 +36,7 @@ from . import (
     test_serialization,
     test_settings,
     test_webhook_outbox,
-    test_webhook_secrets,
+    test_webhook_subscriptions,
     test_webhook_targets,
     test_webhook_wakeup,
     test_webhooks,

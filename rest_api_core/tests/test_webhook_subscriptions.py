@@ -1,5 +1,5 @@
-"""A subscription's signing secret: shown once, to whoever may manage the key's owner; rotated
-with an overlap during which both secrets sign."""
+"""A subscription's signing secret (shown once, to whoever may manage the key's owner; rotated
+with an overlap during which both secrets sign) and the bounds of its domain."""
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user
@@ -41,3 +41,19 @@ class TestSecrets(WebhookCase):
         self.assertFalse(webhook.secret_shown)
         self.assertTrue(webhook.action_show_secret())  # the administrator may
         self.assertTrue(webhook.secret_shown)
+
+
+class TestDomain(WebhookCase):
+    def test_a_domain_is_bounded_as_a_search_domain_is(self):
+        """In the web client too (the provisioning methods also bound its text to 4,096 characters)."""
+
+        def create(conditions):
+            domain = str([("id", "!=", number) for number in range(1, conditions + 1)])
+            return self.env["rest.api.webhook"].create(
+                {"name": "bounded", "key_id": self.key["id"], "url": self.receiver.url, "domain": domain,
+                 "model_id": self.env["ir.model"]._get_id("res.partner")}
+            )  # fmt: skip
+
+        with self.assertRaisesRegex(ValidationError, "more than 500 conditions"):  # rest_api.max_domain_conditions
+            create(501)
+        self.assertTrue(create(500))
